@@ -1,0 +1,50 @@
+use napi::bindgen_prelude::*;
+use proj_gstreamer::GstreamerError;
+
+/// The `code` of a JS error thrown by the addon (`ERR_PROJ_…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code(pub &'static str);
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+
+pub fn invalid_argument(reason: impl Into<String>) -> Error<Code> {
+    Error::new(Code("ERR_PROJ_INVALID_ARGUMENT"), reason.into())
+}
+
+pub fn gstreamer_code(error: &GstreamerError) -> Code {
+    Code(match error {
+        GstreamerError::UnknownCodec { .. } => "ERR_PROJ_UNKNOWN_CODEC",
+        GstreamerError::Init { .. } => "ERR_PROJ_GSTREAMER_INIT",
+        GstreamerError::MissingElement { .. } => "ERR_PROJ_MISSING_ELEMENT",
+        GstreamerError::InvalidArgument { .. } => "ERR_PROJ_INVALID_ARGUMENT",
+        GstreamerError::InvalidData { .. } => "ERR_PROJ_INVALID_DATA",
+        GstreamerError::NeedsKeyframe { .. } => "ERR_PROJ_NEEDS_KEYFRAME",
+        GstreamerError::DtsNotIncreasing { .. } => "ERR_PROJ_DTS_NOT_INCREASING",
+        GstreamerError::PtsBeforeDts { .. } => "ERR_PROJ_PTS_BEFORE_DTS",
+        GstreamerError::OutputOpen { .. } => "ERR_PROJ_OUTPUT_OPEN",
+        GstreamerError::Finished => "ERR_PROJ_FINISHED",
+        GstreamerError::Pipeline { .. } => "ERR_PROJ_PIPELINE",
+        GstreamerError::Timeout { .. } => "ERR_PROJ_TIMEOUT",
+    })
+}
+
+pub fn from_gstreamer(error: GstreamerError) -> Error<Code> {
+    Error::new(gstreamer_code(&error), error.to_string())
+}
+
+/// Turns a coded error into the plain `napi::Error` that async tasks must
+/// reject with, keeping its `code` by building the JS error object here.
+pub fn rejection(env: &Env, error: Error<Code>) -> Error {
+    // SAFETY: `env` is the live environment napi-rs hands to `Task::resolve`
+    // on the JS thread; `into_value` returns a value owned by that scope (or
+    // null while the environment shuts down, which `Error::from` turns into a
+    // plain error rather than dereferencing).
+    let value = unsafe { JsError::from(error).into_value(env.raw()) };
+    // SAFETY: `value` was created in `env` just above.
+    Error::from(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+}

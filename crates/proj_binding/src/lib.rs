@@ -1,0 +1,8 @@
+#![cfg_attr(test, allow(dead_code))]
+//! `@proj/native`: the only crate with `#[napi]`. Each module wraps one
+//! library type; `error` maps library errors to stable JS error codes.
+
+mod codec;
+mod error;
+mod mp4_muxer;
+mod timestamp;

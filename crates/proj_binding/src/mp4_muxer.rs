@@ -1,0 +1,108 @@
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use proj_gstreamer as gs;
+
+use crate::error::{from_gstreamer, rejection, Code};
+use crate::timestamp::nanoseconds;
+
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct Mp4MuxerOptions {
+    pub fps_num: Option<u32>,
+    pub fps_den: Option<u32>,
+    /// Media time per fragment in ms (default 500); 0 disables crash safety.
+    pub fragment_duration_ms: Option<u32>,
+}
+
+#[napi(object)]
+#[derive(Debug)]
+pub struct Mp4MuxerStats {
+    pub frames: i64,
+    pub bytes: i64,
+    pub queued_bytes: i64,
+}
+
+/// Encoded frames → MP4 (crash-safe while writing, a regular MP4 after
+/// `finish`).
+#[napi]
+#[derive(Debug)]
+pub struct Mp4Muxer {
+    inner: Arc<gs::Mp4Muxer>,
+}
+
+#[napi]
+impl Mp4Muxer {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(codec: String, output_path: String, options: Option<Mp4MuxerOptions>) -> Result<Self, Code> {
+        let codec = gs::Codec::from_name(&codec).map_err(from_gstreamer)?;
+        let options = options.unwrap_or_default();
+        let defaults = gs::Mp4MuxerOptions::default();
+        let options = gs::Mp4MuxerOptions {
+            fps_num: options.fps_num.unwrap_or(defaults.fps_num),
+            fps_den: options.fps_den.unwrap_or(defaults.fps_den),
+            fragment_duration_ms: options.fragment_duration_ms.unwrap_or(defaults.fragment_duration_ms),
+            ..defaults
+        };
+        let inner = gs::Mp4Muxer::new(codec, output_path, &options).map_err(from_gstreamer)?;
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn push(
+        &self,
+        data: Uint8Array,
+        pts_ns: BigInt,
+        dts_ns: Option<BigInt>,
+        duration_ns: Option<BigInt>,
+    ) -> Result<(), Code> {
+        let pts = nanoseconds("ptsNs", &pts_ns)?;
+        let dts = dts_ns.as_ref().map(|v| nanoseconds("dtsNs", v)).transpose()?;
+        let duration = duration_ns.as_ref().map(|v| nanoseconds("durationNs", v)).transpose()?;
+        self.inner.push(&data, pts, dts, duration).map_err(from_gstreamer)
+    }
+
+    /// Ends the stream and completes the file off the JS thread.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn finish(&self) -> AsyncTask<FinishTask> {
+        AsyncTask::new(FinishTask { muxer: Arc::clone(&self.inner) })
+    }
+
+    #[napi(getter)]
+    pub fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    #[napi(getter)]
+    pub fn codec(&self) -> String {
+        self.inner.codec().name().to_owned()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> Mp4MuxerStats {
+        let stats = self.inner.stats();
+        let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        Mp4MuxerStats { frames: clamp(stats.frames), bytes: clamp(stats.bytes), queued_bytes: clamp(stats.queued_bytes) }
+    }
+}
+
+#[derive(Debug)]
+pub struct FinishTask {
+    muxer: Arc<gs::Mp4Muxer>,
+}
+
+impl Task for FinishTask {
+    type Output = std::result::Result<(), gs::GstreamerError>;
+    type JsValue = ();
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let muxer = Arc::clone(&self.muxer);
+        Ok(std::panic::catch_unwind(move || muxer.finish())
+            .unwrap_or_else(|_| Err(gs::GstreamerError::Pipeline { reason: "the muxer panicked while finishing".into() })))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<()> {
+        output.map_err(|error| rejection(&env, from_gstreamer(error)))
+    }
+}

@@ -1,0 +1,20 @@
+//! GStreamer muxing for `@proj`: the codec enum and a crash-safe MP4 muxer.
+//!
+//! The muxer is `appsrc → parser → qtmux → filesink`. qtmux writes fragments
+//! (`first-moov-then-finalise`) through an unbuffered filesink, so a file cut
+//! short by a crash still opens and holds every completed fragment, and a
+//! clean [`Mp4Muxer::finish`] rewrites it into a regular MP4.
+
+mod access_unit;
+mod codec;
+mod error;
+mod flow;
+mod init;
+mod mp4_muxer;
+
+pub use access_unit::{inspect_access_unit, AccessUnit};
+pub use codec::Codec;
+pub use error::{GstreamerError, Result};
+pub use flow::{FlowResult, InvocationReason};
+pub use init::init;
+pub use mp4_muxer::{Mp4Muxer, Mp4MuxerOptions, Mp4MuxerStats};

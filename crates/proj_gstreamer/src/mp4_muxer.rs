@@ -1,0 +1,320 @@
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+
+use crate::access_unit::inspect_access_unit;
+use crate::{init, Codec, GstreamerError, Result};
+
+/// Options of [`Mp4Muxer::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mp4MuxerOptions {
+    pub fps_num: u32,
+    pub fps_den: u32,
+    /// Media time per fragment. Everything pushed before the last completed
+    /// fragment survives a crash. 0 writes a plain MP4 that is only valid
+    /// after `finish`.
+    pub fragment_duration_ms: u32,
+    /// Bytes the muxer may hold before `push` waits for the pipeline.
+    pub max_queued_bytes: u64,
+}
+
+impl Default for Mp4MuxerOptions {
+    fn default() -> Self {
+        Self { fps_num: 30, fps_den: 1, fragment_duration_ms: 500, max_queued_bytes: 64 << 20 }
+    }
+}
+
+/// Counters for progress reporting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Mp4MuxerStats {
+    pub frames: u64,
+    pub bytes: u64,
+    /// Bytes accepted by `push` but not yet taken by the pipeline.
+    pub queued_bytes: u64,
+}
+
+/// Encoded frames → MP4 through `appsrc → parser → qtmux → filesink`.
+///
+/// `push` validates each frame before it reaches GStreamer, so bad input is a
+/// typed error that leaves the muxer usable. All methods take `&self`; the
+/// muxer is `Send + Sync` and can be finished from another thread.
+#[derive(Debug)]
+pub struct Mp4Muxer {
+    codec: Codec,
+    path: PathBuf,
+    frame_duration_ns: u64,
+    pipeline: gst::Pipeline,
+    appsrc: gst_app::AppSrc,
+    bus: Arc<BusEvents>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    finished: bool,
+    started: bool,
+    last_dts_ns: Option<u64>,
+    frames: u64,
+    bytes: u64,
+}
+
+/// What the pipeline reported, written from GStreamer's threads.
+#[derive(Debug, Default)]
+struct BusEvents {
+    seen: Mutex<Seen>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    eos: bool,
+    error: Option<String>,
+}
+
+impl BusEvents {
+    fn lock(&self) -> MutexGuard<'_, Seen> {
+        // A poisoned lock only means a panic elsewhere; the data is plain.
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn error(&self) -> Option<GstreamerError> {
+        self.lock().error.clone().map(|reason| GstreamerError::Pipeline { reason })
+    }
+
+    /// Waits for EOS or an error; returns the error if one came first.
+    fn wait_eos(&self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = self.lock();
+        loop {
+            if let Some(reason) = &seen.error {
+                return Err(GstreamerError::Pipeline { reason: reason.clone() });
+            }
+            if seen.eos {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(GstreamerError::Timeout { seconds: timeout.as_secs() });
+            }
+            seen = self.changed.wait_timeout(seen, left).map_or_else(|e| e.into_inner().0, |(g, _)| g);
+        }
+    }
+}
+
+const FINISH_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Mp4Muxer {
+    /// Builds the pipeline and opens `path` for writing.
+    pub fn new(codec: Codec, path: impl AsRef<Path>, options: &Mp4MuxerOptions) -> Result<Self> {
+        init()?;
+        let path = path.as_ref().to_path_buf();
+        let fps_num = positive_i32("fpsNum", options.fps_num)?;
+        let fps_den = positive_i32("fpsDen", options.fps_den)?;
+        let frame_duration_ns = gst::ClockTime::SECOND
+            .mul_div_round(u64::from(options.fps_den), u64::from(options.fps_num))
+            .map(gst::ClockTime::nseconds)
+            .filter(|&d| d > 0)
+            .ok_or(GstreamerError::InvalidArgument {
+                name: "fpsNum",
+                reason: "the frame rate is too high".into(),
+            })?;
+        let location = path.to_str().ok_or_else(|| GstreamerError::OutputOpen {
+            path: path.clone(),
+            reason: "the path is not valid UTF-8".into(),
+        })?;
+
+        let appsrc = gst_app::AppSrc::builder()
+            .caps(&codec.input_caps(fps_num, fps_den))
+            .format(gst::Format::Time)
+            .stream_type(gst_app::AppStreamType::Stream)
+            .max_bytes(options.max_queued_bytes)
+            .block(true)
+            .build();
+        let parser = make(codec.parser_element())?;
+        let mux = make("qtmux")?;
+        if options.fragment_duration_ms > 0 {
+            mux.set_property("fragment-duration", options.fragment_duration_ms);
+            mux.set_property_from_str("fragment-mode", "first-moov-then-finalise");
+        }
+        let sink = make("filesink")?;
+        sink.set_property("location", location);
+        // Unbuffered: every fragment reaches the kernel as soon as qtmux
+        // writes it, so it survives the process being killed.
+        sink.set_property_from_str("buffer-mode", "unbuffered");
+
+        let pipeline = gst::Pipeline::new();
+        let elements = [appsrc.upcast_ref(), &parser, &mux, &sink];
+        let pipeline_error = |e: &dyn std::fmt::Display| GstreamerError::Pipeline { reason: e.to_string() };
+        pipeline.add_many(elements).map_err(|e| pipeline_error(&e))?;
+        gst::Element::link_many(elements).map_err(|e| pipeline_error(&e))?;
+
+        let bus_events = Arc::new(BusEvents::default());
+        let bus = pipeline.bus().ok_or_else(|| pipeline_error(&"the pipeline has no bus"))?;
+        let events = Arc::clone(&bus_events);
+        bus.set_sync_handler(move |_, message| {
+            record(&events, message);
+            gst::BusSyncReply::Drop
+        });
+
+        let muxer = Self {
+            codec,
+            path,
+            frame_duration_ns,
+            pipeline,
+            appsrc,
+            bus: bus_events,
+            state: Mutex::new(State::default()),
+        };
+        // filesink opens the file on READY → PAUSED; a failure shows here.
+        if muxer.pipeline.set_state(gst::State::Playing).is_err() {
+            let reason = muxer.bus.lock().error.take().unwrap_or_else(|| "the pipeline did not start".into());
+            muxer.shut_down();
+            muxer.lock_state().finished = true;
+            return Err(GstreamerError::OutputOpen { path: muxer.path.clone(), reason });
+        }
+        Ok(muxer)
+    }
+
+    pub fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.lock_state().finished
+    }
+
+    pub fn stats(&self) -> Mp4MuxerStats {
+        let state = self.lock_state();
+        Mp4MuxerStats { frames: state.frames, bytes: state.bytes, queued_bytes: self.appsrc.current_level_bytes() }
+    }
+
+    /// Pushes one encoded frame. `dts_ns` defaults to `pts_ns` and must
+    /// increase from frame to frame; `duration_ns` defaults to 1/fps.
+    ///
+    /// Waits only when more than `max_queued_bytes` are queued.
+    pub fn push(&self, data: &[u8], pts_ns: u64, dts_ns: Option<u64>, duration_ns: Option<u64>) -> Result<()> {
+        let mut state = self.lock_state();
+        if state.finished {
+            return Err(GstreamerError::Finished);
+        }
+        if let Some(error) = self.bus.error() {
+            return Err(error);
+        }
+        let au = inspect_access_unit(self.codec, data)?;
+        if !state.started && !au.random_access {
+            return Err(GstreamerError::NeedsKeyframe { codec: self.codec, expected: random_access_point(self.codec) });
+        }
+        let dts_ns = dts_ns.unwrap_or(pts_ns);
+        if pts_ns < dts_ns {
+            return Err(GstreamerError::PtsBeforeDts { pts_ns, dts_ns });
+        }
+        if let Some(previous_ns) = state.last_dts_ns.filter(|&previous| dts_ns <= previous) {
+            return Err(GstreamerError::DtsNotIncreasing { dts_ns, previous_ns });
+        }
+        let duration_ns = match duration_ns {
+            Some(0) => {
+                return Err(GstreamerError::InvalidArgument { name: "durationNs", reason: "must be positive".into() })
+            }
+            Some(d) => d,
+            None => self.frame_duration_ns,
+        };
+
+        let mut buffer = gst::Buffer::from_slice(data.to_vec());
+        {
+            let buffer = buffer.make_mut();
+            buffer.set_pts(gst::ClockTime::from_nseconds(pts_ns));
+            buffer.set_dts(gst::ClockTime::from_nseconds(dts_ns));
+            buffer.set_duration(gst::ClockTime::from_nseconds(duration_ns));
+            if !au.keyframe {
+                buffer.set_flags(gst::BufferFlags::DELTA_UNIT);
+            }
+        }
+        if let Err(flow) = self.appsrc.push_buffer(buffer) {
+            return Err(self.bus.error().unwrap_or(GstreamerError::Pipeline { reason: format!("appsrc: {flow:?}") }));
+        }
+        state.started = true;
+        state.last_dts_ns = Some(dts_ns);
+        state.frames += 1;
+        state.bytes += data.len() as u64;
+        Ok(())
+    }
+
+    /// Ends the stream, waits until the file is complete and closes it.
+    /// Calling it again returns at once.
+    pub fn finish(&self) -> Result<()> {
+        let mut state = self.lock_state();
+        if state.finished {
+            return Ok(());
+        }
+        state.finished = true;
+        let result = match self.appsrc.end_of_stream() {
+            Ok(_) => self.bus.wait_eos(FINISH_TIMEOUT),
+            Err(flow) => Err(self.bus.error().unwrap_or(GstreamerError::Pipeline { reason: format!("EOS: {flow:?}") })),
+        };
+        self.shut_down();
+        result
+    }
+
+    fn shut_down(&self) {
+        if let Err(error) = self.pipeline.set_state(gst::State::Null) {
+            tracing::warn!(path = %self.path.display(), %error, "MP4 muxer pipeline did not stop cleanly");
+        }
+    }
+
+    fn lock_state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Mp4Muxer {
+    /// A muxer dropped without `finish` is finished here so the file ends
+    /// cleanly; errors can only be logged.
+    fn drop(&mut self) {
+        if let Err(error) = self.finish() {
+            tracing::warn!(path = %self.path.display(), %error, "MP4 muxer dropped without a clean finish");
+        }
+    }
+}
+
+fn record(events: &BusEvents, message: &gst::Message) {
+    let mut seen = events.lock();
+    match message.view() {
+        gst::MessageView::Eos(_) => seen.eos = true,
+        gst::MessageView::Error(err) if seen.error.is_none() => {
+            let source = err.src().map(|s| s.name().to_string()).unwrap_or_default();
+            let debug = err.debug().map(|d| format!(" ({d})")).unwrap_or_default();
+            seen.error = Some(format!("{source}: {}{debug}", err.error()));
+        }
+        _ => return,
+    }
+    drop(seen);
+    events.changed.notify_all();
+}
+
+fn make(factory: &'static str) -> Result<gst::Element> {
+    gst::ElementFactory::make(factory).build().map_err(|_| GstreamerError::MissingElement { element: factory })
+}
+
+fn positive_i32(name: &'static str, value: u32) -> Result<i32> {
+    i32::try_from(value).ok().filter(|&v| v > 0).ok_or(GstreamerError::InvalidArgument {
+        name,
+        reason: format!("must be between 1 and {}, got {value}", i32::MAX),
+    })
+}
+
+fn random_access_point(codec: Codec) -> &'static str {
+    match codec {
+        Codec::H264 => "SPS + PPS + IDR slice",
+        Codec::Hevc => "VPS + SPS + PPS + IRAP slice",
+        Codec::Av1 => "sequence header + key frame",
+        Codec::Jpeg | Codec::Png => "a whole image",
+    }
+}
