@@ -14,6 +14,8 @@ pub struct AccessUnit {
     /// Carries everything a decoder needs to start here (parameter sets or
     /// sequence header plus a keyframe).
     pub random_access: bool,
+    /// Width and height, for images (read from the JPEG SOF or PNG IHDR).
+    pub image_size: Option<(u32, u32)>,
 }
 
 /// Largest frame accepted: far above any real 8K intra frame.
@@ -32,12 +34,16 @@ pub fn inspect_access_unit(codec: Codec, data: &[u8]) -> Result<AccessUnit> {
         Codec::H264 => h264(data).map_err(invalid),
         Codec::Hevc => hevc(data).map_err(invalid),
         Codec::Av1 => av1(data).map_err(invalid),
-        Codec::Jpeg => jpeg(data).map_err(invalid).map(|()| AccessUnit { keyframe: true, random_access: true }),
-        Codec::Png => png(data).map_err(invalid).map(|()| AccessUnit { keyframe: true, random_access: true }),
+        Codec::Jpeg => jpeg(data).map_err(invalid).map(image),
+        Codec::Png => png(data).map_err(invalid).map(image),
     }
 }
 
 type Check<T> = std::result::Result<T, String>;
+
+fn image(size: (u32, u32)) -> AccessUnit {
+    AccessUnit { keyframe: true, random_access: true, image_size: Some(size) }
+}
 
 /// Splits an Annex-B byte stream into NAL units (start codes removed,
 /// trailing zero bytes trimmed). The stream must begin with a start code.
@@ -96,7 +102,7 @@ fn h264(data: &[u8]) -> Check<AccessUnit> {
     if !(slice || idr) {
         return Err("the access unit has no coded slice".into());
     }
-    Ok(AccessUnit { keyframe: idr, random_access: idr && sps && pps })
+    Ok(AccessUnit { keyframe: idr, random_access: idr && sps && pps, image_size: None })
 }
 
 fn hevc(data: &[u8]) -> Check<AccessUnit> {
@@ -128,7 +134,7 @@ fn hevc(data: &[u8]) -> Check<AccessUnit> {
     if !vcl {
         return Err("the access unit has no coded slice".into());
     }
-    Ok(AccessUnit { keyframe: irap, random_access: irap && vps && sps && pps })
+    Ok(AccessUnit { keyframe: irap, random_access: irap && vps && sps && pps, image_size: None })
 }
 
 fn av1(data: &[u8]) -> Check<AccessUnit> {
@@ -175,7 +181,7 @@ fn av1(data: &[u8]) -> Check<AccessUnit> {
     if frames == 0 {
         return Err("the temporal unit has no frame or frame header OBU".into());
     }
-    Ok(AccessUnit { keyframe, random_access: keyframe && sequence_header })
+    Ok(AccessUnit { keyframe, random_access: keyframe && sequence_header, image_size: None })
 }
 
 fn leb128(bytes: &[u8]) -> Check<(usize, usize)> {
@@ -190,7 +196,7 @@ fn leb128(bytes: &[u8]) -> Check<(usize, usize)> {
     Err("malformed OBU size field".into())
 }
 
-fn jpeg(data: &[u8]) -> Check<()> {
+fn jpeg(data: &[u8]) -> Check<(u32, u32)> {
     if !data.starts_with(&[0xff, 0xd8, 0xff]) {
         return Err("missing the JPEG start-of-image marker".into());
     }
@@ -202,7 +208,12 @@ fn jpeg(data: &[u8]) -> Check<()> {
     let mut at = 2;
     while let Some(&[0xff, marker, hi, lo]) = data.get(at..at + 4) {
         match marker {
-            0xc0..=0xc3 | 0xc5..=0xc7 | 0xc9..=0xcb | 0xcd..=0xcf => return Ok(()),
+            0xc0..=0xc3 | 0xc5..=0xc7 | 0xc9..=0xcb | 0xcd..=0xcf => {
+                // length (2), precision (1), height (2), width (2)
+                let Some(&[h0, h1, w0, w1]) = data.get(at + 5..at + 9) else { break };
+                let size = (u32::from(u16::from_be_bytes([w0, w1])), u32::from(u16::from_be_bytes([h0, h1])));
+                return non_zero(size);
+            }
             0xda | 0xd9 => break,
             0xff => at += 1,
             _ => at += 2 + usize::from(u16::from_be_bytes([hi, lo])),
@@ -211,7 +222,7 @@ fn jpeg(data: &[u8]) -> Check<()> {
     Err("no start-of-frame marker before the image data".into())
 }
 
-fn png(data: &[u8]) -> Check<()> {
+fn png(data: &[u8]) -> Check<(u32, u32)> {
     const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
     if !data.starts_with(&SIGNATURE) {
         return Err("missing the PNG signature".into());
@@ -222,7 +233,15 @@ fn png(data: &[u8]) -> Check<()> {
     if !data.ends_with(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]) {
         return Err("missing the IEND chunk (truncated image)".into());
     }
-    Ok(())
+    let be32 = |at: usize| data.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes);
+    non_zero((be32(16).unwrap_or(0), be32(20).unwrap_or(0)))
+}
+
+fn non_zero((width, height): (u32, u32)) -> Check<(u32, u32)> {
+    if width == 0 || height == 0 {
+        return Err(format!("the image header gives a size of {width}x{height}"));
+    }
+    Ok((width, height))
 }
 
 #[cfg(test)]
@@ -240,17 +259,17 @@ mod tests {
     #[test]
     fn classifies_h264_random_access_points() {
         let idr = inspect_access_unit(Codec::H264, H264_IDR);
-        assert_eq!(idr, Ok(AccessUnit { keyframe: true, random_access: true }));
+        assert_eq!(idr, Ok(AccessUnit { keyframe: true, random_access: true, image_size: None }));
         let p = inspect_access_unit(Codec::H264, H264_P);
-        assert_eq!(p, Ok(AccessUnit { keyframe: false, random_access: false }));
+        assert_eq!(p, Ok(AccessUnit { keyframe: false, random_access: false, image_size: None }));
     }
 
     #[test]
     fn classifies_hevc_random_access_points() {
         let idr = inspect_access_unit(Codec::Hevc, HEVC_IDR);
-        assert_eq!(idr, Ok(AccessUnit { keyframe: true, random_access: true }));
+        assert_eq!(idr, Ok(AccessUnit { keyframe: true, random_access: true, image_size: None }));
         let p = inspect_access_unit(Codec::Hevc, HEVC_P);
-        assert_eq!(p, Ok(AccessUnit { keyframe: false, random_access: false }));
+        assert_eq!(p, Ok(AccessUnit { keyframe: false, random_access: false, image_size: None }));
     }
 
     #[test]
@@ -280,13 +299,13 @@ mod tests {
         let key = [0x12, 0x00, 0x0a, 0x01, 0x00, 0x32, 0x02, 0x10, 0x00];
         assert_eq!(
             inspect_access_unit(Codec::Av1, &key),
-            Ok(AccessUnit { keyframe: true, random_access: true })
+            Ok(AccessUnit { keyframe: true, random_access: true, image_size: None })
         );
         // inter frame (frame_type 1 in bits 6-5).
         let inter = [0x12, 0x00, 0x32, 0x02, 0x30, 0x00];
         assert_eq!(
             inspect_access_unit(Codec::Av1, &inter),
-            Ok(AccessUnit { keyframe: false, random_access: false })
+            Ok(AccessUnit { keyframe: false, random_access: false, image_size: None })
         );
         // a frame OBU that claims more bytes than there are.
         assert!(inspect_access_unit(Codec::Av1, &[0x32, 0x09, 0x10]).is_err());
@@ -294,13 +313,18 @@ mod tests {
 
     #[test]
     fn images_need_their_markers() {
-        let jpeg = [0xff, 0xd8, 0xff, 0xc0, 0x00, 0x02, 0xff, 0xd9];
-        assert!(inspect_access_unit(Codec::Jpeg, &jpeg).is_ok());
+        // SOF0: length 11, precision 8, height 2, width 3, 1 component.
+        let jpeg = [0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xff, 0xd9];
+        assert_eq!(inspect_access_unit(Codec::Jpeg, &jpeg).map(|au| au.image_size), Ok(Some((3, 2))));
         assert!(inspect_access_unit(Codec::Jpeg, &jpeg[..6]).is_err());
+        let mut zero_height = jpeg;
+        zero_height[8] = 0;
+        assert!(inspect_access_unit(Codec::Jpeg, &zero_height).is_err());
         let mut png = vec![0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
-        png.extend_from_slice(&[0; 17]);
+        png.extend_from_slice(&[0, 0, 0, 5, 0, 0, 0, 7]);
+        png.extend_from_slice(&[0; 9]);
         png.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]);
-        assert!(inspect_access_unit(Codec::Png, &png).is_ok());
+        assert_eq!(inspect_access_unit(Codec::Png, &png).map(|au| au.image_size), Ok(Some((5, 7))));
         assert!(inspect_access_unit(Codec::Png, &png[..20]).is_err());
     }
 }

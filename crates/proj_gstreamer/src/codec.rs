@@ -65,13 +65,15 @@ impl Codec {
     }
 
     /// The GStreamer parser that turns input caps into what qtmux takes.
-    pub(crate) fn parser_element(self) -> &'static str {
+    /// Images need none: the muxer reads their size itself and puts it in
+    /// the caps (jpegparse/pngparse drop buffer durations, which loses the
+    /// last frame's sample in the MP4).
+    pub(crate) fn parser_element(self) -> Option<&'static str> {
         match self {
-            Codec::H264 => "h264parse",
-            Codec::Hevc => "h265parse",
-            Codec::Av1 => "av1parse",
-            Codec::Jpeg => "jpegparse",
-            Codec::Png => "pngparse",
+            Codec::H264 => Some("h264parse"),
+            Codec::Hevc => Some("h265parse"),
+            Codec::Av1 => Some("av1parse"),
+            Codec::Jpeg | Codec::Png => None,
         }
     }
 }

@@ -46,6 +46,7 @@ pub struct Mp4MuxerStats {
 pub struct Mp4Muxer {
     codec: Codec,
     path: PathBuf,
+    framerate: gst::Fraction,
     frame_duration_ns: u64,
     pipeline: gst::Pipeline,
     appsrc: gst_app::AppSrc,
@@ -58,6 +59,8 @@ struct State {
     finished: bool,
     started: bool,
     last_dts_ns: Option<u64>,
+    /// Images: the size of the first one, which every later one must share.
+    image_size: Option<(u32, u32)>,
     frames: u64,
     bytes: u64,
 }
@@ -134,7 +137,7 @@ impl Mp4Muxer {
             .max_bytes(options.max_queued_bytes)
             .block(true)
             .build();
-        let parser = make(codec.parser_element())?;
+        let parser = codec.parser_element().map(make).transpose()?;
         let mux = make("qtmux")?;
         if options.fragment_duration_ms > 0 {
             mux.set_property("fragment-duration", options.fragment_duration_ms);
@@ -147,10 +150,15 @@ impl Mp4Muxer {
         sink.set_property_from_str("buffer-mode", "unbuffered");
 
         let pipeline = gst::Pipeline::new();
-        let elements = [appsrc.upcast_ref(), &parser, &mux, &sink];
         let pipeline_error = |e: &dyn std::fmt::Display| GstreamerError::Pipeline { reason: e.to_string() };
-        pipeline.add_many(elements).map_err(|e| pipeline_error(&e))?;
-        gst::Element::link_many(elements).map_err(|e| pipeline_error(&e))?;
+        let source: Vec<&gst::Element> = [Some(appsrc.upcast_ref()), parser.as_ref()].into_iter().flatten().collect();
+        pipeline.add_many(source.iter().copied().chain([&mux, &sink])).map_err(|e| pipeline_error(&e))?;
+        gst::Element::link_many(&source).map_err(|e| pipeline_error(&e))?;
+        // Ask for the video pad by name: image caps carry no size until the
+        // first frame, and a caps-based link would pick an audio pad.
+        let last = source.last().copied().unwrap_or(appsrc.upcast_ref());
+        last.link_pads(Some("src"), &mux, Some("video_%u")).map_err(|e| pipeline_error(&e))?;
+        mux.link(&sink).map_err(|e| pipeline_error(&e))?;
 
         let bus_events = Arc::new(BusEvents::default());
         let bus = pipeline.bus().ok_or_else(|| pipeline_error(&"the pipeline has no bus"))?;
@@ -163,6 +171,7 @@ impl Mp4Muxer {
         let muxer = Self {
             codec,
             path,
+            framerate: gst::Fraction::new(fps_num, fps_den),
             frame_duration_ns,
             pipeline,
             appsrc,
@@ -211,6 +220,9 @@ impl Mp4Muxer {
         let au = inspect_access_unit(self.codec, data)?;
         if !state.started && !au.random_access {
             return Err(GstreamerError::NeedsKeyframe { codec: self.codec, expected: random_access_point(self.codec) });
+        }
+        if let Some(size) = au.image_size {
+            self.check_image_size(&mut state, size)?;
         }
         let dts_ns = dts_ns.unwrap_or(pts_ns);
         if pts_ns < dts_ns {
@@ -261,6 +273,31 @@ impl Mp4Muxer {
         };
         self.shut_down();
         result
+    }
+
+    /// qtmux takes the image size from the caps, which are set from the
+    /// first image; it cannot change size within a file.
+    fn check_image_size(&self, state: &mut State, (width, height): (u32, u32)) -> Result<()> {
+        match state.image_size {
+            Some(first) if first == (width, height) => Ok(()),
+            Some((first_width, first_height)) => Err(GstreamerError::InvalidData {
+                codec: self.codec,
+                reason: format!("image is {width}x{height} but the stream is {first_width}x{first_height}"),
+            }),
+            None => {
+                let dimension = |name: &'static str, v: u32| {
+                    i32::try_from(v).map_err(|_| GstreamerError::InvalidArgument { name, reason: format!("{v} is too large") })
+                };
+                let mut caps = self.codec.input_caps(self.framerate.numer(), self.framerate.denom());
+                if let Some(structure) = caps.make_mut().structure_mut(0) {
+                    structure.set("width", dimension("width", width)?);
+                    structure.set("height", dimension("height", height)?);
+                }
+                self.appsrc.set_caps(Some(&caps));
+                state.image_size = Some((width, height));
+                Ok(())
+            }
+        }
     }
 
     fn shut_down(&self) {

@@ -1,0 +1,61 @@
+/** Stable codes of the errors thrown by `@proj` packages. Tests and callers
+ * should branch on `code`, never on the message. */
+export const ErrorCode = Object.freeze({
+  UNKNOWN_CODEC: 'ERR_PROJ_UNKNOWN_CODEC',
+  GSTREAMER_INIT: 'ERR_PROJ_GSTREAMER_INIT',
+  MISSING_ELEMENT: 'ERR_PROJ_MISSING_ELEMENT',
+  INVALID_ARGUMENT: 'ERR_PROJ_INVALID_ARGUMENT',
+  INVALID_DATA: 'ERR_PROJ_INVALID_DATA',
+  NEEDS_KEYFRAME: 'ERR_PROJ_NEEDS_KEYFRAME',
+  DTS_NOT_INCREASING: 'ERR_PROJ_DTS_NOT_INCREASING',
+  PTS_BEFORE_DTS: 'ERR_PROJ_PTS_BEFORE_DTS',
+  OUTPUT_OPEN: 'ERR_PROJ_OUTPUT_OPEN',
+  FINISHED: 'ERR_PROJ_FINISHED',
+  PIPELINE: 'ERR_PROJ_PIPELINE',
+  TIMEOUT: 'ERR_PROJ_TIMEOUT',
+} as const);
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An error raised by `@proj`, with a stable `code`. */
+export class ProjError extends Error {
+  override name = 'ProjError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A `RangeError` or `TypeError` for a bad argument, also carrying a code. */
+export function argumentError(kind: 'range' | 'type', message: string): RangeError | TypeError {
+  const error = kind === 'range' ? new RangeError(message) : new TypeError(message);
+  return Object.assign(error, { code: ErrorCode.INVALID_ARGUMENT });
+}
+
+export function isProjError(error: unknown, code?: ErrorCode): error is ProjError {
+  return error instanceof ProjError && (code === undefined || error.code === code);
+}
+
+const codes = new Set<string>(Object.values(ErrorCode));
+
+/** Runs a call into the native addon, turning its coded errors into `ProjError`. */
+export function native<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw toProjError(error);
+  }
+}
+
+export function toProjError(error: unknown): unknown {
+  if (error instanceof Error && !(error instanceof ProjError)) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && codes.has(code)) {
+      return new ProjError(code as ErrorCode, error.message, { cause: error });
+    }
+  }
+  return error;
+}

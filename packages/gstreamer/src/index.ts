@@ -1,0 +1,5 @@
+export { Codec } from './codec.js';
+export { ErrorCode, isProjError, ProjError } from './errors.js';
+export { FlowResult, InvocationReason } from './flow.js';
+export { Mp4Muxer, type Mp4MuxerOptions, type Mp4MuxerStats } from './mp4-muxer.js';
+export type { Nanoseconds } from './timestamp.js';

@@ -1,0 +1,105 @@
+import * as native from '@proj/native';
+
+import { Codec } from './codec.js';
+import { argumentError, native as call, toProjError } from './errors.js';
+import { type Nanoseconds, toNanoseconds, toOptionalNanoseconds } from './timestamp.js';
+
+export interface Mp4MuxerOptions {
+  /** Frame rate numerator (default 30). */
+  fpsNum?: number;
+  /** Frame rate denominator (default 1). */
+  fpsDen?: number;
+  /**
+   * Media time per MP4 fragment in ms (default 500). While the muxer runs,
+   * the file on disk is a fragmented MP4 that holds every completed
+   * fragment, so it survives the process being killed; `finish()` turns it
+   * into a regular MP4. 0 writes a plain MP4 that is valid only after
+   * `finish()`.
+   */
+  fragmentDurationMs?: number;
+}
+
+export interface Mp4MuxerStats {
+  /** Frames accepted by `push`. */
+  frames: number;
+  /** Bytes accepted by `push`. */
+  bytes: number;
+  /** Bytes accepted but not yet taken by the pipeline. */
+  queuedBytes: number;
+}
+
+/**
+ * Writes encoded frames into an MP4 file through GStreamer
+ * (`appsrc → parser → qtmux → filesink`).
+ *
+ * - H.264/HEVC: one Annex-B access unit per `push`; AV1: one temporal unit;
+ *   JPEG/PNG: one whole image. The first frame must be a random access point.
+ * - Streams with B-frames must pass `dtsNs`; decode timestamps must increase.
+ * - Bad frames are rejected with a `ProjError` and the muxer stays usable.
+ */
+export class Mp4Muxer implements AsyncDisposable {
+  readonly #inner: native.Mp4Muxer;
+  readonly outputPath: string;
+
+  constructor(codec: Codec | string, outputPath: string, options: Mp4MuxerOptions = {}) {
+    if (typeof outputPath !== 'string' || outputPath.length === 0) {
+      throw argumentError('type', 'outputPath must be a non-empty string');
+    }
+    const native_options: native.Mp4MuxerOptions = {};
+    for (const key of ['fpsNum', 'fpsDen', 'fragmentDurationMs'] as const) {
+      const value = options[key];
+      if (value === undefined) continue;
+      const min = key === 'fragmentDurationMs' ? 0 : 1;
+      if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
+        throw argumentError('range', `${key} must be an integer between ${min} and 2^31-1, got ${value}`);
+      }
+      native_options[key] = value;
+    }
+    this.outputPath = outputPath;
+    this.#inner = call(() => new native.Mp4Muxer(Codec.fromName(codec), outputPath, native_options));
+  }
+
+  /** The canonical name of the codec being muxed. */
+  get codec(): Codec {
+    return this.#inner.codec as Codec;
+  }
+
+  /** Whether `finish()` has been called. */
+  get isFinished(): boolean {
+    return this.#inner.isFinished;
+  }
+
+  /** Progress counters. */
+  get stats(): Mp4MuxerStats {
+    return this.#inner.stats();
+  }
+
+  /**
+   * Pushes one encoded frame. `dtsNs` defaults to `ptsNs`; `durationNs`
+   * defaults to one frame at the configured rate. The data is copied, so the
+   * caller may reuse its buffer at once.
+   */
+  push(data: Uint8Array, ptsNs: Nanoseconds, dtsNs?: Nanoseconds | null, durationNs?: Nanoseconds | null): void {
+    if (!(data instanceof Uint8Array)) {
+      throw argumentError('type', 'data must be a Uint8Array or a Buffer');
+    }
+    const pts = toNanoseconds('ptsNs', ptsNs);
+    const dts = toOptionalNanoseconds('dtsNs', dtsNs);
+    const duration = toOptionalNanoseconds('durationNs', durationNs);
+    call(() => this.#inner.push(data, pts, dts, duration));
+  }
+
+  /** Ends the stream and completes the file. Calling it again resolves at once;
+   * `push` after it throws `ERR_PROJ_FINISHED`. */
+  async finish(): Promise<void> {
+    try {
+      await this.#inner.finish();
+    } catch (error) {
+      throw toProjError(error);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.finish();
+  }
+}
