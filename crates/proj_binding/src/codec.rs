@@ -7,5 +7,7 @@ use crate::error::{from_gstreamer, Code};
 /// Parses a codec name (case-insensitive) and returns its canonical name.
 #[napi(catch_unwind)]
 pub fn codec_from_name(name: String) -> Result<String, Code> {
-    Codec::from_name(&name).map(|codec| codec.name().to_owned()).map_err(from_gstreamer)
+    Codec::from_name(&name)
+        .map(|codec| codec.name().to_owned())
+        .map_err(from_gstreamer)
 }

@@ -11,7 +11,6 @@ impl AsRef<str> for Code {
     }
 }
 
-
 pub fn invalid_argument(reason: impl Into<String>) -> Error<Code> {
     Error::new(Code("ERR_PROJ_INVALID_ARGUMENT"), reason.into())
 }

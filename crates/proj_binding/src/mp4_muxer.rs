@@ -24,8 +24,7 @@ pub struct Mp4MuxerStats {
     pub queued_bytes: i64,
 }
 
-/// Encoded frames → MP4 (crash-safe while writing, a regular MP4 after
-/// `finish`).
+/// Encoded frames → MP4 (fragmented, so the file survives a crash).
 #[napi]
 #[derive(Debug)]
 pub struct Mp4Muxer {
@@ -35,18 +34,26 @@ pub struct Mp4Muxer {
 #[napi]
 impl Mp4Muxer {
     #[napi(constructor, catch_unwind)]
-    pub fn new(codec: String, output_path: String, options: Option<Mp4MuxerOptions>) -> Result<Self, Code> {
+    pub fn new(
+        codec: String,
+        output_path: String,
+        options: Option<Mp4MuxerOptions>,
+    ) -> Result<Self, Code> {
         let codec = gs::Codec::from_name(&codec).map_err(from_gstreamer)?;
         let options = options.unwrap_or_default();
         let defaults = gs::Mp4MuxerOptions::default();
         let options = gs::Mp4MuxerOptions {
             fps_num: options.fps_num.unwrap_or(defaults.fps_num),
             fps_den: options.fps_den.unwrap_or(defaults.fps_den),
-            fragment_duration_ms: options.fragment_duration_ms.unwrap_or(defaults.fragment_duration_ms),
+            fragment_duration_ms: options
+                .fragment_duration_ms
+                .unwrap_or(defaults.fragment_duration_ms),
             ..defaults
         };
         let inner = gs::Mp4Muxer::new(codec, output_path, &options).map_err(from_gstreamer)?;
-        Ok(Self { inner: Arc::new(inner) })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     #[napi(catch_unwind)]
@@ -58,15 +65,25 @@ impl Mp4Muxer {
         duration_ns: Option<BigInt>,
     ) -> Result<(), Code> {
         let pts = nanoseconds("ptsNs", &pts_ns)?;
-        let dts = dts_ns.as_ref().map(|v| nanoseconds("dtsNs", v)).transpose()?;
-        let duration = duration_ns.as_ref().map(|v| nanoseconds("durationNs", v)).transpose()?;
-        self.inner.push(&data, pts, dts, duration).map_err(from_gstreamer)
+        let dts = dts_ns
+            .as_ref()
+            .map(|v| nanoseconds("dtsNs", v))
+            .transpose()?;
+        let duration = duration_ns
+            .as_ref()
+            .map(|v| nanoseconds("durationNs", v))
+            .transpose()?;
+        self.inner
+            .push(&data, pts, dts, duration)
+            .map_err(from_gstreamer)
     }
 
     /// Ends the stream and completes the file off the JS thread.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn finish(&self) -> AsyncTask<FinishTask> {
-        AsyncTask::new(FinishTask { muxer: Arc::clone(&self.inner) })
+        AsyncTask::new(FinishTask {
+            muxer: Arc::clone(&self.inner),
+        })
     }
 
     #[napi(getter)]
@@ -83,7 +100,11 @@ impl Mp4Muxer {
     pub fn stats(&self) -> Mp4MuxerStats {
         let stats = self.inner.stats();
         let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        Mp4MuxerStats { frames: clamp(stats.frames), bytes: clamp(stats.bytes), queued_bytes: clamp(stats.queued_bytes) }
+        Mp4MuxerStats {
+            frames: clamp(stats.frames),
+            bytes: clamp(stats.bytes),
+            queued_bytes: clamp(stats.queued_bytes),
+        }
     }
 }
 
@@ -98,8 +119,13 @@ impl Task for FinishTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let muxer = Arc::clone(&self.muxer);
-        Ok(std::panic::catch_unwind(move || muxer.finish())
-            .unwrap_or_else(|_| Err(gs::GstreamerError::Pipeline { reason: "the muxer panicked while finishing".into() })))
+        Ok(
+            std::panic::catch_unwind(move || muxer.finish()).unwrap_or_else(|_| {
+                Err(gs::GstreamerError::Pipeline {
+                    reason: "the muxer panicked while finishing".into(),
+                })
+            }),
+        )
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<()> {

@@ -28,7 +28,10 @@ pub fn inspect_access_unit(codec: Codec, data: &[u8]) -> Result<AccessUnit> {
         return Err(invalid("the frame is empty".into()));
     }
     if data.len() > MAX_FRAME_BYTES {
-        return Err(invalid(format!("{} bytes exceeds the {MAX_FRAME_BYTES}-byte limit", data.len())));
+        return Err(invalid(format!(
+            "{} bytes exceeds the {MAX_FRAME_BYTES}-byte limit",
+            data.len()
+        )));
     }
     match codec {
         Codec::H264 => h264(data).map_err(invalid),
@@ -42,14 +45,19 @@ pub fn inspect_access_unit(codec: Codec, data: &[u8]) -> Result<AccessUnit> {
 type Check<T> = std::result::Result<T, String>;
 
 fn image(size: (u32, u32)) -> AccessUnit {
-    AccessUnit { keyframe: true, random_access: true, image_size: Some(size) }
+    AccessUnit {
+        keyframe: true,
+        random_access: true,
+        image_size: Some(size),
+    }
 }
 
 /// Splits an Annex-B byte stream into NAL units (start codes removed,
 /// trailing zero bytes trimmed). The stream must begin with a start code.
 fn annex_b_nal_units(data: &[u8]) -> Check<Vec<&[u8]>> {
-    let first = start_code_at(data, 0)
-        .ok_or("not an Annex-B byte stream: it must start with a 00 00 01 or 00 00 00 01 start code")?;
+    let first = start_code_at(data, 0).ok_or(
+        "not an Annex-B byte stream: it must start with a 00 00 01 or 00 00 00 01 start code",
+    )?;
     let mut units = Vec::new();
     let mut start = first;
     let mut i = first;
@@ -96,13 +104,21 @@ fn h264(data: &[u8]) -> Check<AccessUnit> {
             // SEI, AUD, end of sequence/stream, filler, SPS extension,
             // prefix, subset SPS, auxiliary and extension slices.
             6 | 9..=15 | 19 | 20 => {}
-            t => return Err(format!("NAL unit type {t} is not valid in an H.264 stream we can mux")),
+            t => {
+                return Err(format!(
+                    "NAL unit type {t} is not valid in an H.264 stream we can mux"
+                ))
+            }
         }
     }
     if !(slice || idr) {
         return Err("the access unit has no coded slice".into());
     }
-    Ok(AccessUnit { keyframe: idr, random_access: idr && sps && pps, image_size: None })
+    Ok(AccessUnit {
+        keyframe: idr,
+        random_access: idr && sps && pps,
+        image_size: None,
+    })
 }
 
 fn hevc(data: &[u8]) -> Check<AccessUnit> {
@@ -134,7 +150,11 @@ fn hevc(data: &[u8]) -> Check<AccessUnit> {
     if !vcl {
         return Err("the access unit has no coded slice".into());
     }
-    Ok(AccessUnit { keyframe: irap, random_access: irap && vps && sps && pps, image_size: None })
+    Ok(AccessUnit {
+        keyframe: irap,
+        random_access: irap && vps && sps && pps,
+        image_size: None,
+    })
 }
 
 fn av1(data: &[u8]) -> Check<AccessUnit> {
@@ -181,7 +201,11 @@ fn av1(data: &[u8]) -> Check<AccessUnit> {
     if frames == 0 {
         return Err("the temporal unit has no frame or frame header OBU".into());
     }
-    Ok(AccessUnit { keyframe, random_access: keyframe && sequence_header, image_size: None })
+    Ok(AccessUnit {
+        keyframe,
+        random_access: keyframe && sequence_header,
+        image_size: None,
+    })
 }
 
 fn leb128(bytes: &[u8]) -> Check<(usize, usize)> {
@@ -210,8 +234,13 @@ fn jpeg(data: &[u8]) -> Check<(u32, u32)> {
         match marker {
             0xc0..=0xc3 | 0xc5..=0xc7 | 0xc9..=0xcb | 0xcd..=0xcf => {
                 // length (2), precision (1), height (2), width (2)
-                let Some(&[h0, h1, w0, w1]) = data.get(at + 5..at + 9) else { break };
-                let size = (u32::from(u16::from_be_bytes([w0, w1])), u32::from(u16::from_be_bytes([h0, h1])));
+                let Some(&[h0, h1, w0, w1]) = data.get(at + 5..at + 9) else {
+                    break;
+                };
+                let size = (
+                    u32::from(u16::from_be_bytes([w0, w1])),
+                    u32::from(u16::from_be_bytes([h0, h1])),
+                );
                 return non_zero(size);
             }
             0xda | 0xd9 => break,
@@ -233,7 +262,11 @@ fn png(data: &[u8]) -> Check<(u32, u32)> {
     if !data.ends_with(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]) {
         return Err("missing the IEND chunk (truncated image)".into());
     }
-    let be32 = |at: usize| data.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes);
+    let be32 = |at: usize| {
+        data.get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)
+    };
     non_zero((be32(16).unwrap_or(0), be32(20).unwrap_or(0)))
 }
 
@@ -248,28 +281,58 @@ fn non_zero((width, height): (u32, u32)) -> Check<(u32, u32)> {
 mod tests {
     use super::*;
 
-    const H264_IDR: &[u8] = &[0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce, 0, 0, 1, 0x65, 0x88, 0x84];
+    const H264_IDR: &[u8] = &[
+        0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce, 0, 0, 1, 0x65, 0x88, 0x84,
+    ];
     const H264_P: &[u8] = &[0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x41, 0x9a, 0x02];
     const HEVC_IDR: &[u8] = &[
-        0, 0, 0, 1, 0x40, 0x01, 0x0c, 0, 0, 0, 1, 0x42, 0x01, 0x01, 0, 0, 0, 1, 0x44, 0x01, 0xc1, 0, 0, 0, 1, 0x26,
-        0x01, 0xaf,
+        0, 0, 0, 1, 0x40, 0x01, 0x0c, 0, 0, 0, 1, 0x42, 0x01, 0x01, 0, 0, 0, 1, 0x44, 0x01, 0xc1,
+        0, 0, 0, 1, 0x26, 0x01, 0xaf,
     ];
     const HEVC_P: &[u8] = &[0, 0, 0, 1, 0x46, 0x01, 0x50, 0, 0, 0, 1, 0x02, 0x01, 0xd0];
 
     #[test]
     fn classifies_h264_random_access_points() {
         let idr = inspect_access_unit(Codec::H264, H264_IDR);
-        assert_eq!(idr, Ok(AccessUnit { keyframe: true, random_access: true, image_size: None }));
+        assert_eq!(
+            idr,
+            Ok(AccessUnit {
+                keyframe: true,
+                random_access: true,
+                image_size: None
+            })
+        );
         let p = inspect_access_unit(Codec::H264, H264_P);
-        assert_eq!(p, Ok(AccessUnit { keyframe: false, random_access: false, image_size: None }));
+        assert_eq!(
+            p,
+            Ok(AccessUnit {
+                keyframe: false,
+                random_access: false,
+                image_size: None
+            })
+        );
     }
 
     #[test]
     fn classifies_hevc_random_access_points() {
         let idr = inspect_access_unit(Codec::Hevc, HEVC_IDR);
-        assert_eq!(idr, Ok(AccessUnit { keyframe: true, random_access: true, image_size: None }));
+        assert_eq!(
+            idr,
+            Ok(AccessUnit {
+                keyframe: true,
+                random_access: true,
+                image_size: None
+            })
+        );
         let p = inspect_access_unit(Codec::Hevc, HEVC_P);
-        assert_eq!(p, Ok(AccessUnit { keyframe: false, random_access: false, image_size: None }));
+        assert_eq!(
+            p,
+            Ok(AccessUnit {
+                keyframe: false,
+                random_access: false,
+                image_size: None
+            })
+        );
     }
 
     #[test]
@@ -288,8 +351,14 @@ mod tests {
     fn rejects_empty_and_garbage() {
         for codec in Codec::ALL {
             assert!(inspect_access_unit(codec, &[]).is_err(), "{codec} empty");
-            assert!(inspect_access_unit(codec, b"hello, world").is_err(), "{codec} text");
-            assert!(inspect_access_unit(codec, &[0, 0, 1]).is_err(), "{codec} bare start code");
+            assert!(
+                inspect_access_unit(codec, b"hello, world").is_err(),
+                "{codec} text"
+            );
+            assert!(
+                inspect_access_unit(codec, &[0, 0, 1]).is_err(),
+                "{codec} bare start code"
+            );
         }
     }
 
@@ -299,13 +368,21 @@ mod tests {
         let key = [0x12, 0x00, 0x0a, 0x01, 0x00, 0x32, 0x02, 0x10, 0x00];
         assert_eq!(
             inspect_access_unit(Codec::Av1, &key),
-            Ok(AccessUnit { keyframe: true, random_access: true, image_size: None })
+            Ok(AccessUnit {
+                keyframe: true,
+                random_access: true,
+                image_size: None
+            })
         );
         // inter frame (frame_type 1 in bits 6-5).
         let inter = [0x12, 0x00, 0x32, 0x02, 0x30, 0x00];
         assert_eq!(
             inspect_access_unit(Codec::Av1, &inter),
-            Ok(AccessUnit { keyframe: false, random_access: false, image_size: None })
+            Ok(AccessUnit {
+                keyframe: false,
+                random_access: false,
+                image_size: None
+            })
         );
         // a frame OBU that claims more bytes than there are.
         assert!(inspect_access_unit(Codec::Av1, &[0x32, 0x09, 0x10]).is_err());
@@ -314,17 +391,27 @@ mod tests {
     #[test]
     fn images_need_their_markers() {
         // SOF0: length 11, precision 8, height 2, width 3, 1 component.
-        let jpeg = [0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xff, 0xd9];
-        assert_eq!(inspect_access_unit(Codec::Jpeg, &jpeg).map(|au| au.image_size), Ok(Some((3, 2))));
+        let jpeg = [
+            0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0, 2, 0, 3, 1, 1, 0x11, 0, 0xff, 0xd9,
+        ];
+        assert_eq!(
+            inspect_access_unit(Codec::Jpeg, &jpeg).map(|au| au.image_size),
+            Ok(Some((3, 2)))
+        );
         assert!(inspect_access_unit(Codec::Jpeg, &jpeg[..6]).is_err());
         let mut zero_height = jpeg;
         zero_height[8] = 0;
         assert!(inspect_access_unit(Codec::Jpeg, &zero_height).is_err());
-        let mut png = vec![0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+        let mut png = vec![
+            0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+        ];
         png.extend_from_slice(&[0, 0, 0, 5, 0, 0, 0, 7]);
         png.extend_from_slice(&[0; 9]);
         png.extend_from_slice(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]);
-        assert_eq!(inspect_access_unit(Codec::Png, &png).map(|au| au.image_size), Ok(Some((5, 7))));
+        assert_eq!(
+            inspect_access_unit(Codec::Png, &png).map(|au| au.image_size),
+            Ok(Some((5, 7)))
+        );
         assert!(inspect_access_unit(Codec::Png, &png[..20]).is_err());
     }
 }

@@ -14,7 +14,13 @@ pub enum Codec {
 }
 
 impl Codec {
-    pub const ALL: [Codec; 5] = [Codec::H264, Codec::Hevc, Codec::Jpeg, Codec::Av1, Codec::Png];
+    pub const ALL: [Codec; 5] = [
+        Codec::H264,
+        Codec::Hevc,
+        Codec::Jpeg,
+        Codec::Av1,
+        Codec::Png,
+    ];
 
     /// Parses `h264`, `hevc`, `h265`, `jpeg`, `av1`, `png`, ignoring case.
     pub fn from_name(name: &str) -> Result<Self> {
@@ -24,7 +30,9 @@ impl Codec {
             "jpeg" => Ok(Codec::Jpeg),
             "av1" => Ok(Codec::Av1),
             "png" => Ok(Codec::Png),
-            _ => Err(GstreamerError::UnknownCodec { name: name.to_owned() }),
+            _ => Err(GstreamerError::UnknownCodec {
+                name: name.to_owned(),
+            }),
         }
     }
 
@@ -121,7 +129,13 @@ mod tests {
     #[test]
     fn unknown_names_are_typed_errors() {
         for name in ["", "h263", "vp9", "mjpeg"] {
-            assert!(matches!(Codec::from_name(name), Err(GstreamerError::UnknownCodec { .. })), "{name}");
+            assert!(
+                matches!(
+                    Codec::from_name(name),
+                    Err(GstreamerError::UnknownCodec { .. })
+                ),
+                "{name}"
+            );
         }
     }
 }

@@ -21,10 +21,17 @@ pub enum GstreamerError {
     #[error("invalid {codec} frame: {reason}")]
     InvalidData { codec: Codec, reason: String },
 
-    #[error("the first {codec} frame must be a random access point ({expected}); this frame is not one")]
-    NeedsKeyframe { codec: Codec, expected: &'static str },
+    #[error(
+        "the first {codec} frame must be a random access point ({expected}); this frame is not one"
+    )]
+    NeedsKeyframe {
+        codec: Codec,
+        expected: &'static str,
+    },
 
-    #[error("decode timestamp {dts_ns} ns does not increase (previous frame had {previous_ns} ns)")]
+    #[error(
+        "decode timestamp {dts_ns} ns does not increase (previous frame had {previous_ns} ns)"
+    )]
     DtsNotIncreasing { dts_ns: u64, previous_ns: u64 },
 
     #[error("presentation timestamp {pts_ns} ns is before the decode timestamp {dts_ns} ns")]

@@ -1,9 +1,8 @@
 //! GStreamer muxing for `@proj`: the codec enum and a crash-safe MP4 muxer.
 //!
-//! The muxer is `appsrc → parser → qtmux → filesink`. qtmux writes fragments
-//! (`first-moov-then-finalise`) through an unbuffered filesink, so a file cut
-//! short by a crash still opens and holds every completed fragment, and a
-//! clean [`Mp4Muxer::finish`] rewrites it into a regular MP4.
+//! The muxer is `appsrc → parser → qtmux → filesink`. qtmux writes a
+//! fragmented MP4 through an unbuffered filesink, so a file cut short by a
+//! crash at any moment still opens and holds every completed fragment.
 
 mod access_unit;
 mod codec;

@@ -15,8 +15,8 @@ pub struct Mp4MuxerOptions {
     pub fps_num: u32,
     pub fps_den: u32,
     /// Media time per fragment. Everything pushed before the last completed
-    /// fragment survives a crash. 0 writes a plain MP4 that is only valid
-    /// after `finish`.
+    /// fragment survives a crash, and the file stays a fragmented MP4. 0
+    /// writes a regular MP4 that is only valid after `finish`.
     pub fragment_duration_ms: u32,
     /// Bytes the muxer may hold before `push` waits for the pipeline.
     pub max_queued_bytes: u64,
@@ -24,7 +24,12 @@ pub struct Mp4MuxerOptions {
 
 impl Default for Mp4MuxerOptions {
     fn default() -> Self {
-        Self { fps_num: 30, fps_den: 1, fragment_duration_ms: 500, max_queued_bytes: 64 << 20 }
+        Self {
+            fps_num: 30,
+            fps_den: 1,
+            fragment_duration_ms: 500,
+            max_queued_bytes: 64 << 20,
+        }
     }
 }
 
@@ -85,7 +90,10 @@ impl BusEvents {
     }
 
     fn error(&self) -> Option<GstreamerError> {
-        self.lock().error.clone().map(|reason| GstreamerError::Pipeline { reason })
+        self.lock()
+            .error
+            .clone()
+            .map(|reason| GstreamerError::Pipeline { reason })
     }
 
     /// Waits for EOS or an error; returns the error if one came first.
@@ -94,16 +102,23 @@ impl BusEvents {
         let mut seen = self.lock();
         loop {
             if let Some(reason) = &seen.error {
-                return Err(GstreamerError::Pipeline { reason: reason.clone() });
+                return Err(GstreamerError::Pipeline {
+                    reason: reason.clone(),
+                });
             }
             if seen.eos {
                 return Ok(());
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(GstreamerError::Timeout { seconds: timeout.as_secs() });
+                return Err(GstreamerError::Timeout {
+                    seconds: timeout.as_secs(),
+                });
             }
-            seen = self.changed.wait_timeout(seen, left).map_or_else(|e| e.into_inner().0, |(g, _)| g);
+            seen = self
+                .changed
+                .wait_timeout(seen, left)
+                .map_or_else(|e| e.into_inner().0, |(g, _)| g);
         }
     }
 }
@@ -140,8 +155,12 @@ impl Mp4Muxer {
         let parser = codec.parser_element().map(make).transpose()?;
         let mux = make("qtmux")?;
         if options.fragment_duration_ms > 0 {
+            // Plain fragments (moov, then moof+mdat pairs), kept at finish.
+            // `first-moov-then-finalise` would end as a regular MP4, but its
+            // finalisation first stretches the leading mdat over the whole
+            // file and only then appends the moov: a crash in between leaves
+            // no moov at all (seen in the crash test).
             mux.set_property("fragment-duration", options.fragment_duration_ms);
-            mux.set_property_from_str("fragment-mode", "first-moov-then-finalise");
         }
         let sink = make("filesink")?;
         sink.set_property("location", location);
@@ -150,18 +169,28 @@ impl Mp4Muxer {
         sink.set_property_from_str("buffer-mode", "unbuffered");
 
         let pipeline = gst::Pipeline::new();
-        let pipeline_error = |e: &dyn std::fmt::Display| GstreamerError::Pipeline { reason: e.to_string() };
-        let source: Vec<&gst::Element> = [Some(appsrc.upcast_ref()), parser.as_ref()].into_iter().flatten().collect();
-        pipeline.add_many(source.iter().copied().chain([&mux, &sink])).map_err(|e| pipeline_error(&e))?;
+        let pipeline_error = |e: &dyn std::fmt::Display| GstreamerError::Pipeline {
+            reason: e.to_string(),
+        };
+        let source: Vec<&gst::Element> = [Some(appsrc.upcast_ref()), parser.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        pipeline
+            .add_many(source.iter().copied().chain([&mux, &sink]))
+            .map_err(|e| pipeline_error(&e))?;
         gst::Element::link_many(&source).map_err(|e| pipeline_error(&e))?;
         // Ask for the video pad by name: image caps carry no size until the
         // first frame, and a caps-based link would pick an audio pad.
         let last = source.last().copied().unwrap_or(appsrc.upcast_ref());
-        last.link_pads(Some("src"), &mux, Some("video_%u")).map_err(|e| pipeline_error(&e))?;
+        last.link_pads(Some("src"), &mux, Some("video_%u"))
+            .map_err(|e| pipeline_error(&e))?;
         mux.link(&sink).map_err(|e| pipeline_error(&e))?;
 
         let bus_events = Arc::new(BusEvents::default());
-        let bus = pipeline.bus().ok_or_else(|| pipeline_error(&"the pipeline has no bus"))?;
+        let bus = pipeline
+            .bus()
+            .ok_or_else(|| pipeline_error(&"the pipeline has no bus"))?;
         let events = Arc::clone(&bus_events);
         bus.set_sync_handler(move |_, message| {
             record(&events, message);
@@ -180,10 +209,18 @@ impl Mp4Muxer {
         };
         // filesink opens the file on READY → PAUSED; a failure shows here.
         if muxer.pipeline.set_state(gst::State::Playing).is_err() {
-            let reason = muxer.bus.lock().error.take().unwrap_or_else(|| "the pipeline did not start".into());
+            let reason = muxer
+                .bus
+                .lock()
+                .error
+                .take()
+                .unwrap_or_else(|| "the pipeline did not start".into());
             muxer.shut_down();
             muxer.lock_state().finished = true;
-            return Err(GstreamerError::OutputOpen { path: muxer.path.clone(), reason });
+            return Err(GstreamerError::OutputOpen {
+                path: muxer.path.clone(),
+                reason,
+            });
         }
         Ok(muxer)
     }
@@ -202,14 +239,24 @@ impl Mp4Muxer {
 
     pub fn stats(&self) -> Mp4MuxerStats {
         let state = self.lock_state();
-        Mp4MuxerStats { frames: state.frames, bytes: state.bytes, queued_bytes: self.appsrc.current_level_bytes() }
+        Mp4MuxerStats {
+            frames: state.frames,
+            bytes: state.bytes,
+            queued_bytes: self.appsrc.current_level_bytes(),
+        }
     }
 
     /// Pushes one encoded frame. `dts_ns` defaults to `pts_ns` and must
     /// increase from frame to frame; `duration_ns` defaults to 1/fps.
     ///
     /// Waits only when more than `max_queued_bytes` are queued.
-    pub fn push(&self, data: &[u8], pts_ns: u64, dts_ns: Option<u64>, duration_ns: Option<u64>) -> Result<()> {
+    pub fn push(
+        &self,
+        data: &[u8],
+        pts_ns: u64,
+        dts_ns: Option<u64>,
+        duration_ns: Option<u64>,
+    ) -> Result<()> {
         let mut state = self.lock_state();
         if state.finished {
             return Err(GstreamerError::Finished);
@@ -219,7 +266,10 @@ impl Mp4Muxer {
         }
         let au = inspect_access_unit(self.codec, data)?;
         if !state.started && !au.random_access {
-            return Err(GstreamerError::NeedsKeyframe { codec: self.codec, expected: random_access_point(self.codec) });
+            return Err(GstreamerError::NeedsKeyframe {
+                codec: self.codec,
+                expected: random_access_point(self.codec),
+            });
         }
         if let Some(size) = au.image_size {
             self.check_image_size(&mut state, size)?;
@@ -229,11 +279,17 @@ impl Mp4Muxer {
             return Err(GstreamerError::PtsBeforeDts { pts_ns, dts_ns });
         }
         if let Some(previous_ns) = state.last_dts_ns.filter(|&previous| dts_ns <= previous) {
-            return Err(GstreamerError::DtsNotIncreasing { dts_ns, previous_ns });
+            return Err(GstreamerError::DtsNotIncreasing {
+                dts_ns,
+                previous_ns,
+            });
         }
         let duration_ns = match duration_ns {
             Some(0) => {
-                return Err(GstreamerError::InvalidArgument { name: "durationNs", reason: "must be positive".into() })
+                return Err(GstreamerError::InvalidArgument {
+                    name: "durationNs",
+                    reason: "must be positive".into(),
+                })
             }
             Some(d) => d,
             None => self.frame_duration_ns,
@@ -250,7 +306,9 @@ impl Mp4Muxer {
             }
         }
         if let Err(flow) = self.appsrc.push_buffer(buffer) {
-            return Err(self.bus.error().unwrap_or(GstreamerError::Pipeline { reason: format!("appsrc: {flow:?}") }));
+            return Err(self.bus.error().unwrap_or(GstreamerError::Pipeline {
+                reason: format!("appsrc: {flow:?}"),
+            }));
         }
         state.started = true;
         state.last_dts_ns = Some(dts_ns);
@@ -269,7 +327,9 @@ impl Mp4Muxer {
         state.finished = true;
         let result = match self.appsrc.end_of_stream() {
             Ok(_) => self.bus.wait_eos(FINISH_TIMEOUT),
-            Err(flow) => Err(self.bus.error().unwrap_or(GstreamerError::Pipeline { reason: format!("EOS: {flow:?}") })),
+            Err(flow) => Err(self.bus.error().unwrap_or(GstreamerError::Pipeline {
+                reason: format!("EOS: {flow:?}"),
+            })),
         };
         self.shut_down();
         result
@@ -282,13 +342,20 @@ impl Mp4Muxer {
             Some(first) if first == (width, height) => Ok(()),
             Some((first_width, first_height)) => Err(GstreamerError::InvalidData {
                 codec: self.codec,
-                reason: format!("image is {width}x{height} but the stream is {first_width}x{first_height}"),
+                reason: format!(
+                    "image is {width}x{height} but the stream is {first_width}x{first_height}"
+                ),
             }),
             None => {
                 let dimension = |name: &'static str, v: u32| {
-                    i32::try_from(v).map_err(|_| GstreamerError::InvalidArgument { name, reason: format!("{v} is too large") })
+                    i32::try_from(v).map_err(|_| GstreamerError::InvalidArgument {
+                        name,
+                        reason: format!("{v} is too large"),
+                    })
                 };
-                let mut caps = self.codec.input_caps(self.framerate.numer(), self.framerate.denom());
+                let mut caps = self
+                    .codec
+                    .input_caps(self.framerate.numer(), self.framerate.denom());
                 if let Some(structure) = caps.make_mut().structure_mut(0) {
                     structure.set("width", dimension("width", width)?);
                     structure.set("height", dimension("height", height)?);
@@ -337,14 +404,19 @@ fn record(events: &BusEvents, message: &gst::Message) {
 }
 
 fn make(factory: &'static str) -> Result<gst::Element> {
-    gst::ElementFactory::make(factory).build().map_err(|_| GstreamerError::MissingElement { element: factory })
+    gst::ElementFactory::make(factory)
+        .build()
+        .map_err(|_| GstreamerError::MissingElement { element: factory })
 }
 
 fn positive_i32(name: &'static str, value: u32) -> Result<i32> {
-    i32::try_from(value).ok().filter(|&v| v > 0).ok_or(GstreamerError::InvalidArgument {
-        name,
-        reason: format!("must be between 1 and {}, got {value}", i32::MAX),
-    })
+    i32::try_from(value)
+        .ok()
+        .filter(|&v| v > 0)
+        .ok_or(GstreamerError::InvalidArgument {
+            name,
+            reason: format!("must be between 1 and {}, got {value}", i32::MAX),
+        })
 }
 
 fn random_access_point(codec: Codec) -> &'static str {

@@ -10,11 +10,10 @@ export interface Mp4MuxerOptions {
   /** Frame rate denominator (default 1). */
   fpsDen?: number;
   /**
-   * Media time per MP4 fragment in ms (default 500). While the muxer runs,
-   * the file on disk is a fragmented MP4 that holds every completed
-   * fragment, so it survives the process being killed; `finish()` turns it
-   * into a regular MP4. 0 writes a plain MP4 that is valid only after
-   * `finish()`.
+   * Media time per MP4 fragment in ms (default 500). The file is a
+   * fragmented MP4 that holds every completed fragment at every moment, so
+   * it survives the process being killed, even during `finish()`. 0 writes
+   * a regular (unfragmented) MP4 that is valid only after `finish()`.
    */
   fragmentDurationMs?: number;
 }

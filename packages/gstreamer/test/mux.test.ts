@@ -72,10 +72,11 @@ describe('Mp4Muxer writes files that ffprobe and ffmpeg read back exactly', () =
       // Pixels: every decoded frame equals ffmpeg's decode of the encoder output.
       expect(frameMd5s(output)).toEqual(frameMd5s(stream.source, sourceDecodeArgs(stream)));
 
-      // A clean finish leaves a regular MP4, not a fragmented one.
+      // Crash-safe layout: the header first, then fragments, then the index.
       const boxes = topLevelBoxes(readFileSync(output));
-      expect(boxes).toContain('moov');
-      expect(boxes).not.toContain('moof');
+      expect(boxes.slice(0, 2)).toEqual(['ftyp', 'moov']);
+      expect(boxes).toContain('moof');
+      expect(boxes.at(-1)).toBe('mfra');
     });
   }
 
@@ -87,7 +88,7 @@ describe('Mp4Muxer writes files that ffprobe and ffmpeg read back exactly', () =
     expect(probeStream(output).codec_name).toBe('hevc');
   });
 
-  it('writes a plain MP4 when fragments are disabled', async () => {
+  it('writes a regular MP4 when fragments are disabled', async () => {
     const dir = scratchDir('plain');
     const stream = encodeStream({ codec: 'h264', frames: 20 }, dir);
     const output = join(dir, 'plain.mp4');
@@ -96,5 +97,6 @@ describe('Mp4Muxer writes files that ffprobe and ffmpeg read back exactly', () =
     await muxer.finish();
     expect(Number(probeStream(output).nb_read_frames)).toBe(20);
     expect(frameMd5s(output)).toEqual(frameMd5s(stream.source));
+    expect(topLevelBoxes(readFileSync(output))).not.toContain('moof');
   });
 });
