@@ -60,15 +60,11 @@ fn annex_b_nal_units(data: &[u8]) -> Check<Vec<&[u8]>> {
     )?;
     let mut units = Vec::new();
     let mut start = first;
-    let mut i = first;
-    while i + 3 <= data.len() {
-        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
-            units.push(trim_trailing_zeros(&data[start..i]));
-            i += 3;
-            start = i;
-        } else {
-            i += 1;
-        }
+    // SIMD search: frames are hundreds of KB and every byte is scanned.
+    for at in memchr::memmem::find_iter(&data[first..], &[0, 0, 1]) {
+        let at = first + at;
+        units.push(trim_trailing_zeros(&data[start..at]));
+        start = at + 3;
     }
     units.push(trim_trailing_zeros(&data[start..]));
     if units.iter().any(|nal| nal.is_empty()) {
