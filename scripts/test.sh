@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every test: lints (rustfmt, clippy, tsc --noEmit), the Rust tests,
+# the JavaScript tests and the example, after making sure the machine is set
+# up and everything is built. Ends with one `N passed, N failed` line that
+# counts each Rust and JavaScript test and each lint.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1
+
+bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+failures=()
+results=$(mktemp -d)
+
+# A step that is one test: it passes or it fails.
+step() {
+  local name=$1
+  shift
+  echo "── $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+step "cargo fmt --check" cargo fmt --all --check
+step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "tsc --noEmit (strict)" pnpm run typecheck
+
+# Rust tests: every `test result:` line counts.
+echo "── cargo test"
+cargo test --workspace 2>&1 | tee "$results/cargo.txt"
+cargo_status=${PIPESTATUS[0]}
+read -r rust_passed rust_failed < <(
+  grep -E '^test result:' "$results/cargo.txt" |
+    sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' |
+    awk '{p += $1; f += $2} END {print p + 0, f + 0}'
+)
+if [ "$cargo_status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then
+  rust_failed=1 # did not build or crashed
+  failures+=("cargo test (exit $cargo_status)")
+elif [ "$rust_failed" -gt 0 ]; then
+  failures+=("cargo test")
+fi
+passed=$((passed + rust_passed))
+failed=$((failed + rust_failed))
+
+# JavaScript tests: every package with a vitest config.
+for config in packages/*/vitest.config.ts; do
+  dir=$(dirname "$config")
+  name=$(basename "$dir")
+  echo "── vitest $dir"
+  (cd "$dir" && pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest-$name.json")
+  status=$?
+  counts=$(node -e '
+    try {
+      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      console.log(r.numPassedTests, r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? 1 : 0));
+    } catch { console.log("0 1"); }' "$results/vitest-$name.json")
+  read -r js_passed js_failed <<<"$counts"
+  if [ "$status" -ne 0 ] && [ "$js_failed" -eq 0 ]; then js_failed=1; fi
+  [ "$js_failed" -gt 0 ] && failures+=("vitest $dir")
+  passed=$((passed + js_passed))
+  failed=$((failed + js_failed))
+done
+
+# The main job from the README must work.
+step "example mux-mp4" node examples/mux-mp4/index.mjs "$results/demo.mp4" --seconds 3
+
+rm -rf "$results"
+if [ "${#failures[@]}" -gt 0 ]; then
+  printf 'failed: %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
