@@ -161,6 +161,7 @@ impl Mp4Muxer {
             // file and only then appends the moov: a crash in between leaves
             // no moov at all (seen in the crash test).
             mux.set_property("fragment-duration", options.fragment_duration_ms);
+            mux.set_property_from_str("fragment-mode", "dash-or-mss");
         }
         let sink = make("filesink")?;
         sink.set_property("location", location);
