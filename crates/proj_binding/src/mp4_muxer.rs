@@ -78,9 +78,11 @@ impl Mp4Muxer {
             .map_err(from_gstreamer)
     }
 
-    /// Ends the stream and completes the file off the JS thread.
+    /// Ends the stream at once (a later `push` throws), then completes the
+    /// file off the JS thread.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn finish(&self) -> AsyncTask<FinishTask> {
+        self.inner.end_stream();
         AsyncTask::new(FinishTask {
             muxer: Arc::clone(&self.inner),
         })

@@ -287,48 +287,24 @@ mod tests {
     ];
     const HEVC_P: &[u8] = &[0, 0, 0, 1, 0x46, 0x01, 0x50, 0, 0, 0, 1, 0x02, 0x01, 0xd0];
 
+    fn video(keyframe: bool) -> Result<AccessUnit> {
+        Ok(AccessUnit {
+            keyframe,
+            random_access: keyframe,
+            image_size: None,
+        })
+    }
+
     #[test]
     fn classifies_h264_random_access_points() {
-        let idr = inspect_access_unit(Codec::H264, H264_IDR);
-        assert_eq!(
-            idr,
-            Ok(AccessUnit {
-                keyframe: true,
-                random_access: true,
-                image_size: None
-            })
-        );
-        let p = inspect_access_unit(Codec::H264, H264_P);
-        assert_eq!(
-            p,
-            Ok(AccessUnit {
-                keyframe: false,
-                random_access: false,
-                image_size: None
-            })
-        );
+        assert_eq!(inspect_access_unit(Codec::H264, H264_IDR), video(true));
+        assert_eq!(inspect_access_unit(Codec::H264, H264_P), video(false));
     }
 
     #[test]
     fn classifies_hevc_random_access_points() {
-        let idr = inspect_access_unit(Codec::Hevc, HEVC_IDR);
-        assert_eq!(
-            idr,
-            Ok(AccessUnit {
-                keyframe: true,
-                random_access: true,
-                image_size: None
-            })
-        );
-        let p = inspect_access_unit(Codec::Hevc, HEVC_P);
-        assert_eq!(
-            p,
-            Ok(AccessUnit {
-                keyframe: false,
-                random_access: false,
-                image_size: None
-            })
-        );
+        assert_eq!(inspect_access_unit(Codec::Hevc, HEVC_IDR), video(true));
+        assert_eq!(inspect_access_unit(Codec::Hevc, HEVC_P), video(false));
     }
 
     #[test]

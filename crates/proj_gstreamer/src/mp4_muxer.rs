@@ -57,11 +57,15 @@ pub struct Mp4Muxer {
     appsrc: gst_app::AppSrc,
     bus: Arc<BusEvents>,
     state: Mutex<State>,
+    /// The outcome of `finish`, once it has run.
+    outcome: Mutex<Option<Result<()>>>,
 }
 
 #[derive(Debug, Default)]
 struct State {
     finished: bool,
+    /// Why the end of stream could not be sent, if it could not.
+    end_error: Option<GstreamerError>,
     started: bool,
     last_dts_ns: Option<u64>,
     /// Images: the size of the first one, which every later one must share.
@@ -207,6 +211,7 @@ impl Mp4Muxer {
             appsrc,
             bus: bus_events,
             state: Mutex::new(State::default()),
+            outcome: Mutex::new(None),
         };
         // filesink opens the file on READY → PAUSED; a failure shows here.
         if muxer.pipeline.set_state(gst::State::Playing).is_err() {
@@ -217,7 +222,9 @@ impl Mp4Muxer {
                 .take()
                 .unwrap_or_else(|| "the pipeline did not start".into());
             muxer.shut_down();
+            // Nothing for `Drop` to finish.
             muxer.lock_state().finished = true;
+            *muxer.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(Ok(()));
             return Err(GstreamerError::OutputOpen {
                 path: muxer.path.clone(),
                 reason,
@@ -318,21 +325,40 @@ impl Mp4Muxer {
         Ok(())
     }
 
-    /// Ends the stream, waits until the file is complete and closes it.
-    /// Calling it again returns at once.
-    pub fn finish(&self) -> Result<()> {
+    /// Ends the stream without waiting: from now on `push` fails with
+    /// [`GstreamerError::Finished`], and the file completes in the
+    /// background. Call [`finish`](Self::finish) to wait for it.
+    pub fn end_stream(&self) {
         let mut state = self.lock_state();
         if state.finished {
-            return Ok(());
+            return;
         }
         state.finished = true;
-        let result = match self.appsrc.end_of_stream() {
-            Ok(_) => self.bus.wait_eos(FINISH_TIMEOUT),
-            Err(flow) => Err(self.bus.error().unwrap_or(GstreamerError::Pipeline {
+        if let Err(flow) = self.appsrc.end_of_stream() {
+            state.end_error = Some(self.bus.error().unwrap_or(GstreamerError::Pipeline {
                 reason: format!("EOS: {flow:?}"),
-            })),
+            }));
+        }
+    }
+
+    /// Ends the stream, waits until the file is complete and closes it.
+    /// Later calls wait for the first one and return its result.
+    ///
+    /// The state lock is held only to end the stream, so `push`, `stats` and
+    /// `is_finished` on other threads answer at once while the file
+    /// completes.
+    pub fn finish(&self) -> Result<()> {
+        self.end_stream();
+        let mut outcome = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(result) = outcome.as_ref() {
+            return result.clone();
+        }
+        let result = match self.lock_state().end_error.clone() {
+            Some(error) => Err(error),
+            None => self.bus.wait_eos(FINISH_TIMEOUT),
         };
         self.shut_down();
+        *outcome = Some(result.clone());
         result
     }
 

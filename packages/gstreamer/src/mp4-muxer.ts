@@ -88,8 +88,9 @@ export class Mp4Muxer implements AsyncDisposable {
     call(() => this.#inner.push(data, pts, dts, duration));
   }
 
-  /** Ends the stream and completes the file. Calling it again resolves at once;
-   * `push` after it throws `ERR_PROJ_FINISHED`. */
+  /** Ends the stream at once (`push` after it throws `ERR_PROJ_FINISHED`) and
+   * resolves when the file is complete. Calling it again gives the first
+   * call's outcome. */
   async finish(): Promise<void> {
     try {
       await this.#inner.finish();

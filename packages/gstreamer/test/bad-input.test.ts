@@ -79,9 +79,12 @@ describe('push rejects bad frames with a typed error and keeps the muxer usable'
       expect(() => muxer.push('frame' as unknown as Uint8Array, next)).toThrow(TypeError);
     }
     expect(muxer.stats.frames).toBe(h264.frames.length);
-    await muxer.finish();
-    await muxer.finish();
+    const finishing = muxer.finish();
+    // The stream ends at the call; the file completes in the background.
+    expect(muxer.isFinished).toBe(true);
     expect(codeOf(() => muxer.push(first!.data, 10n ** 12n))).toBe(ErrorCode.FINISHED);
+    await Promise.all([finishing, muxer.finish()]);
+    await muxer.finish();
 
     expect(Number(probeStream(output).nb_read_frames)).toBe(h264.frames.length);
     expect(frameMd5s(output)).toEqual(frameMd5s(h264.source));
