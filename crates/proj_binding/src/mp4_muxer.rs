@@ -110,6 +110,24 @@ impl Mp4Muxer {
     }
 }
 
+impl Drop for Mp4Muxer {
+    /// Collected without `finish()`: the library finishes the file when the
+    /// last reference goes; do that on a thread of its own, not in the
+    /// garbage collector on the JS thread.
+    fn drop(&mut self) {
+        let inner = Arc::clone(&self.inner);
+        if !inner.is_finished() {
+            inner.end_stream();
+            let spawned = std::thread::Builder::new()
+                .name("mp4-muxer-drop".into())
+                .spawn(move || drop(inner));
+            if let Err(error) = spawned {
+                tracing::warn!(%error, "finishing a dropped MP4 muxer on the JS thread");
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct FinishTask {
     muxer: Arc<gs::Mp4Muxer>,

@@ -1,14 +1,14 @@
 // The MP4 must survive the recorder being killed at any moment: the file on
 // disk opens in ffprobe and holds every frame pushed more than about one
 // second before the kill.
-import { spawn } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { probeStream } from './support/probe.js';
+import { probeStream, topLevelBoxes } from './support/probe.js';
 import { encodeStream, scratchDir } from './support/streams.js';
 
 const FPS = 30;
@@ -109,6 +109,15 @@ describe('a killed recorder leaves a playable MP4', () => {
     const worst = Math.max(...lags);
     console.log(`crash test: 24 kills, frames lost were pushed at most ${worst.toFixed(0)} ms before the kill (median ${lags.sort((a, b) => a - b)[12]!.toFixed(0)} ms)`);
     expect(worst).toBeLessThanOrEqual(BOUND_MS);
+  });
+
+  it('completes the file of a muxer garbage-collected without finish()', () => {
+    const output = join(dir, 'dropped.mp4');
+    const child = spawnSync(process.execPath, ['--expose-gc', writer, frames, output, '1000', '45', 'drop'], { encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    // All 45 frames, including the last fragment that only finishing writes.
+    expect(framesOnDisk(output)).toBe(45);
+    expect(topLevelBoxes(readFileSync(output)).at(-1)).toBe('mfra');
   });
 
   it('leaves a playable file when killed while finishing', async () => {

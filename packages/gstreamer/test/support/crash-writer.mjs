@@ -23,7 +23,7 @@ for (let at = 0; at < bytes.length; ) {
 const loopNs = (BigInt(frames.length) * 1_000_000_000n) / BigInt(fps);
 const now = () => performance.timeOrigin + performance.now();
 
-const muxer = new Mp4Muxer('h264', output, { fpsNum: fps });
+let muxer = new Mp4Muxer('h264', output, { fpsNum: fps });
 process.stdout.write(`READY ${now()}\n`);
 const start = now();
 for (let i = 0; i < finishAfter; i++) {
@@ -33,6 +33,12 @@ for (let i = 0; i < finishAfter; i++) {
   process.stdout.write(`PUSHED ${i} ${now()}\n`);
   const wait = start + ((i + 1) * 1000) / fps - now();
   if (wait > 0) await sleep(wait);
+}
+if (killAfterUsArg === 'drop') {
+  muxer = undefined;
+  globalThis.gc();
+  await sleep(1000);
+  process.exit(0);
 }
 process.stdout.write(`FINISHING ${now()}\n`);
 const finishing = muxer.finish();
