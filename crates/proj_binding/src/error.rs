@@ -1,4 +1,5 @@
 use napi::bindgen_prelude::*;
+use proj_frame::FrameError;
 use proj_gstreamer::GstreamerError;
 
 /// The `code` of a JS error thrown by the addon (`ERR_PROJ_…`).
@@ -34,6 +35,20 @@ pub fn gstreamer_code(error: &GstreamerError) -> Code {
 
 pub fn from_gstreamer(error: GstreamerError) -> Error<Code> {
     Error::new(gstreamer_code(&error), error.to_string())
+}
+
+pub fn frame_code(error: &FrameError) -> Code {
+    Code(match error {
+        FrameError::InvalidArgument { .. } => "ERR_PROJ_INVALID_ARGUMENT",
+        FrameError::UnknownCodec { .. } => "ERR_PROJ_UNKNOWN_CODEC",
+        FrameError::InvalidTransformation { .. } => "ERR_PROJ_INVALID_TRANSFORMATION",
+        FrameError::ObjectNotFound { .. } => "ERR_PROJ_OBJECT_NOT_FOUND",
+        FrameError::DuplicateObjectId { .. } => "ERR_PROJ_DUPLICATE_OBJECT_ID",
+    })
+}
+
+pub fn from_frame(error: FrameError) -> Error<Code> {
+    Error::new(frame_code(&error), error.to_string())
 }
 
 /// Turns a coded error into the plain `napi::Error` that async tasks must

@@ -4,5 +4,6 @@
 
 mod codec;
 mod error;
+mod frame;
 mod mp4_muxer;
 mod timestamp;

@@ -14,3 +14,13 @@ pub fn nanoseconds(name: &str, value: &BigInt) -> Result<u64, Code> {
     }
     Ok(ns)
 }
+
+/// A signed tick count in a frame's time base (`pts`, `dts`, `duration`);
+/// the frame model rejects negative ones with its own error.
+pub fn ticks(name: &str, value: &BigInt) -> Result<i64, Code> {
+    let (ticks, lossless) = value.get_i64();
+    if !lossless {
+        return Err(invalid_argument(format!("{name} does not fit in 64 bits")));
+    }
+    Ok(ticks)
+}

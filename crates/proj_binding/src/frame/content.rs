@@ -1,0 +1,53 @@
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+use proj_frame::{FrameContent, Result};
+
+use crate::frame::attribute::invalid;
+
+/// Where a frame's picture is: `internal` (data), `external` (method,
+/// location) or `none`.
+#[napi(object)]
+#[allow(missing_debug_implementations)] // napi's Buffer has no Debug
+pub struct FrameContentJs {
+    pub kind: String,
+    pub data: Option<Buffer>,
+    pub method: Option<String>,
+    pub location: Option<String>,
+}
+
+impl FrameContentJs {
+    pub fn into_model(self) -> Result<FrameContent> {
+        match self.kind.as_str() {
+            "internal" => Ok(FrameContent::Internal(
+                self.data.map(|d| d.to_vec()).unwrap_or_default(),
+            )),
+            "external" => Ok(FrameContent::External {
+                method: self
+                    .method
+                    .ok_or_else(|| invalid("content", "external content needs a method"))?,
+                location: self.location,
+            }),
+            "none" => Ok(FrameContent::None),
+            other => Err(invalid(
+                "content",
+                format!("unknown kind {other:?}; expected internal, external or none"),
+            )),
+        }
+    }
+
+    pub fn from_model(content: &FrameContent) -> Self {
+        let (kind, data, method, location) = match content {
+            FrameContent::Internal(data) => ("internal", Some(data.clone().into()), None, None),
+            FrameContent::External { method, location } => {
+                ("external", None, Some(method.clone()), location.clone())
+            }
+            FrameContent::None => ("none", None, None, None),
+        };
+        Self {
+            kind: kind.into(),
+            data,
+            method,
+            location,
+        }
+    }
+}

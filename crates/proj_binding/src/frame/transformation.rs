@@ -1,0 +1,135 @@
+use napi_derive::napi;
+use proj_frame::{FrameError, Result, Transformation};
+
+/// One step of a frame's transformation chain; `kind` says which fields
+/// apply: `initialSize` (width, height), `letterBox` (outerWidth,
+/// outerHeight, left, top, right, bottom), `padding` and `crop` (left, top,
+/// right, bottom).
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct TransformationJs {
+    pub kind: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub outer_width: Option<u32>,
+    pub outer_height: Option<u32>,
+    pub left: Option<u32>,
+    pub top: Option<u32>,
+    pub right: Option<u32>,
+    pub bottom: Option<u32>,
+}
+
+impl TransformationJs {
+    pub fn into_model(self) -> Result<Transformation> {
+        let need = |value: Option<u32>, field: &str| {
+            value
+                .map(u64::from)
+                .ok_or_else(|| FrameError::InvalidTransformation {
+                    reason: format!("{} needs {field}", self.kind),
+                })
+        };
+        let sides = || -> Result<_> {
+            Ok((
+                self.left.map_or(0, u64::from),
+                self.top.map_or(0, u64::from),
+                self.right.map_or(0, u64::from),
+                self.bottom.map_or(0, u64::from),
+            ))
+        };
+        Ok(match self.kind.as_str() {
+            "initialSize" => Transformation::InitialSize {
+                width: need(self.width, "width")?,
+                height: need(self.height, "height")?,
+            },
+            "letterBox" => {
+                let (left, top, right, bottom) = sides()?;
+                Transformation::LetterBox {
+                    outer_width: need(self.outer_width, "outerWidth")?,
+                    outer_height: need(self.outer_height, "outerHeight")?,
+                    left,
+                    top,
+                    right,
+                    bottom,
+                }
+            }
+            "padding" => {
+                let (left, top, right, bottom) = sides()?;
+                Transformation::Padding {
+                    left,
+                    top,
+                    right,
+                    bottom,
+                }
+            }
+            "crop" => {
+                let (left, top, right, bottom) = sides()?;
+                Transformation::Crop {
+                    left,
+                    top,
+                    right,
+                    bottom,
+                }
+            }
+            other => {
+                return Err(FrameError::InvalidTransformation {
+                    reason: format!(
+                        "unknown kind {other:?}; expected initialSize, letterBox, padding or crop"
+                    ),
+                })
+            }
+        })
+    }
+}
+
+fn small(value: u64) -> Option<u32> {
+    Some(u32::try_from(value).unwrap_or(u32::MAX))
+}
+
+impl From<Transformation> for TransformationJs {
+    fn from(t: Transformation) -> Self {
+        match t {
+            Transformation::InitialSize { width, height } => Self {
+                kind: "initialSize".into(),
+                width: small(width),
+                height: small(height),
+                ..Self::default()
+            },
+            Transformation::LetterBox {
+                outer_width,
+                outer_height,
+                left,
+                top,
+                right,
+                bottom,
+            } => Self {
+                kind: "letterBox".into(),
+                outer_width: small(outer_width),
+                outer_height: small(outer_height),
+                ..sides("letterBox", left, top, right, bottom)
+            },
+            Transformation::Padding {
+                left,
+                top,
+                right,
+                bottom,
+            } => sides("padding", left, top, right, bottom),
+            Transformation::Crop {
+                left,
+                top,
+                right,
+                bottom,
+            } => sides("crop", left, top, right, bottom),
+        }
+    }
+}
+
+fn sides(kind: &str, left: u64, top: u64, right: u64, bottom: u64) -> TransformationJs {
+    TransformationJs {
+        kind: kind.into(),
+        left: small(left),
+        top: small(top),
+        right: small(right),
+        bottom: small(bottom),
+        ..TransformationJs::default()
+    }
+}

@@ -1,0 +1,15 @@
+export { type Attribute, type AttributeValue, type Point } from './attribute.js';
+export { bboxFromLtwh, type ChainGeometry, type RBBox, type Transformation } from './geometry.js';
+export { VideoCodec } from './video-codec.js';
+export {
+  type FrameContent,
+  type IdPolicy,
+  type NewVideoObject,
+  type Rational,
+  type Ticks,
+  type TranscodingMethod,
+  VideoFrame,
+  type VideoFrameInit,
+  type VideoObject,
+} from './video-frame.js';
+export { ErrorCode, isProjError, ProjError } from '@proj/gstreamer';

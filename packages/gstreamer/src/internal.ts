@@ -1,0 +1,4 @@
+// Helpers the other @proj packages share with this one. Not public API:
+// `@proj/gstreamer/internal` may change without notice.
+export { argumentError, native, toProjError } from './errors.js';
+export { type Nanoseconds, toNanoseconds, toOptionalNanoseconds } from './timestamp.js';
