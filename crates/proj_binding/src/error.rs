@@ -1,4 +1,5 @@
 use napi::bindgen_prelude::*;
+use proj_buffers::BuffersError;
 use proj_frame::FrameError;
 use proj_gstreamer::GstreamerError;
 
@@ -61,4 +62,29 @@ pub fn rejection(env: &Env, error: Error<Code>) -> Error {
     let value = unsafe { JsError::from(error).into_value(env.raw()) };
     // SAFETY: `value` was created in `env` just above.
     Error::from(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+}
+
+pub fn buffers_code(error: &BuffersError) -> Code {
+    Code(match error {
+        BuffersError::InvalidArgument { .. } => "ERR_PROJ_INVALID_ARGUMENT",
+        BuffersError::UnknownName { .. } => "ERR_PROJ_UNKNOWN_NAME",
+        BuffersError::UnsupportedFormat { .. } => "ERR_PROJ_UNSUPPORTED_FORMAT",
+        BuffersError::PoolExhausted { .. } => "ERR_PROJ_POOL_EXHAUSTED",
+        BuffersError::AcquireTimeout { .. } => "ERR_PROJ_TIMEOUT",
+        BuffersError::CudaUnavailable { .. } => "ERR_PROJ_CUDA_UNAVAILABLE",
+        BuffersError::SlotOutOfRange { .. } => "ERR_PROJ_SLOT_OUT_OF_RANGE",
+        BuffersError::BatchState { .. } => "ERR_PROJ_BATCH_STATE",
+    })
+}
+
+pub fn from_buffers(error: BuffersError) -> Error<Code> {
+    Error::new(buffers_code(&error), error.to_string())
+}
+
+/// A buffer used after `release()` or after a consumer took it.
+pub fn consumed() -> Error<Code> {
+    Error::new(
+        Code("ERR_PROJ_CONSUMED"),
+        "the buffer was released or consumed and can no longer be used",
+    )
 }

@@ -2,6 +2,7 @@
 //! `@proj/native`: the only crate with `#[napi]`. Each module wraps one
 //! library type; `error` maps library errors to stable JS error codes.
 
+mod buffers;
 mod codec;
 mod error;
 mod frame;

@@ -13,3 +13,22 @@ export {
   type VideoObject,
 } from './video-frame.js';
 export { ErrorCode, isProjError, ProjError } from '@proj/gstreamer';
+export {
+  type AcquireOptions,
+  BufferGenerator,
+  type DstPadding,
+  type GeneratorOptions,
+  getSavantIdMeta,
+  getSurfaceInfo,
+  NonUniformBatch,
+  type Rect,
+  type SavantId,
+  setNumFilled,
+  SharedBuffer,
+  type SurfaceDescriptor,
+  SurfaceBatch,
+  SurfaceView,
+  type TransformConfig,
+  UniformBatchGenerator,
+} from './buffers.js';
+export { ComputeMode, Interpolation, MemType, Padding, SavantIdMetaKind, VideoFormat } from './enums.js';

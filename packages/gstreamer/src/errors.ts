@@ -16,6 +16,13 @@ export const ErrorCode = Object.freeze({
   INVALID_TRANSFORMATION: 'ERR_PROJ_INVALID_TRANSFORMATION',
   OBJECT_NOT_FOUND: 'ERR_PROJ_OBJECT_NOT_FOUND',
   DUPLICATE_OBJECT_ID: 'ERR_PROJ_DUPLICATE_OBJECT_ID',
+  UNKNOWN_NAME: 'ERR_PROJ_UNKNOWN_NAME',
+  UNSUPPORTED_FORMAT: 'ERR_PROJ_UNSUPPORTED_FORMAT',
+  POOL_EXHAUSTED: 'ERR_PROJ_POOL_EXHAUSTED',
+  CUDA_UNAVAILABLE: 'ERR_PROJ_CUDA_UNAVAILABLE',
+  SLOT_OUT_OF_RANGE: 'ERR_PROJ_SLOT_OUT_OF_RANGE',
+  BATCH_STATE: 'ERR_PROJ_BATCH_STATE',
+  CONSUMED: 'ERR_PROJ_CONSUMED',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -54,6 +61,8 @@ export function native<T>(call: () => T): T {
 }
 
 export function toProjError(error: unknown): unknown {
+  // Argument errors stay RangeError/TypeError (they carry a code already).
+  if (error instanceof RangeError || error instanceof TypeError) return error;
   if (error instanceof Error && !(error instanceof ProjError)) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && codes.has(code)) {

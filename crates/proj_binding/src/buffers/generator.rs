@@ -1,0 +1,159 @@
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use proj_buffers as pb;
+
+use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfigJs};
+use crate::buffers::ids::id_from_bigint;
+use crate::buffers::shared_buffer::{rect, SharedBufferJs};
+use crate::error::{from_buffers, rejection, Code};
+use crate::timestamp::nanoseconds;
+
+/// What to stamp on an acquired buffer.
+#[napi(object)]
+#[derive(Debug)]
+pub struct AcquireOptions {
+    pub id: Option<BigInt>,
+    pub pts_ns: Option<BigInt>,
+    pub duration_ns: Option<BigInt>,
+}
+
+struct Stamp {
+    id: Option<u128>,
+    pts: Option<u64>,
+    duration: Option<u64>,
+}
+
+fn stamp(options: Option<&AcquireOptions>) -> std::result::Result<Stamp, Error<Code>> {
+    let Some(o) = options else {
+        return Ok(Stamp {
+            id: None,
+            pts: None,
+            duration: None,
+        });
+    };
+    Ok(Stamp {
+        id: o.id.as_ref().map(|v| id_from_bigint("id", v)).transpose()?,
+        pts: o
+            .pts_ns
+            .as_ref()
+            .map(|v| nanoseconds("ptsNs", v))
+            .transpose()?,
+        duration: o
+            .duration_ns
+            .as_ref()
+            .map(|v| nanoseconds("durationNs", v))
+            .transpose()?,
+    })
+}
+
+fn stamped(buffer: pb::SharedBuffer, s: &Stamp) -> pb::SharedBuffer {
+    buffer.set_pts_ns(s.pts);
+    buffer.set_duration_ns(s.duration);
+    buffer
+}
+
+/// Settles a future's outcome on the JS thread, keeping error codes.
+pub fn settle<T>(env: &Env, outcome: std::result::Result<T, pb::BuffersError>) -> napi::Result<T> {
+    outcome.map_err(|e| rejection(env, from_buffers(e)))
+}
+
+/// A bounded pool of frame buffers of one format and size.
+#[napi(js_name = "BufferGenerator")]
+#[derive(Debug)]
+pub struct BufferGeneratorJs {
+    inner: pb::BufferGenerator,
+}
+
+#[napi]
+impl BufferGeneratorJs {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        video_format: String,
+        width: u32,
+        height: u32,
+        options: Option<GeneratorOptionsJs>,
+    ) -> Result<Self, Code> {
+        let options = GeneratorOptionsJs::parse(options.as_ref(), 4)?;
+        let inner = pb::BufferGenerator::new(format(&video_format)?, width, height, options)
+            .map_err(from_buffers)?;
+        Ok(Self { inner })
+    }
+
+    #[napi(getter)]
+    pub fn format(&self) -> String {
+        self.inner.format().name().into()
+    }
+    #[napi(getter)]
+    pub fn width(&self) -> u32 {
+        self.inner.width()
+    }
+    #[napi(getter)]
+    pub fn height(&self) -> u32 {
+        self.inner.height()
+    }
+    #[napi(getter)]
+    pub fn mem_type(&self) -> String {
+        self.inner.mem_type().name().into()
+    }
+    #[napi(getter)]
+    pub fn pool_size(&self) -> u32 {
+        u32::try_from(self.inner.pool_size()).unwrap_or(u32::MAX)
+    }
+    /// Buffers free now.
+    #[napi(getter)]
+    pub fn available(&self) -> u32 {
+        u32::try_from(self.inner.available()).unwrap_or(u32::MAX)
+    }
+    #[napi]
+    pub fn caps_string(&self) -> String {
+        self.inner.caps_string()
+    }
+
+    /// A free buffer now, or `ERR_PROJ_POOL_EXHAUSTED`.
+    #[napi(catch_unwind)]
+    pub fn try_acquire(&self, options: Option<AcquireOptions>) -> Result<SharedBufferJs, Code> {
+        let s = stamp(options.as_ref())?;
+        let buffer = self.inner.try_acquire(s.id).map_err(from_buffers)?;
+        Ok(SharedBufferJs::wrap(stamped(buffer, &s)))
+    }
+
+    /// Resolves with a buffer as soon as one is free.
+    #[napi(ts_return_type = "Promise<SharedBuffer>")]
+    pub fn acquire<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<AcquireOptions>,
+    ) -> Result<PromiseRaw<'env, SharedBufferJs>, Code> {
+        let s = stamp(options.as_ref())?;
+        let acquire = self.inner.acquire(s.id);
+        env.spawn_future(async move { Ok(SharedBufferJs::wrap(stamped(acquire.await, &s))) })
+            .map_err(|e| Error::new(Code("ERR_PROJ_PIPELINE"), e.reason.clone()))
+    }
+
+    /// Scales and letterboxes `src` into a new buffer from this pool.
+    #[napi(ts_return_type = "Promise<SharedBuffer>")]
+    pub fn transform<'env>(
+        &self,
+        env: &'env Env,
+        src: &SharedBufferJs,
+        config: Option<TransformConfigJs>,
+        options: Option<AcquireOptions>,
+        src_rect: Option<RectJs>,
+    ) -> Result<PromiseRaw<'env, SharedBufferJs>, Code> {
+        let src = src.get()?;
+        let config = TransformConfigJs::parse(config.as_ref())?;
+        let s = stamp(options.as_ref())?;
+        let acquire = self.inner.acquire(s.id);
+        let src_rect = rect(src_rect);
+        env.spawn_future_with_callback(
+            async move {
+                let dst = stamped(acquire.await, &s);
+                let placed =
+                    pb::BufferGenerator::transform_into(&src, 0, src_rect, &dst, 0, &config);
+                Ok(placed.map(|_| dst))
+            },
+            |env, outcome| settle(env, outcome).map(SharedBufferJs::wrap),
+        )
+        .map_err(|e| Error::new(Code("ERR_PROJ_PIPELINE"), e.reason.clone()))
+    }
+}

@@ -1,0 +1,11 @@
+//! The buffers crate (`proj_buffers`) for JS: generators, shared buffers,
+//! surface views, transforms and batches. Waiting for a pooled buffer is a
+//! Promise (a future on napi's runtime), never a blocked JS thread;
+//! transforms run off the JS thread too.
+
+mod batch;
+mod config;
+mod generator;
+mod ids;
+mod shared_buffer;
+mod view;

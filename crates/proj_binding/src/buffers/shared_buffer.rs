@@ -1,0 +1,158 @@
+use std::sync::Mutex;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use proj_buffers as pb;
+
+use crate::buffers::config::RectJs;
+use crate::buffers::ids::{ids_from_js, ids_to_js, SavantIdJs};
+use crate::error::{consumed, from_buffers, Code};
+use crate::timestamp::nanoseconds;
+
+/// A pooled buffer (a frame or a batch). It returns to its pool when
+/// released, consumed, or collected.
+#[napi(js_name = "SharedBuffer")]
+#[derive(Debug)]
+pub struct SharedBufferJs {
+    inner: Mutex<Option<pb::SharedBuffer>>,
+}
+
+impl SharedBufferJs {
+    pub fn wrap(buffer: pb::SharedBuffer) -> Self {
+        Self {
+            inner: Mutex::new(Some(buffer)),
+        }
+    }
+
+    /// The buffer, or `ERR_PROJ_CONSUMED`.
+    pub fn get(&self) -> std::result::Result<pb::SharedBuffer, Error<Code>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(consumed)
+    }
+
+    /// Takes the buffer out (a consumer now owns it).
+    pub fn take(&self) -> std::result::Result<pb::SharedBuffer, Error<Code>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or_else(consumed)
+    }
+}
+
+#[napi(object)]
+#[derive(Debug)]
+pub struct SurfaceInfoJs {
+    pub data_ptr: BigInt,
+    pub pitch: u32,
+    pub width: u32,
+    pub height: u32,
+    pub format: String,
+    pub data_size: f64,
+    pub mem_type: String,
+}
+
+pub fn info_to_js(info: &pb::SurfaceInfo) -> SurfaceInfoJs {
+    SurfaceInfoJs {
+        data_ptr: BigInt::from(info.data_ptr as u64),
+        pitch: u32::try_from(info.pitch).unwrap_or(u32::MAX),
+        width: info.width,
+        height: info.height,
+        format: info.format.name().into(),
+        data_size: info.data_size as f64,
+        mem_type: info.mem_type.name().into(),
+    }
+}
+
+fn ns_to_js(value: Option<u64>) -> Option<BigInt> {
+    value.map(BigInt::from)
+}
+
+#[napi]
+impl SharedBufferJs {
+    #[napi(getter)]
+    pub fn pts_ns(&self) -> Result<Option<BigInt>, Code> {
+        Ok(ns_to_js(self.get()?.pts_ns()))
+    }
+    #[napi(catch_unwind)]
+    pub fn set_pts_ns(&self, value: Option<BigInt>) -> Result<(), Code> {
+        let pts = value
+            .as_ref()
+            .map(|v| nanoseconds("ptsNs", v))
+            .transpose()?;
+        self.get()?.set_pts_ns(pts);
+        Ok(())
+    }
+    #[napi(getter)]
+    pub fn duration_ns(&self) -> Result<Option<BigInt>, Code> {
+        Ok(ns_to_js(self.get()?.duration_ns()))
+    }
+    #[napi(catch_unwind)]
+    pub fn set_duration_ns(&self, value: Option<BigInt>) -> Result<(), Code> {
+        let duration = value
+            .as_ref()
+            .map(|v| nanoseconds("durationNs", v))
+            .transpose()?;
+        self.get()?.set_duration_ns(duration);
+        Ok(())
+    }
+    #[napi(catch_unwind)]
+    pub fn savant_ids(&self) -> Result<Vec<SavantIdJs>, Code> {
+        Ok(ids_to_js(&self.get()?.savant_ids()))
+    }
+    #[napi(catch_unwind)]
+    pub fn set_savant_ids(&self, ids: Vec<SavantIdJs>) -> Result<(), Code> {
+        let ids = ids_from_js(Some(ids))?;
+        self.get()?.set_savant_ids(ids);
+        Ok(())
+    }
+    /// References to the underlying buffer (views and batches hold some).
+    #[napi(getter)]
+    pub fn strong_count(&self) -> Result<u32, Code> {
+        // This handle's own clone in `get` is dropped before counting.
+        let count = self.get()?.strong_count().saturating_sub(1);
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+    #[napi(getter)]
+    pub fn is_consumed(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+    }
+    /// Lets go of the buffer now rather than when collected.
+    #[napi]
+    pub fn release(&self) {
+        drop(self.inner.lock().unwrap_or_else(|e| e.into_inner()).take());
+    }
+    #[napi(getter)]
+    pub fn batch_size(&self) -> Result<u32, Code> {
+        Ok(u32::try_from(self.get()?.batch_size()).unwrap_or(u32::MAX))
+    }
+    #[napi(getter)]
+    pub fn num_filled(&self) -> Result<u32, Code> {
+        Ok(u32::try_from(self.get()?.num_filled()).unwrap_or(u32::MAX))
+    }
+    #[napi(catch_unwind)]
+    pub fn set_num_filled(&self, count: u32) -> Result<(), Code> {
+        self.get()?
+            .set_num_filled(count as usize)
+            .map_err(from_buffers)
+    }
+    #[napi(catch_unwind)]
+    pub fn surface_info(&self, slot: Option<u32>) -> Result<SurfaceInfoJs, Code> {
+        let info = self
+            .get()?
+            .surface_info(slot.unwrap_or(0) as usize)
+            .map_err(from_buffers)?;
+        Ok(info_to_js(&info))
+    }
+}
+
+/// Argument type shared by transforms.
+pub fn rect(value: Option<RectJs>) -> Option<pb::Rect> {
+    value.map(Into::into)
+}

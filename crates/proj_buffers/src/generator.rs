@@ -1,0 +1,155 @@
+use std::future::Future;
+use std::time::Duration;
+
+use crate::error::invalid;
+use crate::geometry::{Placement, Rect};
+use crate::pool::{Pool, Pooled};
+use crate::shared_buffer::{SavantIdMetaKind, SurfaceSet};
+use crate::{cpu_transform, MemType, Result, SharedBuffer, Surface, TransformConfig, VideoFormat};
+
+/// Options of [`BufferGenerator::new`] (and of the batch generators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeneratorOptions {
+    pub fps_num: u32,
+    pub fps_den: u32,
+    pub gpu_id: u32,
+    pub mem_type: MemType,
+    pub pool_size: usize,
+}
+
+impl Default for GeneratorOptions {
+    fn default() -> Self {
+        Self {
+            fps_num: 30,
+            fps_den: 1,
+            gpu_id: 0,
+            mem_type: MemType::Default,
+            pool_size: 4,
+        }
+    }
+}
+
+/// The largest pool: far beyond what a pipeline keeps in flight.
+pub const MAX_POOL_SIZE: usize = 1024;
+
+impl GeneratorOptions {
+    pub(crate) fn check(&self) -> Result<MemType> {
+        if self.fps_num == 0 || self.fps_den == 0 {
+            return Err(invalid("fps", "numerator and denominator must be positive"));
+        }
+        if self.pool_size == 0 || self.pool_size > MAX_POOL_SIZE {
+            return Err(invalid(
+                "poolSize",
+                format!(
+                    "must be between 1 and {MAX_POOL_SIZE}, got {}",
+                    self.pool_size
+                ),
+            ));
+        }
+        self.mem_type.resolve()
+    }
+}
+
+/// A bounded pool of same-format frame buffers.
+#[derive(Debug, Clone)]
+pub struct BufferGenerator {
+    format: VideoFormat,
+    width: u32,
+    height: u32,
+    options: GeneratorOptions,
+    mem_type: MemType,
+    pool: Pool<SurfaceSet>,
+}
+
+impl BufferGenerator {
+    pub fn new(
+        format: VideoFormat,
+        width: u32,
+        height: u32,
+        options: GeneratorOptions,
+    ) -> Result<Self> {
+        let mem_type = options.check()?;
+        let items = (0..options.pool_size)
+            .map(|_| Surface::new(format, width, height).map(|s| vec![s]))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            format,
+            width,
+            height,
+            options,
+            mem_type,
+            pool: Pool::new(items),
+        })
+    }
+
+    pub fn format(&self) -> VideoFormat {
+        self.format
+    }
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+    pub fn options(&self) -> GeneratorOptions {
+        self.options
+    }
+    /// The memory the buffers really use.
+    pub fn mem_type(&self) -> MemType {
+        self.mem_type
+    }
+    pub fn pool_size(&self) -> usize {
+        self.pool.capacity()
+    }
+    pub fn available(&self) -> usize {
+        self.pool.available()
+    }
+
+    /// GStreamer caps describing the buffers.
+    pub fn caps_string(&self) -> String {
+        format!(
+            "video/x-raw, format=(string){}, width=(int){}, height=(int){}, framerate=(fraction){}/{}",
+            self.format, self.width, self.height, self.options.fps_num, self.options.fps_den
+        )
+    }
+
+    fn wrap(pooled: Pooled<SurfaceSet>, id: Option<u128>) -> SharedBuffer {
+        let buffer = SharedBuffer::owned(pooled, 1);
+        if let Some(id) = id {
+            buffer.set_savant_ids(vec![(SavantIdMetaKind::Frame, id)]);
+        }
+        buffer
+    }
+
+    /// A free buffer now, or `PoolExhausted`. Its pixels are whatever its
+    /// last user left.
+    pub fn try_acquire(&self, id: Option<u128>) -> Result<SharedBuffer> {
+        Ok(Self::wrap(self.pool.try_acquire()?, id))
+    }
+
+    /// Waits up to `timeout` for a free buffer.
+    pub fn acquire_timeout(&self, id: Option<u128>, timeout: Duration) -> Result<SharedBuffer> {
+        Ok(Self::wrap(self.pool.acquire_timeout(timeout)?, id))
+    }
+
+    /// Resolves with a free buffer.
+    pub fn acquire(&self, id: Option<u128>) -> impl Future<Output = SharedBuffer> + Send + 'static {
+        let acquire = self.pool.acquire();
+        async move { Self::wrap(acquire.await, id) }
+    }
+
+    /// Scales (and letterboxes) slot `src_slot` of `src` into slot
+    /// `dst_slot` of `dst`.
+    pub fn transform_into(
+        src: &SharedBuffer,
+        src_slot: usize,
+        src_rect: Option<Rect>,
+        dst: &SharedBuffer,
+        dst_slot: usize,
+        config: &TransformConfig,
+    ) -> Result<Placement> {
+        SharedBuffer::with_src_dst(src, src_slot, dst, dst_slot, |s, d| {
+            cpu_transform::transform(s, src_rect, d, config)
+        })?
+    }
+}

@@ -1,0 +1,465 @@
+import * as native from '@proj/native';
+import { argumentError, native as call, type Nanoseconds, toOptionalNanoseconds, toProjError } from '@proj/gstreamer/internal';
+
+import type { ComputeMode, Interpolation, MemType, Padding, SavantIdMetaKind, VideoFormat } from './enums.js';
+
+/** A rectangle in pixels. */
+export interface Rect {
+  top: number;
+  left: number;
+  width: number;
+  height: number;
+}
+
+/** Destination borders kept out of a transform. */
+export interface DstPadding {
+  left?: number;
+  top?: number;
+  right?: number;
+  bottom?: number;
+}
+
+/** Scale + letterbox settings; all optional (symmetric, bilinear). */
+export interface TransformConfig {
+  padding?: Padding | string;
+  dstPadding?: DstPadding;
+  interpolation?: Interpolation | string;
+  computeMode?: ComputeMode | string;
+}
+
+/** An id carried by a buffer. */
+export interface SavantId {
+  kind: SavantIdMetaKind;
+  id: bigint;
+}
+
+export interface GeneratorOptions {
+  fpsNum?: number;
+  fpsDen?: number;
+  gpuId?: number;
+  memType?: MemType | string;
+  /** Buffers in the pool (default 4; 2 for batch generators). */
+  poolSize?: number;
+}
+
+export interface AcquireOptions {
+  /** A frame id to attach (`{ kind: 'frame', id }`). */
+  id?: bigint | number;
+  ptsNs?: Nanoseconds;
+  durationNs?: Nanoseconds;
+}
+
+/** Where a surface's pixels are, for native interop. `dataPtr` stays valid
+ * while a reference to the buffer (or a view of it) lives. */
+export interface SurfaceDescriptor {
+  dataPtr: bigint;
+  pitch: number;
+  width: number;
+  height: number;
+  format: VideoFormat;
+  dataSize: number;
+  memType: MemType;
+}
+
+const fromNative = Symbol('fromNative');
+
+function u32(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw argumentError(typeof value === 'number' ? 'range' : 'type', `${name} must be an integer from 0 to 2^32-1, got ${String(value)}`);
+  }
+  return value;
+}
+
+function toId(name: string, value: bigint | number): bigint {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0) throw argumentError('range', `${name} must be a non-negative safe integer or a bigint`);
+    return BigInt(value);
+  }
+  if (typeof value !== 'bigint') throw argumentError('type', `${name} must be a bigint or a number`);
+  if (value < 0n || value >= 1n << 128n) throw argumentError('range', `${name} must be between 0 and 2^128-1`);
+  return value;
+}
+
+function nativeAcquire(options: AcquireOptions = {}): native.AcquireOptions {
+  return {
+    id: options.id === undefined ? undefined : toId('id', options.id),
+    ptsNs: toOptionalNanoseconds('ptsNs', options.ptsNs),
+    durationNs: toOptionalNanoseconds('durationNs', options.durationNs),
+  };
+}
+
+function nativeRect(rect: Rect | undefined): native.RectJs | undefined {
+  if (rect === undefined) return undefined;
+  if (rect === null || typeof rect !== 'object') throw argumentError('type', 'srcRect must be { top, left, width, height }');
+  return { top: u32('srcRect.top', rect.top), left: u32('srcRect.left', rect.left), width: u32('srcRect.width', rect.width), height: u32('srcRect.height', rect.height) };
+}
+
+function nativeConfig(config: TransformConfig | undefined): native.TransformConfigJs | undefined {
+  if (config === undefined) return undefined;
+  if (config === null || typeof config !== 'object') throw argumentError('type', 'a transform config must be an object');
+  const d = config.dstPadding;
+  return {
+    padding: config.padding,
+    interpolation: config.interpolation,
+    computeMode: config.computeMode,
+    dstPadding:
+      d === undefined
+        ? undefined
+        : { left: u32('dstPadding.left', d.left ?? 0), top: u32('dstPadding.top', d.top ?? 0), right: u32('dstPadding.right', d.right ?? 0), bottom: u32('dstPadding.bottom', d.bottom ?? 0) },
+  };
+}
+
+function nativeIds(ids: SavantId[] | undefined): native.SavantIdJs[] | undefined {
+  return ids?.map((entry) => ({ kind: entry.kind, id: toId('id', entry.id) }));
+}
+
+function nativeOptions(options: GeneratorOptions = {}): native.GeneratorOptionsJs {
+  const out: native.GeneratorOptionsJs = { memType: options.memType };
+  for (const key of ['fpsNum', 'fpsDen', 'gpuId', 'poolSize'] as const) {
+    if (options[key] !== undefined) out[key] = u32(key, options[key]);
+  }
+  return out;
+}
+
+async function settle<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw toProjError(error);
+  }
+}
+
+/**
+ * A pooled buffer: one frame, or a batch of slots. It goes back to its pool
+ * when `release()`d or garbage-collected; after `release()` every use throws
+ * `ERR_PROJ_CONSUMED`.
+ */
+export class SharedBuffer {
+  /** @internal */
+  readonly native: native.SharedBuffer;
+
+  private constructor(inner: native.SharedBuffer) {
+    this.native = inner;
+  }
+
+  /** @internal */
+  static [fromNative](inner: native.SharedBuffer): SharedBuffer {
+    return new SharedBuffer(inner);
+  }
+
+  get ptsNs(): bigint | null {
+    return call(() => this.native.ptsNs) ?? null;
+  }
+  set ptsNs(value: Nanoseconds | null) {
+    const pts = toOptionalNanoseconds('ptsNs', value);
+    call(() => this.native.setPtsNs(pts));
+  }
+  get durationNs(): bigint | null {
+    return call(() => this.native.durationNs) ?? null;
+  }
+  set durationNs(value: Nanoseconds | null) {
+    const duration = toOptionalNanoseconds('durationNs', value);
+    call(() => this.native.setDurationNs(duration));
+  }
+  savantIds(): SavantId[] {
+    return call(() => this.native.savantIds()) as SavantId[];
+  }
+  setSavantIds(ids: SavantId[]): void {
+    if (!Array.isArray(ids)) throw argumentError('type', 'ids must be an array of { kind, id }');
+    const list = nativeIds(ids) ?? [];
+    call(() => this.native.setSavantIds(list));
+  }
+  /** Other references to the buffer (views, batches, consumers). */
+  get strongCount(): number {
+    return call(() => this.native.strongCount);
+  }
+  get isConsumed(): boolean {
+    return this.native.isConsumed;
+  }
+  /** Returns the buffer to its pool once nothing else references it. */
+  release(): void {
+    this.native.release();
+  }
+  [Symbol.dispose](): void {
+    this.release();
+  }
+  /** Slots: 1 for a frame. */
+  get batchSize(): number {
+    return call(() => this.native.batchSize);
+  }
+  get numFilled(): number {
+    return call(() => this.native.numFilled);
+  }
+  /** Where slot `slot`'s pixels are. */
+  surfaceInfo(slot = 0): SurfaceDescriptor {
+    return call(() => this.native.surfaceInfo(u32('slot', slot))) as SurfaceDescriptor;
+  }
+}
+
+const wrapBuffer = (inner: native.SharedBuffer) => SharedBuffer[fromNative](inner);
+
+/** Sets how many slots of a batch are filled. */
+export function setNumFilled(buffer: SharedBuffer, count: number): void {
+  call(() => buffer.native.setNumFilled(u32('count', count)));
+}
+
+/** The ids a buffer carries. */
+export function getSavantIdMeta(buffer: SharedBuffer): SavantId[] {
+  return buffer.savantIds();
+}
+
+/** Data pointer, pitch, width and height of slot 0. */
+export function getSurfaceInfo(buffer: SharedBuffer): SurfaceDescriptor {
+  return buffer.surfaceInfo(0);
+}
+
+/** One slot of a buffer: fill it, read it, or give its descriptor to native code. */
+export class SurfaceView {
+  /** @internal */
+  readonly native: native.SurfaceView;
+
+  private constructor(inner: native.SurfaceView) {
+    this.native = inner;
+  }
+
+  /** @internal */
+  static [fromNative](inner: native.SurfaceView): SurfaceView {
+    return new SurfaceView(inner);
+  }
+
+  static fromBuffer(buffer: SharedBuffer, slotIndex = 0): SurfaceView {
+    if (!(buffer instanceof SharedBuffer)) throw argumentError('type', 'fromBuffer takes a SharedBuffer');
+    return new SurfaceView(call(() => native.SurfaceView.fromBuffer(buffer.native, u32('slotIndex', slotIndex))));
+  }
+
+  get width(): number {
+    return this.native.width;
+  }
+  get height(): number {
+    return this.native.height;
+  }
+  get pitch(): number {
+    return this.native.pitch;
+  }
+  get format(): VideoFormat {
+    return this.native.format as VideoFormat;
+  }
+  /** Interleaved channels, or null for multi-plane formats. */
+  get channels(): number | null {
+    return this.native.channels ?? null;
+  }
+  get slotIndex(): number {
+    return this.native.slotIndex;
+  }
+  get gpuId(): number {
+    return 0;
+  }
+  /** The CUDA stream of the view; 0 (none) in system memory. */
+  get cudaStream(): bigint {
+    return 0n;
+  }
+  get dataPtr(): bigint {
+    return this.native.descriptor().dataPtr;
+  }
+  get memType(): MemType {
+    return this.native.descriptor().memType as MemType;
+  }
+  descriptor(): SurfaceDescriptor & { channels: number | null; gpuId: number; cudaStream: bigint } {
+    return { ...(this.native.descriptor() as SurfaceDescriptor), channels: this.channels, gpuId: this.gpuId, cudaStream: this.cudaStream };
+  }
+  /** Repeats one pixel: one value (0-255) per channel. */
+  fill(color: number[]): void {
+    if (!Array.isArray(color)) throw argumentError('type', 'color must be an array of channel values');
+    for (const c of color) {
+      if (!Number.isInteger(c) || c < 0 || c > 255) throw argumentError('range', `color values must be integers 0-255, got ${c}`);
+    }
+    call(() => this.native.fill(color));
+  }
+  /** Sets every byte. */
+  memset(value: number): void {
+    if (!Number.isInteger(value) || value < 0 || value > 255) throw argumentError('range', `value must be an integer 0-255, got ${value}`);
+    call(() => this.native.memset(value));
+  }
+  /** Replaces the pixels: all planes, tightly packed, in order. */
+  upload(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw argumentError('type', 'data must be a Uint8Array');
+    call(() => this.native.upload(data));
+  }
+  /** A copy of the pixels (all planes, tightly packed). */
+  download(): Uint8Array {
+    return call(() => this.native.download());
+  }
+  /** Copies the pixels into `out`, which must be exactly their size. */
+  downloadInto(out: Uint8Array): void {
+    if (!(out instanceof Uint8Array)) throw argumentError('type', 'out must be a Uint8Array');
+    call(() => this.native.downloadInto(out));
+  }
+}
+
+/** A bounded pool of frame buffers of one format and size. */
+export class BufferGenerator {
+  readonly #native: native.BufferGenerator;
+
+  constructor(format: VideoFormat | string, width: number, height: number, options: GeneratorOptions = {}) {
+    if (typeof format !== 'string') throw argumentError('type', 'format must be a VideoFormat name');
+    const opts = nativeOptions(options);
+    this.#native = call(() => new native.BufferGenerator(format, u32('width', width), u32('height', height), opts));
+  }
+
+  get format(): VideoFormat {
+    return this.#native.format as VideoFormat;
+  }
+  get width(): number {
+    return this.#native.width;
+  }
+  get height(): number {
+    return this.#native.height;
+  }
+  /** The memory actually used (`system` on the CPU platform). */
+  get memType(): MemType {
+    return this.#native.memType as MemType;
+  }
+  get poolSize(): number {
+    return this.#native.poolSize;
+  }
+  /** Buffers free now. */
+  get available(): number {
+    return this.#native.available;
+  }
+  /** GStreamer caps of the buffers (for an appsrc). */
+  capsString(): string {
+    return this.#native.capsString();
+  }
+
+  /** Resolves with a buffer as soon as one is free (the JS thread never waits). */
+  async acquire(options?: AcquireOptions): Promise<SharedBuffer> {
+    const o = nativeAcquire(options);
+    return wrapBuffer(await settle(this.#native.acquire(o)));
+  }
+  /** Like `acquire`, stamping PTS and duration. */
+  async acquireWithParams(ptsNs: Nanoseconds, durationNs: Nanoseconds, options: { id?: bigint | number } = {}): Promise<SharedBuffer> {
+    return this.acquire({ ...options, ptsNs, durationNs });
+  }
+  /** A free buffer now, or `ERR_PROJ_POOL_EXHAUSTED`. */
+  tryAcquire(options?: AcquireOptions): SharedBuffer {
+    const o = nativeAcquire(options);
+    return wrapBuffer(call(() => this.#native.tryAcquire(o)));
+  }
+  /** Scales and letterboxes `src` (or `srcRect` of it) into a new buffer
+   * from this pool, off the JS thread. */
+  async transform(src: SharedBuffer, config?: TransformConfig, options: AcquireOptions & { srcRect?: Rect } = {}): Promise<SharedBuffer> {
+    if (!(src instanceof SharedBuffer)) throw argumentError('type', 'src must be a SharedBuffer');
+    const { srcRect, ...acquire } = options;
+    const promise = call(() => this.#native.transform(src.native, nativeConfig(config), nativeAcquire(acquire), nativeRect(srcRect)));
+    return wrapBuffer(await settle(promise));
+  }
+}
+
+/** A batch being filled: transform, upload or clear slots, `finalize()`,
+ * then hand on `sharedBuffer()`. */
+export class SurfaceBatch {
+  readonly #native: native.SurfaceBatch;
+
+  /** @internal */
+  constructor(inner: native.SurfaceBatch) {
+    this.#native = inner;
+  }
+
+  get maxBatchSize(): number {
+    return this.#native.maxBatchSize;
+  }
+  /** Slots written so far. */
+  get numFilled(): number {
+    return this.#native.numFilled;
+  }
+  get isFinalized(): boolean {
+    return this.#native.isFinalized;
+  }
+  /** Scales a source into `slot` with the batch's config, off the JS thread. */
+  async transformSlot(slot: number, src: SharedBuffer, srcRect?: Rect): Promise<void> {
+    if (!(src instanceof SharedBuffer)) throw argumentError('type', 'src must be a SharedBuffer');
+    await settle(call(() => this.#native.transformSlot(u32('slot', slot), src.native, nativeRect(srcRect))));
+  }
+  /** The same on the calling thread (for small slots). */
+  transformSlotSync(slot: number, src: SharedBuffer, srcRect?: Rect): void {
+    if (!(src instanceof SharedBuffer)) throw argumentError('type', 'src must be a SharedBuffer');
+    call(() => this.#native.transformSlotSync(u32('slot', slot), src.native, nativeRect(srcRect)));
+  }
+  uploadSlot(slot: number, data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw argumentError('type', 'data must be a Uint8Array');
+    call(() => this.#native.uploadSlot(u32('slot', slot), data));
+  }
+  memsetSlot(slot: number, value: number): void {
+    call(() => this.#native.memsetSlot(u32('slot', slot), u32('value', value)));
+  }
+  view(slot: number): SurfaceView {
+    return SurfaceView[fromNative](call(() => this.#native.view(u32('slot', slot))));
+  }
+  /** Sets the filled count (up to the last slot written) and attaches the ids. */
+  finalize(): void {
+    call(() => this.#native.finalize());
+  }
+  /** The batch buffer; after `finalize()`. */
+  sharedBuffer(): SharedBuffer {
+    return wrapBuffer(call(() => this.#native.sharedBuffer()));
+  }
+}
+
+/** A pool of batches of same-size surfaces: a model's input batch. */
+export class UniformBatchGenerator {
+  readonly #native: native.UniformBatchGenerator;
+
+  constructor(format: VideoFormat | string, width: number, height: number, maxBatchSize: number, options: GeneratorOptions = {}) {
+    if (typeof format !== 'string') throw argumentError('type', 'format must be a VideoFormat name');
+    const opts = nativeOptions(options);
+    this.#native = call(() => new native.UniformBatchGenerator(format, u32('width', width), u32('height', height), u32('maxBatchSize', maxBatchSize), opts));
+  }
+
+  get format(): VideoFormat {
+    return this.#native.format as VideoFormat;
+  }
+  get width(): number {
+    return this.#native.width;
+  }
+  get height(): number {
+    return this.#native.height;
+  }
+  get maxBatchSize(): number {
+    return this.#native.maxBatchSize;
+  }
+  get gpuId(): number {
+    return this.#native.gpuId;
+  }
+  get available(): number {
+    return this.#native.available;
+  }
+  /** Resolves with a batch as soon as one is free. */
+  async acquireBatch(config?: TransformConfig, ids?: SavantId[]): Promise<SurfaceBatch> {
+    const promise = call(() => this.#native.acquireBatch(nativeConfig(config), nativeIds(ids)));
+    return new SurfaceBatch(await settle(promise));
+  }
+  /** A free batch now, or `ERR_PROJ_POOL_EXHAUSTED`. */
+  tryAcquireBatch(config?: TransformConfig, ids?: SavantId[]): SurfaceBatch {
+    return new SurfaceBatch(call(() => this.#native.tryAcquireBatch(nativeConfig(config), nativeIds(ids))));
+  }
+}
+
+/** A batch of other buffers' surfaces of any size and format, by reference. */
+export class NonUniformBatch {
+  readonly #native: native.NonUniformBatch;
+
+  constructor(gpuId = 0) {
+    this.#native = new native.NonUniformBatch(u32('gpuId', gpuId));
+  }
+  get length(): number {
+    return this.#native.len;
+  }
+  add(view: SurfaceView): void {
+    if (!(view instanceof SurfaceView)) throw argumentError('type', 'add takes a SurfaceView');
+    call(() => this.#native.add(view.native));
+  }
+  /** The batch as one buffer whose slots are the added surfaces. */
+  finalize(ids?: SavantId[]): SharedBuffer {
+    return wrapBuffer(call(() => this.#native.finalize(nativeIds(ids))));
+  }
+}

@@ -1,0 +1,76 @@
+import * as native from '@proj/native';
+import { argumentError, native as call } from '@proj/gstreamer/internal';
+
+type Enum<T extends Record<string, string>> = { readonly [K in keyof T]: T[K] } & {
+  /** Parses a name in any case; throws `ERR_PROJ_UNKNOWN_NAME` otherwise. */
+  fromName(name: string): T[keyof T];
+  values(): readonly T[keyof T][];
+};
+
+function makeEnum<T extends Record<string, string>>(kind: string, values: T): Enum<T> {
+  const fromName = (name: string) => {
+    if (typeof name !== 'string') throw argumentError('type', `a ${kind} name must be a string, got ${typeof name}`);
+    return call(() => native.parseBufferName(kind, name)) as T[keyof T];
+  };
+  return Object.freeze(
+    Object.defineProperties({ ...values }, { fromName: { value: fromName }, values: { value: () => Object.values(values) } }) as Enum<T>,
+  );
+}
+
+/** Pixel layouts: `RGBA`, `BGRx` (4 bytes per pixel), `GRAY8`, the 4:2:0
+ * formats `NV12`, `NV21`, `I420` and packed 4:2:2 `UYVY`. */
+export const VideoFormat = makeEnum('videoFormat', {
+  RGBA: 'RGBA',
+  BGRx: 'BGRx',
+  NV12: 'NV12',
+  NV21: 'NV21',
+  I420: 'I420',
+  UYVY: 'UYVY',
+  GRAY8: 'GRAY8',
+} as const);
+export type VideoFormat = (typeof VideoFormat)[Exclude<keyof typeof VideoFormat, 'fromName' | 'values'>];
+
+/** Where pixels live. `DEFAULT` is CUDA device memory where the CUDA
+ * platform is usable, system memory otherwise; `SYSTEM` is the CPU
+ * platform. CUDA and Jetson types are `ERR_PROJ_CUDA_UNAVAILABLE` where
+ * they cannot be had. */
+export const MemType = makeEnum('memType', {
+  DEFAULT: 'default',
+  CUDA_PINNED: 'cuda_pinned',
+  CUDA_DEVICE: 'cuda_device',
+  CUDA_UNIFIED: 'cuda_unified',
+  SURFACE_ARRAY: 'surface_array',
+  HANDLE: 'handle',
+  SYSTEM: 'system',
+} as const);
+export type MemType = (typeof MemType)[Exclude<keyof typeof MemType, 'fromName' | 'values'>];
+
+/** Where a letterboxed picture goes: `NONE` stretches, `RIGHT_BOTTOM` keeps
+ * the aspect ratio at the left-top, `SYMMETRIC` (default) centres it. */
+export const Padding = makeEnum('padding', { NONE: 'none', RIGHT_BOTTOM: 'right_bottom', SYMMETRIC: 'symmetric' } as const);
+export type Padding = (typeof Padding)[Exclude<keyof typeof Padding, 'fromName' | 'values'>];
+
+/** Scaling filters. On the CPU: `NEAREST`/`DEFAULT` nearest neighbour,
+ * `BILINEAR` bilinear interpolation (2×2), `GPU_CUBIC_VIC_5TAP` Catmull-Rom
+ * bicubic (4×4), `GPU_SUPER_VIC_10TAP` area average, `GPU_LANCZOS_VIC_SMART`
+ * and `GPU_IGNORED_VIC_NICEST` Lanczos-3. Names also parse from `cubic`,
+ * `super`, `lanczos`, `nicest` and `algo1`…`algo4`. */
+export const Interpolation = makeEnum('interpolation', {
+  NEAREST: 'nearest',
+  BILINEAR: 'bilinear',
+  GPU_CUBIC_VIC_5TAP: 'cubic',
+  GPU_SUPER_VIC_10TAP: 'super',
+  GPU_LANCZOS_VIC_SMART: 'lanczos',
+  GPU_IGNORED_VIC_NICEST: 'nicest',
+  DEFAULT: 'default',
+} as const);
+export type Interpolation = (typeof Interpolation)[Exclude<keyof typeof Interpolation, 'fromName' | 'values'>];
+
+/** Which engine transforms: `DEFAULT` (the buffers' platform), `GPU`, `VIC`
+ * (Jetson). */
+export const ComputeMode = makeEnum('computeMode', { DEFAULT: 'default', GPU: 'gpu', VIC: 'vic' } as const);
+export type ComputeMode = (typeof ComputeMode)[Exclude<keyof typeof ComputeMode, 'fromName' | 'values'>];
+
+/** What an id on a buffer names. */
+export const SavantIdMetaKind = Object.freeze({ FRAME: 'frame', BATCH: 'batch' } as const);
+export type SavantIdMetaKind = (typeof SavantIdMetaKind)[keyof typeof SavantIdMetaKind];
