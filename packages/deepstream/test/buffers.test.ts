@@ -4,6 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 
 import { BufferGenerator, ErrorCode, MemType, NonUniformBatch, SurfaceView, UniformBatchGenerator, VideoFormat } from '../src/index.js';
+import { codeOf } from './support/code-of.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -14,15 +15,6 @@ async function collect(): Promise<void> {
     gc();
     await new Promise((r) => setImmediate(r));
   }
-}
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
 }
 
 describe('BufferGenerator pools', () => {

@@ -3,15 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 import { type AttributeValue, bboxFromLtwh, ErrorCode, VideoCodec, VideoFrame } from '../src/index.js';
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from './support/code-of.js';
 
 const frame = (extra: Partial<ConstructorParameters<typeof VideoFrame>[0]> = {}) =>
   new VideoFrame({ sourceId: 'cam-1', width: 1920, height: 1080, ...extra });
