@@ -1,13 +1,13 @@
 use std::future::Future;
 
 use crate::error::invalid;
-use crate::generator::GeneratorOptions;
+use crate::generator::{GeneratorOptions, SurfacePool};
 use crate::geometry::{Placement, Rect};
-use crate::pool::{Pool, Pooled};
+use crate::pool::Pooled;
 use crate::shared_buffer::{SavantIds, SurfaceSet};
 use crate::{
-    BufferGenerator, BuffersError, MemType, Result, SharedBuffer, Surface, SurfaceView,
-    TransformConfig, VideoFormat,
+    BufferGenerator, BuffersError, MemType, Result, SharedBuffer, SurfaceView, TransformConfig,
+    VideoFormat,
 };
 
 /// The most slots a batch may have.
@@ -17,13 +17,7 @@ pub const MAX_BATCH_SIZE: usize = 1024;
 /// (a model's input batch).
 #[derive(Debug, Clone)]
 pub struct UniformBatchGenerator {
-    format: VideoFormat,
-    width: u32,
-    height: u32,
-    max_batch_size: usize,
-    options: GeneratorOptions,
-    mem_type: MemType,
-    pool: Pool<SurfaceSet>,
+    surfaces: SurfacePool,
 }
 
 impl UniformBatchGenerator {
@@ -34,51 +28,37 @@ impl UniformBatchGenerator {
         max_batch_size: usize,
         options: GeneratorOptions,
     ) -> Result<Self> {
-        let mem_type = options.check()?;
         if max_batch_size == 0 || max_batch_size > MAX_BATCH_SIZE {
             return Err(invalid(
                 "maxBatchSize",
                 format!("must be between 1 and {MAX_BATCH_SIZE}, got {max_batch_size}"),
             ));
         }
-        let items = (0..options.pool_size)
-            .map(|_| {
-                (0..max_batch_size)
-                    .map(|_| Surface::new(format, width, height))
-                    .collect::<Result<SurfaceSet>>()
-            })
-            .collect::<Result<Vec<_>>>()?;
         Ok(Self {
-            format,
-            width,
-            height,
-            max_batch_size,
-            options,
-            mem_type,
-            pool: Pool::new(items),
+            surfaces: SurfacePool::new(format, width, height, max_batch_size, options)?,
         })
     }
 
     pub fn format(&self) -> VideoFormat {
-        self.format
+        self.surfaces.format
     }
     pub fn width(&self) -> u32 {
-        self.width
+        self.surfaces.width
     }
     pub fn height(&self) -> u32 {
-        self.height
+        self.surfaces.height
     }
     pub fn max_batch_size(&self) -> usize {
-        self.max_batch_size
+        self.surfaces.slots
     }
     pub fn options(&self) -> GeneratorOptions {
-        self.options
+        self.surfaces.options
     }
     pub fn mem_type(&self) -> MemType {
-        self.mem_type
+        self.surfaces.mem_type
     }
     pub fn available(&self) -> usize {
-        self.pool.available()
+        self.surfaces.pool.available()
     }
 
     fn wrap(
@@ -91,7 +71,7 @@ impl UniformBatchGenerator {
             buffer: SharedBuffer::owned(pooled, 0),
             config,
             ids,
-            filled: vec![false; self.max_batch_size],
+            filled: vec![false; self.surfaces.slots],
             finalized: false,
         }
     }
@@ -101,7 +81,7 @@ impl UniformBatchGenerator {
         config: TransformConfig,
         ids: SavantIds,
     ) -> Result<SurfaceBatch> {
-        Ok(self.wrap(self.pool.try_acquire()?, config, ids))
+        Ok(self.wrap(self.surfaces.pool.try_acquire()?, config, ids))
     }
 
     pub fn acquire_batch(
@@ -109,7 +89,7 @@ impl UniformBatchGenerator {
         config: TransformConfig,
         ids: SavantIds,
     ) -> impl Future<Output = SurfaceBatch> + Send + 'static {
-        let acquire = self.pool.acquire();
+        let acquire = self.surfaces.pool.acquire();
         let this = self.clone();
         async move { this.wrap(acquire.await, config, ids) }
     }

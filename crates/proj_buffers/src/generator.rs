@@ -50,15 +50,52 @@ impl GeneratorOptions {
     }
 }
 
+/// A bounded pool of same-size surface sets (`slots` surfaces each): the
+/// storage behind both generators.
+#[derive(Debug, Clone)]
+pub(crate) struct SurfacePool {
+    pub format: VideoFormat,
+    pub width: u32,
+    pub height: u32,
+    pub slots: usize,
+    pub options: GeneratorOptions,
+    /// The memory the surfaces really use.
+    pub mem_type: MemType,
+    pub pool: Pool<SurfaceSet>,
+}
+
+impl SurfacePool {
+    pub fn new(
+        format: VideoFormat,
+        width: u32,
+        height: u32,
+        slots: usize,
+        options: GeneratorOptions,
+    ) -> Result<Self> {
+        let mem_type = options.check()?;
+        let items = (0..options.pool_size)
+            .map(|_| {
+                (0..slots)
+                    .map(|_| Surface::new(format, width, height))
+                    .collect::<Result<SurfaceSet>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            format,
+            width,
+            height,
+            slots,
+            options,
+            mem_type,
+            pool: Pool::new(items),
+        })
+    }
+}
+
 /// A bounded pool of same-format frame buffers.
 #[derive(Debug, Clone)]
 pub struct BufferGenerator {
-    format: VideoFormat,
-    width: u32,
-    height: u32,
-    options: GeneratorOptions,
-    mem_type: MemType,
-    pool: Pool<SurfaceSet>,
+    surfaces: SurfacePool,
 }
 
 impl BufferGenerator {
@@ -68,48 +105,43 @@ impl BufferGenerator {
         height: u32,
         options: GeneratorOptions,
     ) -> Result<Self> {
-        let mem_type = options.check()?;
-        let items = (0..options.pool_size)
-            .map(|_| Surface::new(format, width, height).map(|s| vec![s]))
-            .collect::<Result<Vec<_>>>()?;
         Ok(Self {
-            format,
-            width,
-            height,
-            options,
-            mem_type,
-            pool: Pool::new(items),
+            surfaces: SurfacePool::new(format, width, height, 1, options)?,
         })
     }
 
     pub fn format(&self) -> VideoFormat {
-        self.format
+        self.surfaces.format
     }
     pub fn width(&self) -> u32 {
-        self.width
+        self.surfaces.width
     }
     pub fn height(&self) -> u32 {
-        self.height
+        self.surfaces.height
     }
     pub fn options(&self) -> GeneratorOptions {
-        self.options
+        self.surfaces.options
     }
     /// The memory the buffers really use.
     pub fn mem_type(&self) -> MemType {
-        self.mem_type
+        self.surfaces.mem_type
     }
     pub fn pool_size(&self) -> usize {
-        self.pool.capacity()
+        self.surfaces.pool.capacity()
     }
     pub fn available(&self) -> usize {
-        self.pool.available()
+        self.surfaces.pool.available()
     }
 
     /// GStreamer caps describing the buffers.
     pub fn caps_string(&self) -> String {
         format!(
             "video/x-raw, format=(string){}, width=(int){}, height=(int){}, framerate=(fraction){}/{}",
-            self.format, self.width, self.height, self.options.fps_num, self.options.fps_den
+            self.format(),
+            self.width(),
+            self.height(),
+            self.surfaces.options.fps_num,
+            self.surfaces.options.fps_den
         )
     }
 
@@ -124,17 +156,17 @@ impl BufferGenerator {
     /// A free buffer now, or `PoolExhausted`. Its pixels are whatever its
     /// last user left.
     pub fn try_acquire(&self, id: Option<u128>) -> Result<SharedBuffer> {
-        Ok(Self::wrap(self.pool.try_acquire()?, id))
+        Ok(Self::wrap(self.surfaces.pool.try_acquire()?, id))
     }
 
     /// Waits up to `timeout` for a free buffer.
     pub fn acquire_timeout(&self, id: Option<u128>, timeout: Duration) -> Result<SharedBuffer> {
-        Ok(Self::wrap(self.pool.acquire_timeout(timeout)?, id))
+        Ok(Self::wrap(self.surfaces.pool.acquire_timeout(timeout)?, id))
     }
 
     /// Resolves with a free buffer.
     pub fn acquire(&self, id: Option<u128>) -> impl Future<Output = SharedBuffer> + Send + 'static {
-        let acquire = self.pool.acquire();
+        let acquire = self.surfaces.pool.acquire();
         async move { Self::wrap(acquire.await, id) }
     }
 
