@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use fast_image_resize::images::{CroppedImageMut, Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
+use crate::format::Plane;
 use crate::geometry::{place, Placement, Rect};
 use crate::surface::fill_pattern;
 use crate::{
@@ -91,8 +92,14 @@ pub fn transform(
         let (d_left, d_top) = (d.left / sub, d.top / sub);
         let d_right = (d.left + d.width).div_ceil(sub).min(dst_plane.width);
         let d_bottom = (d.top + d.height).div_ceil(sub).min(dst_plane.height);
+        let region_rect = Rect::new(
+            d_top,
+            d_left,
+            d_right.saturating_sub(d_left).max(1),
+            d_bottom.saturating_sub(d_top).max(1),
+        );
 
-        fill_pattern(dst_bytes, pattern);
+        fill_outside(dst_bytes, &dst_plane, region_rect, pattern);
         let kind = pixel_type(src_plane.bytes_per_pixel);
         let resize_error = |e: &dyn std::fmt::Display| BuffersError::UnsupportedFormat {
             operation: "transform",
@@ -106,10 +113,10 @@ pub fn transform(
                 .map_err(|e| resize_error(&e))?;
         let mut region = CroppedImageMut::new(
             &mut dst_image,
-            d_left,
-            d_top,
-            d_right.saturating_sub(d_left).max(1),
-            d_bottom.saturating_sub(d_top).max(1),
+            region_rect.left,
+            region_rect.top,
+            region_rect.width,
+            region_rect.height,
         )
         .map_err(|e| resize_error(&e))?;
         let options = options.crop(src_crop[0], src_crop[1], src_crop[2], src_crop[3]);
@@ -118,6 +125,29 @@ pub fn transform(
             .map_err(|e| resize_error(&e))?;
     }
     Ok(placement)
+}
+
+/// Paints `pattern` (black) everywhere in the plane but `inside`, which the
+/// resize writes: the picture's pixels are written once, not twice.
+fn fill_outside(bytes: &mut [u8], plane: &Plane, inside: Rect, pattern: &[u8]) {
+    let (pitch, bpp) = (plane.pitch, plane.bytes_per_pixel);
+    let top = inside.top as usize * pitch;
+    let bottom = ((inside.top + inside.height) as usize * pitch).min(bytes.len());
+    let (left, right) = (
+        inside.left as usize * bpp,
+        (inside.left + inside.width) as usize * bpp,
+    );
+    let (above, rest) = bytes.split_at_mut(top);
+    let (rows, below) = rest.split_at_mut(bottom - top);
+    fill_pattern(above, pattern);
+    fill_pattern(below, pattern);
+    for row in rows.chunks_mut(pitch) {
+        let (before, after) = row.split_at_mut(left.min(row.len()));
+        fill_pattern(before, pattern);
+        if let Some(after) = after.get_mut(right - left..) {
+            fill_pattern(after, pattern);
+        }
+    }
 }
 
 #[cfg(test)]
