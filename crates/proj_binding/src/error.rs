@@ -88,3 +88,8 @@ pub fn consumed() -> Error<Code> {
         "the buffer was released or consumed and can no longer be used",
     )
 }
+
+/// napi could not start a future (its runtime is gone, e.g. at exit).
+pub fn spawn_failed(error: Error) -> Error<Code> {
+    Error::new(Code("ERR_PROJ_PIPELINE"), error.reason.clone())
+}

@@ -4,6 +4,7 @@
 
 mod buffers;
 mod codec;
+mod convert;
 mod error;
 mod frame;
 mod mp4_muxer;

@@ -9,7 +9,8 @@ use crate::buffers::generator::settle;
 use crate::buffers::ids::{ids_from_js, SavantIdJs};
 use crate::buffers::shared_buffer::{rect, SharedBufferJs};
 use crate::buffers::view::SurfaceViewJs;
-use crate::error::{from_buffers, Code};
+use crate::convert::saturating_u32;
+use crate::error::{from_buffers, spawn_failed, Code};
 
 /// A pool of batches of same-size surfaces (a model's input batch).
 #[napi(js_name = "UniformBatchGenerator")]
@@ -54,7 +55,7 @@ impl UniformBatchGeneratorJs {
     }
     #[napi(getter)]
     pub fn max_batch_size(&self) -> u32 {
-        u32::try_from(self.inner.max_batch_size()).unwrap_or(u32::MAX)
+        saturating_u32(self.inner.max_batch_size())
     }
     #[napi(getter)]
     pub fn gpu_id(&self) -> u32 {
@@ -62,7 +63,7 @@ impl UniformBatchGeneratorJs {
     }
     #[napi(getter)]
     pub fn available(&self) -> u32 {
-        u32::try_from(self.inner.available()).unwrap_or(u32::MAX)
+        saturating_u32(self.inner.available())
     }
 
     #[napi(catch_unwind)]
@@ -89,7 +90,7 @@ impl UniformBatchGeneratorJs {
         let config = TransformConfigJs::parse(config.as_ref())?;
         let acquire = self.inner.acquire_batch(config, ids_from_js(ids)?);
         env.spawn_future(async move { Ok(SurfaceBatchJs::wrap(acquire.await)) })
-            .map_err(|e| Error::new(Code("ERR_PROJ_PIPELINE"), e.reason.clone()))
+            .map_err(spawn_failed)
     }
 }
 
@@ -116,11 +117,11 @@ impl SurfaceBatchJs {
 impl SurfaceBatchJs {
     #[napi(getter)]
     pub fn max_batch_size(&self) -> u32 {
-        u32::try_from(self.lock().max_batch_size()).unwrap_or(u32::MAX)
+        saturating_u32(self.lock().max_batch_size())
     }
     #[napi(getter)]
     pub fn num_filled(&self) -> u32 {
-        u32::try_from(self.lock().num_filled()).unwrap_or(u32::MAX)
+        saturating_u32(self.lock().num_filled())
     }
     #[napi(getter)]
     pub fn is_finalized(&self) -> bool {
@@ -148,7 +149,7 @@ impl SurfaceBatchJs {
             },
             settle,
         )
-        .map_err(|e| Error::new(Code("ERR_PROJ_PIPELINE"), e.reason.clone()))
+        .map_err(spawn_failed)
     }
 
     /// Scales a source into `slot` on the calling thread.
@@ -222,7 +223,7 @@ impl NonUniformBatchJs {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
-            .map_or(0, |b| u32::try_from(b.len()).unwrap_or(u32::MAX))
+            .map_or(0, |b| saturating_u32(b.len()))
     }
 
     #[napi(catch_unwind)]

@@ -5,7 +5,8 @@ use proj_buffers as pb;
 use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfigJs};
 use crate::buffers::ids::id_from_bigint;
 use crate::buffers::shared_buffer::{rect, SharedBufferJs};
-use crate::error::{from_buffers, rejection, Code};
+use crate::convert::saturating_u32;
+use crate::error::{from_buffers, rejection, spawn_failed, Code};
 use crate::timestamp::nanoseconds;
 
 /// What to stamp on an acquired buffer.
@@ -97,12 +98,12 @@ impl BufferGeneratorJs {
     }
     #[napi(getter)]
     pub fn pool_size(&self) -> u32 {
-        u32::try_from(self.inner.pool_size()).unwrap_or(u32::MAX)
+        saturating_u32(self.inner.pool_size())
     }
     /// Buffers free now.
     #[napi(getter)]
     pub fn available(&self) -> u32 {
-        u32::try_from(self.inner.available()).unwrap_or(u32::MAX)
+        saturating_u32(self.inner.available())
     }
     #[napi]
     pub fn caps_string(&self) -> String {
@@ -127,7 +128,7 @@ impl BufferGeneratorJs {
         let s = stamp(options.as_ref())?;
         let acquire = self.inner.acquire(s.id);
         env.spawn_future(async move { Ok(SharedBufferJs::wrap(stamped(acquire.await, &s))) })
-            .map_err(|e| Error::new(Code("ERR_PROJ_PIPELINE"), e.reason.clone()))
+            .map_err(spawn_failed)
     }
 
     /// Scales and letterboxes `src` into a new buffer from this pool.
@@ -154,6 +155,6 @@ impl BufferGeneratorJs {
             },
             |env, outcome| settle(env, outcome).map(SharedBufferJs::wrap),
         )
-        .map_err(|e| Error::new(Code("ERR_PROJ_PIPELINE"), e.reason.clone()))
+        .map_err(spawn_failed)
     }
 }

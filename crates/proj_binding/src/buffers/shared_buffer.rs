@@ -6,6 +6,7 @@ use proj_buffers as pb;
 
 use crate::buffers::config::RectJs;
 use crate::buffers::ids::{ids_from_js, ids_to_js, SavantIdJs};
+use crate::convert::saturating_u32;
 use crate::error::{consumed, from_buffers, Code};
 use crate::timestamp::nanoseconds;
 
@@ -58,7 +59,7 @@ pub struct SurfaceInfoJs {
 pub fn info_to_js(info: &pb::SurfaceInfo) -> SurfaceInfoJs {
     SurfaceInfoJs {
         data_ptr: BigInt::from(info.data_ptr as u64),
-        pitch: u32::try_from(info.pitch).unwrap_or(u32::MAX),
+        pitch: saturating_u32(info.pitch),
         width: info.width,
         height: info.height,
         format: info.format.name().into(),
@@ -114,7 +115,7 @@ impl SharedBufferJs {
     pub fn strong_count(&self) -> Result<u32, Code> {
         // This handle's own clone in `get` is dropped before counting.
         let count = self.get()?.strong_count().saturating_sub(1);
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+        Ok(saturating_u32(count))
     }
     #[napi(getter)]
     pub fn is_consumed(&self) -> bool {
@@ -130,11 +131,11 @@ impl SharedBufferJs {
     }
     #[napi(getter)]
     pub fn batch_size(&self) -> Result<u32, Code> {
-        Ok(u32::try_from(self.get()?.batch_size()).unwrap_or(u32::MAX))
+        Ok(saturating_u32(self.get()?.batch_size()))
     }
     #[napi(getter)]
     pub fn num_filled(&self) -> Result<u32, Code> {
-        Ok(u32::try_from(self.get()?.num_filled()).unwrap_or(u32::MAX))
+        Ok(saturating_u32(self.get()?.num_filled()))
     }
     #[napi(catch_unwind)]
     pub fn set_num_filled(&self, count: u32) -> Result<(), Code> {

@@ -3,6 +3,7 @@ use napi_derive::napi;
 use proj_buffers as pb;
 
 use crate::buffers::shared_buffer::{info_to_js, SharedBufferJs, SurfaceInfoJs};
+use crate::convert::saturating_u32;
 use crate::error::{from_buffers, Code};
 
 /// One slot of a buffer: fill it, read it, or hand its descriptor to native
@@ -33,7 +34,7 @@ impl SurfaceViewJs {
     }
     #[napi(getter)]
     pub fn pitch(&self) -> u32 {
-        u32::try_from(self.inner.info().pitch).unwrap_or(u32::MAX)
+        saturating_u32(self.inner.info().pitch)
     }
     #[napi(getter)]
     pub fn format(&self) -> String {
@@ -46,7 +47,7 @@ impl SurfaceViewJs {
     }
     #[napi(getter)]
     pub fn slot_index(&self) -> u32 {
-        u32::try_from(self.inner.slot()).unwrap_or(u32::MAX)
+        saturating_u32(self.inner.slot())
     }
     #[napi(catch_unwind)]
     pub fn descriptor(&self) -> SurfaceInfoJs {

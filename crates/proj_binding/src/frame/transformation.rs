@@ -1,6 +1,8 @@
 use napi_derive::napi;
 use proj_frame::{FrameError, Result, Transformation};
 
+use crate::convert::saturating_u32;
+
 /// One step of a frame's transformation chain; `kind` says which fields
 /// apply: `initialSize` (width, height), `letterBox` (outerWidth,
 /// outerHeight, left, top, right, bottom), `padding` and `crop` (left, top,
@@ -28,48 +30,33 @@ impl TransformationJs {
                     reason: format!("{} needs {field}", self.kind),
                 })
         };
-        let sides = || -> Result<_> {
-            Ok((
-                self.left.map_or(0, u64::from),
-                self.top.map_or(0, u64::from),
-                self.right.map_or(0, u64::from),
-                self.bottom.map_or(0, u64::from),
-            ))
-        };
+        let [left, top, right, bottom] =
+            [self.left, self.top, self.right, self.bottom].map(|v| v.map_or(0, u64::from));
         Ok(match self.kind.as_str() {
             "initialSize" => Transformation::InitialSize {
                 width: need(self.width, "width")?,
                 height: need(self.height, "height")?,
             },
-            "letterBox" => {
-                let (left, top, right, bottom) = sides()?;
-                Transformation::LetterBox {
-                    outer_width: need(self.outer_width, "outerWidth")?,
-                    outer_height: need(self.outer_height, "outerHeight")?,
-                    left,
-                    top,
-                    right,
-                    bottom,
-                }
-            }
-            "padding" => {
-                let (left, top, right, bottom) = sides()?;
-                Transformation::Padding {
-                    left,
-                    top,
-                    right,
-                    bottom,
-                }
-            }
-            "crop" => {
-                let (left, top, right, bottom) = sides()?;
-                Transformation::Crop {
-                    left,
-                    top,
-                    right,
-                    bottom,
-                }
-            }
+            "letterBox" => Transformation::LetterBox {
+                outer_width: need(self.outer_width, "outerWidth")?,
+                outer_height: need(self.outer_height, "outerHeight")?,
+                left,
+                top,
+                right,
+                bottom,
+            },
+            "padding" => Transformation::Padding {
+                left,
+                top,
+                right,
+                bottom,
+            },
+            "crop" => Transformation::Crop {
+                left,
+                top,
+                right,
+                bottom,
+            },
             other => {
                 return Err(FrameError::InvalidTransformation {
                     reason: format!(
@@ -82,7 +69,7 @@ impl TransformationJs {
 }
 
 fn small(value: u64) -> Option<u32> {
-    Some(u32::try_from(value).unwrap_or(u32::MAX))
+    Some(saturating_u32(value))
 }
 
 impl From<Transformation> for TransformationJs {

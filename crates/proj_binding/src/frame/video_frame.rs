@@ -4,6 +4,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use proj_frame::{self as pf, IdPolicy, Rational, TranscodingMethod, VideoCodec};
 
+use crate::convert::saturating_u32;
 use crate::error::{from_frame, Code};
 use crate::frame::attribute::{invalid, AttributeJs};
 use crate::frame::bbox::RBBoxJs;
@@ -291,12 +292,11 @@ impl VideoFrame {
     #[napi(catch_unwind)]
     pub fn geometry(&self) -> Result<ChainGeometryJs, Code> {
         let g = self.lock().geometry().map_err(from_frame)?;
-        let side = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         Ok(ChainGeometryJs {
-            initial_width: side(g.initial_size.0),
-            initial_height: side(g.initial_size.1),
-            current_width: side(g.current_size.0),
-            current_height: side(g.current_size.1),
+            initial_width: saturating_u32(g.initial_size.0),
+            initial_height: saturating_u32(g.initial_size.1),
+            current_width: saturating_u32(g.current_size.0),
+            current_height: saturating_u32(g.current_size.1),
             scale_x: g.affine.sx,
             scale_y: g.affine.sy,
             offset_x: g.affine.tx,
@@ -357,7 +357,7 @@ impl VideoFrame {
     }
     #[napi(getter)]
     pub fn object_count(&self) -> u32 {
-        u32::try_from(self.lock().object_count()).unwrap_or(u32::MAX)
+        saturating_u32(self.lock().object_count())
     }
     #[napi(catch_unwind)]
     pub fn get_object(&self, id: i64) -> Result<VideoObjectJs, Code> {
