@@ -1,5 +1,5 @@
 import * as native from '@proj/native';
-import { argumentError, native as call, type Nanoseconds, toOptionalNanoseconds, toProjError } from '@proj/gstreamer/internal';
+import { argumentError, native as call, integerArgument, type Nanoseconds, toOptionalNanoseconds, toProjError } from '@proj/gstreamer/internal';
 
 import type { ComputeMode, Interpolation, MemType, Padding, SavantIdMetaKind, VideoFormat } from './enums.js';
 
@@ -63,12 +63,7 @@ export interface SurfaceDescriptor {
 
 const fromNative = Symbol('fromNative');
 
-function u32(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
-    throw argumentError(typeof value === 'number' ? 'range' : 'type', `${name} must be an integer from 0 to 2^32-1, got ${String(value)}`);
-  }
-  return value;
-}
+const u32 = (name: string, value: unknown): number => integerArgument(name, value, 0, 0xffff_ffff);
 
 function toId(name: string, value: bigint | number): bigint {
   if (typeof value === 'number') {

@@ -1,20 +1,11 @@
 import * as native from '@proj/native';
-import { argumentError, native as call } from '@proj/gstreamer/internal';
+import { type EnumObject, makeEnum as makeNativeEnum } from '@proj/gstreamer/internal';
 
-type Enum<T extends Record<string, string>> = { readonly [K in keyof T]: T[K] } & {
-  /** Parses a name in any case; throws `ERR_PROJ_UNKNOWN_NAME` otherwise. */
-  fromName(name: string): T[keyof T];
-  values(): readonly T[keyof T][];
-};
+type Values<E> = E extends EnumObject<infer T> ? T[keyof T] : never;
 
-function makeEnum<T extends Record<string, string>>(kind: string, values: T): Enum<T> {
-  const fromName = (name: string) => {
-    if (typeof name !== 'string') throw argumentError('type', `a ${kind} name must be a string, got ${typeof name}`);
-    return call(() => native.parseBufferName(kind, name)) as T[keyof T];
-  };
-  return Object.freeze(
-    Object.defineProperties({ ...values }, { fromName: { value: fromName }, values: { value: () => Object.values(values) } }) as Enum<T>,
-  );
+/** An enum of the buffers crate, parsed by its native name table. */
+function makeEnum<T extends Record<string, string>>(kind: string, values: T): EnumObject<T> {
+  return makeNativeEnum(kind, values, (name) => native.parseBufferName(kind, name));
 }
 
 /** Pixel layouts: `RGBA`, `BGRx` (4 bytes per pixel), `GRAY8`, the 4:2:0
@@ -28,7 +19,7 @@ export const VideoFormat = makeEnum('videoFormat', {
   UYVY: 'UYVY',
   GRAY8: 'GRAY8',
 } as const);
-export type VideoFormat = (typeof VideoFormat)[Exclude<keyof typeof VideoFormat, 'fromName' | 'values'>];
+export type VideoFormat = Values<typeof VideoFormat>;
 
 /** Where pixels live. `DEFAULT` is CUDA device memory where the CUDA
  * platform is usable, system memory otherwise; `SYSTEM` is the CPU
@@ -43,12 +34,12 @@ export const MemType = makeEnum('memType', {
   HANDLE: 'handle',
   SYSTEM: 'system',
 } as const);
-export type MemType = (typeof MemType)[Exclude<keyof typeof MemType, 'fromName' | 'values'>];
+export type MemType = Values<typeof MemType>;
 
 /** Where a letterboxed picture goes: `NONE` stretches, `RIGHT_BOTTOM` keeps
  * the aspect ratio at the left-top, `SYMMETRIC` (default) centres it. */
 export const Padding = makeEnum('padding', { NONE: 'none', RIGHT_BOTTOM: 'right_bottom', SYMMETRIC: 'symmetric' } as const);
-export type Padding = (typeof Padding)[Exclude<keyof typeof Padding, 'fromName' | 'values'>];
+export type Padding = Values<typeof Padding>;
 
 /** Scaling filters. On the CPU: `NEAREST`/`DEFAULT` nearest neighbour,
  * `BILINEAR` bilinear interpolation (2×2), `GPU_CUBIC_VIC_5TAP` Catmull-Rom
@@ -64,12 +55,12 @@ export const Interpolation = makeEnum('interpolation', {
   GPU_IGNORED_VIC_NICEST: 'nicest',
   DEFAULT: 'default',
 } as const);
-export type Interpolation = (typeof Interpolation)[Exclude<keyof typeof Interpolation, 'fromName' | 'values'>];
+export type Interpolation = Values<typeof Interpolation>;
 
 /** Which engine transforms: `DEFAULT` (the buffers' platform), `GPU`, `VIC`
  * (Jetson). */
 export const ComputeMode = makeEnum('computeMode', { DEFAULT: 'default', GPU: 'gpu', VIC: 'vic' } as const);
-export type ComputeMode = (typeof ComputeMode)[Exclude<keyof typeof ComputeMode, 'fromName' | 'values'>];
+export type ComputeMode = Values<typeof ComputeMode>;
 
 /** What an id on a buffer names. */
 export const SavantIdMetaKind = Object.freeze({ FRAME: 'frame', BATCH: 'batch' } as const);

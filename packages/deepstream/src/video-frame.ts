@@ -1,5 +1,5 @@
 import * as native from '@proj/native';
-import { argumentError, native as call } from '@proj/gstreamer/internal';
+import { argumentError, native as call, integerArgument } from '@proj/gstreamer/internal';
 
 import { type Attribute, fromNativeAttribute, toNativeAttribute } from './attribute.js';
 import { type ChainGeometry, type RBBox, type Transformation, toBBox, toTransformation } from './geometry.js';
@@ -86,11 +86,8 @@ function optionalTicks(name: string, value: Ticks | null | undefined): bigint | 
   return value === undefined || value === null ? undefined : ticks(name, value);
 }
 
-function integer(name: string, value: unknown): number {
-  if (typeof value !== 'number') throw argumentError('type', `${name} must be a number, got ${typeof value}`);
-  if (!Number.isSafeInteger(value)) throw argumentError('range', `${name} must be an integer, got ${value}`);
-  return value;
-}
+const integer = (name: string, value: unknown): number =>
+  integerArgument(name, value, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 
 function rational(name: string, value: Rational | string): native.RationalJs {
   if (typeof value === 'string') {

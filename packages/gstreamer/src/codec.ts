@@ -1,6 +1,6 @@
 import * as native from '@proj/native';
 
-import { argumentError, native as call } from './errors.js';
+import { makeEnum } from './enum.js';
 
 const codecs = { H264: 'h264', HEVC: 'hevc', JPEG: 'jpeg', AV1: 'av1', PNG: 'png' } as const;
 
@@ -22,21 +22,5 @@ interface CodecEnum {
   values(): readonly Codec[];
 }
 
-function fromName(name: string): Codec {
-  if (typeof name !== 'string') {
-    throw argumentError('type', `a codec name must be a string, got ${typeof name}`);
-  }
-  return call(() => native.codecFromName(name)) as Codec;
-}
-
 /** Video codecs: `Codec.H264 === 'h264'`. Enumerating it yields only the codecs. */
-export const Codec: CodecEnum = Object.freeze(
-  Object.defineProperties(
-    { ...codecs },
-    {
-      fromName: { value: fromName },
-      nameOf: { value: fromName },
-      values: { value: () => Object.values(codecs) },
-    },
-  ) as CodecEnum,
-);
+export const Codec: CodecEnum = makeEnum('codec', codecs, native.codecFromName, (fromName) => ({ nameOf: fromName }));

@@ -2,3 +2,4 @@
 // `@proj/gstreamer/internal` may change without notice.
 export { argumentError, native, toProjError } from './errors.js';
 export { type Nanoseconds, toNanoseconds, toOptionalNanoseconds } from './timestamp.js';
+export { type EnumObject, integerArgument, makeEnum } from './enum.js';
