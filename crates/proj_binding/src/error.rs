@@ -72,6 +72,7 @@ pub fn buffers_code(error: &BuffersError) -> Code {
         BuffersError::PoolExhausted { .. } => "ERR_PROJ_POOL_EXHAUSTED",
         BuffersError::AcquireTimeout { .. } => "ERR_PROJ_TIMEOUT",
         BuffersError::CudaUnavailable { .. } => "ERR_PROJ_CUDA_UNAVAILABLE",
+        BuffersError::Cuda { .. } => "ERR_PROJ_CUDA",
         BuffersError::SlotOutOfRange { .. } => "ERR_PROJ_SLOT_OUT_OF_RANGE",
         BuffersError::BatchState { .. } => "ERR_PROJ_BATCH_STATE",
     })

@@ -7,5 +7,6 @@ mod codec;
 mod convert;
 mod error;
 mod frame;
+mod gpu;
 mod mp4_muxer;
 mod timestamp;

@@ -163,7 +163,7 @@ impl SurfaceBatch {
 
     pub fn memset_slot(&mut self, slot: usize, value: u8) -> Result<()> {
         self.writable(slot)?;
-        self.buffer.with_surface_mut(slot, |s| s.memset(value))?;
+        self.buffer.with_surface_mut(slot, |s| s.memset(value))??;
         self.mark(slot);
         Ok(())
     }

@@ -1,16 +1,21 @@
-//! Scale + letterbox in system memory with `fast_image_resize` (SIMD).
+//! Scale + letterbox in host memory with `fast_image_resize` (SIMD), and
+//! 4:2:0 → RGB conversion with `yuvutils-rs`.
 
 use std::cell::RefCell;
 
 use fast_image_resize::images::{CroppedImageMut, Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
-use crate::format::Plane;
-use crate::geometry::{place, Placement, Rect};
-use crate::surface::fill_pattern;
-use crate::{
-    BuffersError, ComputeMode, Interpolation, Result, Surface, TransformConfig, VideoFormat,
+use yuvutils_rs::{
+    YuvBiPlanarImage, YuvConversionMode, YuvPlanarImage, YuvRange, YuvStandardMatrix,
 };
+
+use crate::format::Plane;
+use crate::geometry::{Placement, Rect};
+use crate::plane_region::plane_region;
+use crate::surface::fill_pattern;
+use crate::transform::Conversion;
+use crate::{BuffersError, Interpolation, Result, Surface, VideoFormat};
 
 thread_local! {
     // A resizer keeps scratch buffers between calls.
@@ -38,93 +43,173 @@ fn pixel_type(bytes_per_pixel: usize) -> PixelType {
     }
 }
 
-/// Scales `src_rect` of `src` (default: all of it) into `dst` as `config`
-/// says, clearing the rest of `dst` to black. Both surfaces must have the
-/// same format.
-pub fn transform(
+fn resize_error(format: VideoFormat) -> impl Fn(&dyn std::fmt::Display) -> BuffersError {
+    move |e| BuffersError::UnsupportedFormat {
+        operation: "transform",
+        format: format.name(),
+        reason: e.to_string(),
+    }
+}
+
+/// Scales `placement.src` of `src` into `placement.dst` of `dst` and paints
+/// the rest of `dst` black; both in host memory.
+pub(crate) fn transform(
     src: &Surface,
-    src_rect: Option<Rect>,
     dst: &mut Surface,
-    config: &TransformConfig,
-) -> Result<Placement> {
-    if config.compute_mode != ComputeMode::Default {
-        return Err(BuffersError::CudaUnavailable {
-            reason: format!(
-                "compute mode {:?} needs a GPU; system-memory buffers are transformed on the CPU",
-                config.compute_mode
-            ),
-        });
+    placement: &Placement,
+    conversion: Conversion,
+    interpolation: Interpolation,
+) -> Result<()> {
+    let options = ResizeOptions::new().resize_alg(algorithm(interpolation));
+    match conversion {
+        Conversion::None => scale_planes(src, dst, placement, &options),
+        Conversion::Yuv420ToRgb => convert_yuv420(src, dst, placement, &options),
     }
+}
+
+/// Plane by plane, same format in and out.
+fn scale_planes(
+    src: &Surface,
+    dst: &mut Surface,
+    placement: &Placement,
+    options: &ResizeOptions,
+) -> Result<()> {
     let format = dst.format();
-    if src.format() != format {
-        return Err(BuffersError::UnsupportedFormat {
-            operation: "transform",
-            format: src.format().name(),
-            reason: format!("the destination is {format}; converting formats is not supported yet"),
-        });
-    }
-    if format == VideoFormat::Uyvy {
-        return Err(BuffersError::UnsupportedFormat {
-            operation: "transform",
-            format: format.name(),
-            reason: "packed 4:2:2 cannot be scaled per plane".into(),
-        });
-    }
-    let placement = place(
-        (src.width(), src.height()),
-        src_rect,
-        (dst.width(), dst.height()),
-        config.padding,
-        config.dst_padding,
-    )?;
-    let options = ResizeOptions::new().resize_alg(algorithm(config.interpolation));
-    let black = format.black();
-    for (index, pattern) in black.iter().enumerate() {
+    let error = resize_error(format);
+    for (index, pattern) in format.black().iter().enumerate() {
         let (Some((src_plane, src_bytes)), Some((dst_plane, dst_bytes))) =
             (src.plane(index), dst.plane_mut(index))
         else {
             continue;
         };
-        // Chroma planes of 4:2:0 are half size: halve the rectangles.
-        let sub = if index == 0 { 1 } else { 2 };
-        let (s, d) = (placement.src, placement.dst);
-        let src_crop = [s.left, s.top, s.width, s.height].map(|v| f64::from(v) / f64::from(sub));
-        let (d_left, d_top) = (d.left / sub, d.top / sub);
-        let d_right = (d.left + d.width).div_ceil(sub).min(dst_plane.width);
-        let d_bottom = (d.top + d.height).div_ceil(sub).min(dst_plane.height);
-        let region_rect = Rect::new(
-            d_top,
-            d_left,
-            d_right.saturating_sub(d_left).max(1),
-            d_bottom.saturating_sub(d_top).max(1),
-        );
-
-        fill_outside(dst_bytes, &dst_plane, region_rect, pattern);
+        let (crop, region) = plane_region(placement, index, &dst_plane);
+        fill_outside(dst_bytes, &dst_plane, region, pattern);
         let kind = pixel_type(src_plane.bytes_per_pixel);
-        let resize_error = |e: &dyn std::fmt::Display| BuffersError::UnsupportedFormat {
-            operation: "transform",
-            format: format.name(),
-            reason: e.to_string(),
-        };
         let src_image = ImageRef::new(src_plane.width, src_plane.height, src_bytes, kind)
-            .map_err(|e| resize_error(&e))?;
+            .map_err(|e| error(&e))?;
         let mut dst_image =
             Image::from_slice_u8(dst_plane.width, dst_plane.height, dst_bytes, kind)
-                .map_err(|e| resize_error(&e))?;
-        let mut region = CroppedImageMut::new(
+                .map_err(|e| error(&e))?;
+        let mut target = CroppedImageMut::new(
             &mut dst_image,
-            region_rect.left,
-            region_rect.top,
-            region_rect.width,
-            region_rect.height,
+            region.left,
+            region.top,
+            region.width,
+            region.height,
         )
-        .map_err(|e| resize_error(&e))?;
-        let options = options.crop(src_crop[0], src_crop[1], src_crop[2], src_crop[3]);
+        .map_err(|e| error(&e))?;
+        let options = options.clone().crop(crop[0], crop[1], crop[2], crop[3]);
         RESIZER
-            .with(|r| r.borrow_mut().resize(&src_image, &mut region, &options))
-            .map_err(|e| resize_error(&e))?;
+            .with(|r| r.borrow_mut().resize(&src_image, &mut target, &options))
+            .map_err(|e| error(&e))?;
     }
-    Ok(placement)
+    Ok(())
+}
+
+thread_local! {
+    // The scaled Y, U and V (or UV) planes before conversion, reused.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Scales `crop` of plane `index` of `src` into `out` (`width × height`
+/// pixels of the plane's kind).
+fn resize_plane(
+    src: &Surface,
+    index: usize,
+    crop: [f64; 4],
+    out: &mut [u8],
+    (width, height): (u32, u32),
+    options: &ResizeOptions,
+) -> Result<()> {
+    let error = resize_error(src.format());
+    let Some((plane, bytes)) = src.plane(index) else {
+        return Err(error(&"the surface is not in host memory"));
+    };
+    let kind = pixel_type(plane.bytes_per_pixel);
+    let src_image = ImageRef::new(plane.width, plane.height, bytes, kind).map_err(|e| error(&e))?;
+    let mut dst_image = Image::from_slice_u8(width, height, out, kind).map_err(|e| error(&e))?;
+    let options = options.clone().crop(crop[0], crop[1], crop[2], crop[3]);
+    RESIZER
+        .with(|r| r.borrow_mut().resize(&src_image, &mut dst_image, &options))
+        .map_err(|e| error(&e))
+}
+
+/// 4:2:0 into RGBA/BGRx: scales Y and the chroma planes to the picture's
+/// full size (4:4:4, so chroma is interpolated by the resizer, not
+/// replicated), then converts with `yuvutils-rs`. Limited range; BT.709
+/// above 576 rows, BT.601 otherwise (GStreamer's default).
+fn convert_yuv420(
+    src: &Surface,
+    dst: &mut Surface,
+    placement: &Placement,
+    options: &ResizeOptions,
+) -> Result<()> {
+    let (format, dst_format) = (src.format(), dst.format());
+    let Some((dst_plane, dst_bytes)) = dst.plane_mut(0) else {
+        return Ok(());
+    };
+    let region = plane_region(placement, 0, &dst_plane).1;
+    fill_outside(dst_bytes, &dst_plane, region, dst_format.black()[0]);
+    let matrix = if src.height() > 576 {
+        YuvStandardMatrix::Bt709
+    } else {
+        YuvStandardMatrix::Bt601
+    };
+    let size = (region.width, region.height);
+    let n = region.width as usize * region.height as usize;
+    let s = placement.src;
+    let luma_crop = [s.left, s.top, s.width, s.height].map(f64::from);
+    let chroma_crop = luma_crop.map(|v| v / 2.0);
+    let at = region.top as usize * dst_plane.pitch + region.left as usize * 4;
+    let out = dst_bytes.get_mut(at..).unwrap_or_default();
+    let stride = u32::try_from(dst_plane.pitch).unwrap_or(u32::MAX);
+    let bgr = dst_format == VideoFormat::Bgrx;
+    let (range, mode) = (YuvRange::Limited, YuvConversionMode::Balanced);
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        scratch.resize(n * 3, 0);
+        let (y, chroma) = scratch.split_at_mut(n);
+        resize_plane(src, 0, luma_crop, y, size, options)?;
+        let converted = if format == VideoFormat::I420 {
+            let (u, v) = chroma.split_at_mut(n);
+            resize_plane(src, 1, chroma_crop, u, size, options)?;
+            resize_plane(src, 2, chroma_crop, v, size, options)?;
+            let image = YuvPlanarImage {
+                y_plane: y,
+                y_stride: region.width,
+                u_plane: u,
+                u_stride: region.width,
+                v_plane: v,
+                v_stride: region.width,
+                width: region.width,
+                height: region.height,
+            };
+            let convert = if bgr {
+                yuvutils_rs::yuv444_to_bgra
+            } else {
+                yuvutils_rs::yuv444_to_rgba
+            };
+            convert(&image, out, stride, range, matrix)
+        } else {
+            resize_plane(src, 1, chroma_crop, chroma, size, options)?;
+            let image = YuvBiPlanarImage {
+                y_plane: y,
+                y_stride: region.width,
+                uv_plane: chroma,
+                uv_stride: region.width * 2,
+                width: region.width,
+                height: region.height,
+            };
+            let convert = match (format == VideoFormat::Nv21, bgr) {
+                (false, false) => yuvutils_rs::yuv_nv24_to_rgba,
+                (false, true) => yuvutils_rs::yuv_nv24_to_bgra,
+                (true, false) => yuvutils_rs::yuv_nv42_to_rgba,
+                (true, true) => yuvutils_rs::yuv_nv42_to_bgra,
+            };
+            convert(&image, out, stride, range, matrix, mode)
+        };
+        converted.map_err(|e| resize_error(format)(&e))
+    })
 }
 
 /// Paints `pattern` (black) everywhere in the plane but `inside`, which the
@@ -147,88 +232,5 @@ fn fill_outside(bytes: &mut [u8], plane: &Plane, inside: Rect, pattern: &[u8]) {
         if let Some(after) = after.get_mut(right - left..) {
             fill_pattern(after, pattern);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{DstPadding, Padding};
-
-    fn rgba(width: u32, height: u32, color: [u8; 4]) -> Result<Surface> {
-        let mut s = Surface::new(VideoFormat::Rgba, width, height)?;
-        s.fill(&color)?;
-        Ok(s)
-    }
-
-    fn pixel(s: &Surface, x: u32, y: u32) -> [u8; 4] {
-        let at = (y as usize * s.width() as usize + x as usize) * 4;
-        let mut p = [0; 4];
-        p.copy_from_slice(&s.data()[at..at + 4]);
-        p
-    }
-
-    #[test]
-    fn letterboxes_with_black_bars() -> Result<()> {
-        let src = rgba(800, 600, [200, 100, 50, 255])?;
-        let mut dst = rgba(800, 800, [9, 9, 9, 9])?;
-        let p = transform(&src, None, &mut dst, &TransformConfig::default())?;
-        assert_eq!(p.dst, Rect::new(100, 0, 800, 600));
-        assert_eq!(pixel(&dst, 400, 50), [0, 0, 0, 0]);
-        assert_eq!(pixel(&dst, 400, 99), [0, 0, 0, 0]);
-        assert_eq!(pixel(&dst, 400, 100), [200, 100, 50, 255]);
-        assert_eq!(pixel(&dst, 400, 699), [200, 100, 50, 255]);
-        assert_eq!(pixel(&dst, 400, 700), [0, 0, 0, 0]);
-        Ok(())
-    }
-
-    #[test]
-    fn every_interpolation_and_planar_format_runs() -> Result<()> {
-        for format in [
-            VideoFormat::Rgba,
-            VideoFormat::Bgrx,
-            VideoFormat::Gray8,
-            VideoFormat::Nv12,
-            VideoFormat::Nv21,
-            VideoFormat::I420,
-        ] {
-            for interpolation in Interpolation::ALL {
-                let src = Surface::new(format, 333, 201)?;
-                let mut dst = Surface::new(format, 64, 48)?;
-                let config = TransformConfig {
-                    interpolation,
-                    padding: Padding::RightBottom,
-                    dst_padding: DstPadding {
-                        left: 3,
-                        top: 5,
-                        right: 0,
-                        bottom: 0,
-                    },
-                    ..TransformConfig::default()
-                };
-                transform(&src, Some(Rect::new(1, 3, 300, 199)), &mut dst, &config)?;
-            }
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn refuses_mixed_formats_and_gpu_modes() -> Result<()> {
-        let src = rgba(32, 32, [0; 4])?;
-        let mut gray = Surface::new(VideoFormat::Gray8, 32, 32)?;
-        assert!(matches!(
-            transform(&src, None, &mut gray, &TransformConfig::default()),
-            Err(BuffersError::UnsupportedFormat { .. })
-        ));
-        let mut dst = rgba(32, 32, [0; 4])?;
-        let gpu = TransformConfig {
-            compute_mode: ComputeMode::Gpu,
-            ..TransformConfig::default()
-        };
-        assert!(matches!(
-            transform(&src, None, &mut dst, &gpu),
-            Err(BuffersError::CudaUnavailable { .. })
-        ));
-        Ok(())
     }
 }

@@ -28,6 +28,13 @@ pub enum BuffersError {
     #[error("CUDA is not available: {reason}")]
     CudaUnavailable { reason: String },
 
+    /// A CUDA call failed on a machine where CUDA itself works.
+    #[error("CUDA {operation} failed: {reason}")]
+    Cuda {
+        operation: &'static str,
+        reason: String,
+    },
+
     #[error("slot {index} is out of range for a batch of {size}")]
     SlotOutOfRange { index: usize, size: usize },
 

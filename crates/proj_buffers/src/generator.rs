@@ -5,7 +5,8 @@ use crate::error::invalid;
 use crate::geometry::{Placement, Rect};
 use crate::pool::{Pool, Pooled};
 use crate::shared_buffer::{SavantIdMetaKind, SurfaceSet};
-use crate::{cpu_transform, MemType, Result, SharedBuffer, Surface, TransformConfig, VideoFormat};
+use crate::surface::Allocator;
+use crate::{transform, MemType, Result, SharedBuffer, Surface, TransformConfig, VideoFormat};
 
 /// Options of [`BufferGenerator::new`] (and of the batch generators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +34,7 @@ impl Default for GeneratorOptions {
 pub const MAX_POOL_SIZE: usize = 1024;
 
 impl GeneratorOptions {
-    pub(crate) fn check(&self) -> Result<MemType> {
+    pub(crate) fn check(&self) -> Result<()> {
         if self.fps_num == 0 || self.fps_den == 0 {
             return Err(invalid("fps", "numerator and denominator must be positive"));
         }
@@ -46,7 +47,7 @@ impl GeneratorOptions {
                 ),
             ));
         }
-        self.mem_type.resolve()
+        Ok(())
     }
 }
 
@@ -72,11 +73,12 @@ impl SurfacePool {
         slots: usize,
         options: GeneratorOptions,
     ) -> Result<Self> {
-        let mem_type = options.check()?;
+        options.check()?;
+        let (allocator, mem_type) = Allocator::new(options.mem_type, options.gpu_id)?;
         let items = (0..options.pool_size)
             .map(|_| {
                 (0..slots)
-                    .map(|_| Surface::new(format, width, height))
+                    .map(|_| Surface::allocate(format, width, height, &allocator))
                     .collect::<Result<SurfaceSet>>()
             })
             .collect::<Result<Vec<_>>>()?;
@@ -181,7 +183,7 @@ impl BufferGenerator {
         config: &TransformConfig,
     ) -> Result<Placement> {
         SharedBuffer::with_src_dst(src, src_slot, dst, dst_slot, |s, d| {
-            cpu_transform::transform(s, src_rect, d, config)
+            transform(s, src_rect, d, config)
         })?
     }
 }

@@ -1,30 +1,39 @@
 //! Buffers for video analytics: pooled surfaces shared by reference count,
 //! views for native interop, scale + letterbox transforms and batches.
-//! This build has the CPU platform (system memory, `fast_image_resize`);
-//! CUDA memory types are typed errors until the CUDA platform lands.
+//! Two platforms, chosen per surface from its `MemType`: the CPU (host
+//! memory, `fast_image_resize` + `yuvutils-rs`) and CUDA (device memory,
+//! NVRTC kernels), the latter loaded at run time (module `cuda`).
 
 mod batch;
 mod cpu_transform;
+pub mod cuda;
 mod error;
 mod format;
 mod generator;
 mod geometry;
+mod gpu_info;
 mod mem_type;
+mod plane_region;
 mod pool;
 mod shared_buffer;
 mod surface;
+mod transform;
 mod transform_config;
 mod view;
 
 pub use batch::{NonUniformBatch, SurfaceBatch, UniformBatchGenerator};
-pub use cpu_transform::transform;
 pub use error::{BuffersError, Result};
 pub use format::{Plane, VideoFormat};
 pub use generator::{BufferGenerator, GeneratorOptions};
 pub use geometry::{place, DstPadding, Padding, Placement, Rect, MIN_EFFECTIVE_SIDE};
+pub use gpu_info::{
+    architecture_name, gpu_architecture, gpu_mem_used_mib, gpu_platform_tag, identify_jetson,
+    init_cuda, is_jetson_kernel, jetson_model,
+};
 pub use mem_type::MemType;
 pub use pool::{Acquire, Pool, Pooled};
 pub use shared_buffer::{SavantIdMetaKind, SavantIds, SharedBuffer, SurfaceInfo, SurfaceSet};
 pub use surface::{Surface, MAX_SIDE};
+pub use transform::transform;
 pub use transform_config::{ComputeMode, Interpolation, TransformConfig};
 pub use view::SurfaceView;

@@ -50,25 +50,4 @@ impl MemType {
                 expected: "default, cuda_pinned, cuda_device, cuda_unified, surface_array, handle, system",
             })
     }
-
-    /// The memory this build actually allocates for the request. System
-    /// memory is the CPU platform; the CUDA platform is not in this build
-    /// yet, so CUDA and Jetson types are a typed error rather than a silent
-    /// fallback.
-    pub fn resolve(self) -> Result<Self> {
-        match self {
-            Self::Default | Self::System => Ok(Self::System),
-            Self::CudaPinned | Self::CudaDevice | Self::CudaUnified => {
-                Err(BuffersError::CudaUnavailable {
-                    reason: format!(
-                        "{} memory needs the CUDA platform, which this build does not include yet",
-                        self.name()
-                    ),
-                })
-            }
-            Self::SurfaceArray | Self::Handle => Err(BuffersError::CudaUnavailable {
-                reason: format!("{} memory exists only on Jetson", self.name()),
-            }),
-        }
-    }
 }

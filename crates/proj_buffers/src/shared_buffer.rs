@@ -55,11 +55,16 @@ pub struct SurfaceInfo {
     pub height: u32,
     /// Bytes per row of the first plane.
     pub pitch: usize,
-    /// Address of the first byte (host memory on the CPU platform); valid
-    /// while the buffer lives.
+    /// Address of the first byte (a device address for CUDA device and
+    /// unified memory); valid while the buffer lives.
     pub data_ptr: usize,
+    /// Bytes from `data_ptr` to the end of the last plane.
     pub data_size: usize,
     pub mem_type: MemType,
+    /// The GPU the memory belongs to (none for system memory).
+    pub gpu_id: Option<usize>,
+    /// The `CUstream` the surface's GPU work runs on (0 for host memory).
+    pub cuda_stream: usize,
 }
 
 impl SharedBuffer {
@@ -258,9 +263,11 @@ impl SharedBuffer {
             width: s.width(),
             height: s.height(),
             pitch: s.pitch(),
-            data_ptr: s.data().as_ptr() as usize,
-            data_size: s.data().len(),
-            mem_type: MemType::System,
+            data_ptr: s.data_ptr().0,
+            data_size: s.planes().last().map_or(0, |p| p.offset + p.len()),
+            mem_type: s.mem_type(),
+            gpu_id: s.data_ptr().1,
+            cuda_stream: s.cuda_stream(),
         })
     }
 }

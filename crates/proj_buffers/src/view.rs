@@ -1,6 +1,5 @@
-use crate::error::invalid;
 use crate::shared_buffer::SurfaceInfo;
-use crate::{BuffersError, Result, SharedBuffer};
+use crate::{BuffersError, Result, SharedBuffer, Surface};
 
 /// One slot of a buffer, for filling, reading and native interop. Holds a
 /// reference to the buffer, so the pixels stay valid while the view lives.
@@ -41,7 +40,8 @@ impl SurfaceView {
 
     /// Sets every byte of the surface.
     pub fn memset(&self, value: u8) -> Result<()> {
-        self.buffer.with_surface_mut(self.slot, |s| s.memset(value))
+        self.buffer
+            .with_surface_mut(self.slot, |s| s.memset(value))?
     }
 
     /// Replaces the pixels (planes in order, tightly packed).
@@ -52,21 +52,13 @@ impl SurfaceView {
 
     /// A copy of the pixels.
     pub fn download(&self) -> Result<Vec<u8>> {
-        self.buffer.with_surface(self.slot, |s| s.data().to_vec())
+        self.buffer.with_surface(self.slot, Surface::download)?
     }
 
     /// Copies the pixels into `out`, which must be exactly their size.
     pub fn download_into(&self, out: &mut [u8]) -> Result<()> {
-        self.buffer.with_surface(self.slot, |s| {
-            if out.len() != s.data().len() {
-                return Err(invalid(
-                    "out",
-                    format!("needs {} bytes, got {}", s.data().len(), out.len()),
-                ));
-            }
-            out.copy_from_slice(s.data());
-            Ok(())
-        })?
+        self.buffer
+            .with_surface(self.slot, |s| s.download_into(out))?
     }
 
     /// Fails for multi-plane formats, which have no single interleaved

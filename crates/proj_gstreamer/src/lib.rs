@@ -1,4 +1,5 @@
-//! GStreamer muxing for `@proj`: the codec enum and a crash-safe MP4 muxer.
+//! GStreamer muxing for `@proj`: the codec enum, a crash-safe MP4 muxer
+//! and the NVENC probe.
 //!
 //! The muxer is `appsrc → parser → qtmux → filesink`. qtmux writes a
 //! fragmented MP4 through an unbuffered filesink, so a file cut short by a
@@ -10,6 +11,7 @@ mod error;
 mod flow;
 mod init;
 mod mp4_muxer;
+mod nvenc;
 
 pub use access_unit::{inspect_access_unit, AccessUnit};
 pub use codec::Codec;
@@ -17,3 +19,4 @@ pub use error::{GstreamerError, Result};
 pub use flow::{FlowResult, InvocationReason};
 pub use init::init;
 pub use mp4_muxer::{Mp4Muxer, Mp4MuxerOptions, Mp4MuxerStats};
+pub use nvenc::has_nvenc;

@@ -59,6 +59,10 @@ export interface SurfaceDescriptor {
   format: VideoFormat;
   dataSize: number;
   memType: MemType;
+  /** The GPU of CUDA memory; null for system memory. */
+  gpuId: number | null;
+  /** The `CUstream` GPU work on the surface runs on; 0n for host memory. */
+  cudaStream: bigint;
 }
 
 const fromNative = Symbol('fromNative');
@@ -187,7 +191,8 @@ export class SharedBuffer {
   }
   /** Where slot `slot`'s pixels are. */
   surfaceInfo(slot = 0): SurfaceDescriptor {
-    return call(() => this.native.surfaceInfo(u32('slot', slot))) as SurfaceDescriptor;
+    const d = call(() => this.native.surfaceInfo(u32('slot', slot)));
+    return { ...d, gpuId: d.gpuId ?? null } as SurfaceDescriptor;
   }
 }
 
@@ -246,12 +251,13 @@ export class SurfaceView {
   get slotIndex(): number {
     return this.native.slotIndex;
   }
-  get gpuId(): number {
-    return 0;
+  /** The GPU holding the pixels; null in system memory. */
+  get gpuId(): number | null {
+    return this.native.descriptor().gpuId ?? null;
   }
-  /** The CUDA stream of the view; 0 (none) in system memory. */
+  /** The CUDA stream of the view's generator; 0n (none) in host memory. */
   get cudaStream(): bigint {
-    return 0n;
+    return this.native.descriptor().cudaStream;
   }
   get dataPtr(): bigint {
     return this.native.descriptor().dataPtr;
@@ -259,8 +265,9 @@ export class SurfaceView {
   get memType(): MemType {
     return this.native.descriptor().memType as MemType;
   }
-  descriptor(): SurfaceDescriptor & { channels: number | null; gpuId: number; cudaStream: bigint } {
-    return { ...(this.native.descriptor() as SurfaceDescriptor), channels: this.channels, gpuId: this.gpuId, cudaStream: this.cudaStream };
+  descriptor(): SurfaceDescriptor & { channels: number | null } {
+    const d = this.native.descriptor();
+    return { ...(d as SurfaceDescriptor), gpuId: d.gpuId ?? null, channels: this.channels };
   }
   /** Repeats one pixel: one value (0-255) per channel. */
   fill(color: number[]): void {

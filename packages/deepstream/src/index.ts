@@ -31,4 +31,5 @@ export {
   type TransformConfig,
   UniformBatchGenerator,
 } from './buffers.js';
+export { gpuArchitecture, gpuMemUsedMib, gpuPlatformTag, hasNvenc, initCuda, isJetsonKernel, jetsonModel } from './gpu.js';
 export { ComputeMode, Interpolation, MemType, Padding, SavantIdMetaKind, VideoFormat } from './enums.js';

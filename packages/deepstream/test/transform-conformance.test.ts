@@ -152,6 +152,28 @@ for (const platform of platforms) {
       });
     });
 
+    it('converts NV12 and I420 to RGBA like ffmpeg (BT.709, limited range)', async () => {
+      // testsrc2 1280x720 as raw 4:2:0 → 640x640 RGBA letterbox, ours vs
+      // ffmpeg's scale (bilinear, BT.709 in) + pad.
+      const frame = (pixFmt: string, filter: string) =>
+        execFileSync('ffmpeg', [
+          ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=1', '-frames:v', '1'],
+          ...(filter ? ['-vf', filter] : []),
+          ...['-pix_fmt', pixFmt, '-f', 'rawvideo', '-'],
+        ], { maxBuffer: 64 << 20 });
+      const reference = frame('rgba', 'format=nv12,scale=640:360:flags=bilinear+accurate_rnd+full_chroma_int:in_color_matrix=bt709:in_range=tv:out_range=pc,pad=640:640:0:140');
+      for (const format of [VideoFormat.NV12, VideoFormat.I420]) {
+        const src = new BufferGenerator(format, 1280, 720, { memType, poolSize: 1 }).tryAcquire();
+        SurfaceView.fromBuffer(src).upload(frame(format === VideoFormat.NV12 ? 'nv12' : 'yuv420p', ''));
+        const ours = await transformed(src, 640, 640, { interpolation: 'bilinear' });
+        const picture = (p: Uint8Array) => p.subarray(140 * 640 * 4, 500 * 640 * 4);
+        const db = psnr(picture(ours.pixels), picture(reference));
+        console.log(`${platform.name} ${format} → RGBA vs ffmpeg: ${db.toFixed(1)} dB`);
+        expect(db).toBeGreaterThan(40);
+        expect(ours.box).toEqual({ left: 0, top: 140, width: 640, height: 360 });
+      }
+    });
+
     it('letterboxes 4:2:0 with black bars in YUV', async () => {
       const gen = new BufferGenerator(VideoFormat.NV12, 64, 48, { memType, poolSize: 2 });
       const src = gen.tryAcquire();
@@ -168,3 +190,28 @@ for (const platform of platforms) {
     });
   });
 }
+
+// The CUDA platform's pixels against the CPU platform's for the same
+// transforms: PSNR ≥ 40 dB for bilinear (the issue's bar), and for the
+// other filters, which are the same filters on both platforms.
+const cudaReason = unavailable('cuda_device');
+if (cudaReason !== null) console.warn(`CUDA vs CPU comparison skipped: ${cudaReason}`);
+describe.skipIf(cudaReason !== null)('CUDA output matches the CPU output', () => {
+  it('on a real picture, every interpolation, RGBA and NV12 → RGBA', async () => {
+    const source = execFileSync('ffmpeg', [
+      ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=1', '-frames:v', '1'],
+      ...['-pix_fmt', 'rgba', '-f', 'rawvideo', '-'],
+    ], { maxBuffer: 64 << 20 });
+    const run = async (memType: MemType, interpolation: TransformConfig['interpolation']) => {
+      const src = new BufferGenerator(VideoFormat.RGBA, 1920, 1080, { memType, poolSize: 1 }).tryAcquire();
+      SurfaceView.fromBuffer(src).upload(source);
+      const out = await new BufferGenerator(VideoFormat.RGBA, 640, 640, { memType, poolSize: 1 }).transform(src, { interpolation });
+      return SurfaceView.fromBuffer(out).download();
+    };
+    for (const interpolation of ['nearest', 'bilinear', 'cubic', 'super', 'lanczos'] as const) {
+      const db = psnr(await run('system', interpolation), await run('cuda_device', interpolation));
+      console.log(`CUDA vs CPU ${interpolation}: ${db.toFixed(1)} dB`);
+      expect(db).toBeGreaterThanOrEqual(40);
+    }
+  });
+});

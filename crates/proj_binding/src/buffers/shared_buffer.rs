@@ -54,6 +54,10 @@ pub struct SurfaceInfoJs {
     pub format: String,
     pub data_size: f64,
     pub mem_type: String,
+    /// The GPU of CUDA memory; null for system memory.
+    pub gpu_id: Option<u32>,
+    /// The `CUstream` GPU work on this surface runs on; 0 for host memory.
+    pub cuda_stream: BigInt,
 }
 
 pub fn info_to_js(info: &pb::SurfaceInfo) -> SurfaceInfoJs {
@@ -65,6 +69,8 @@ pub fn info_to_js(info: &pb::SurfaceInfo) -> SurfaceInfoJs {
         format: info.format.name().into(),
         data_size: info.data_size as f64,
         mem_type: info.mem_type.name().into(),
+        gpu_id: info.gpu_id.map(saturating_u32),
+        cuda_stream: BigInt::from(info.cuda_stream as u64),
     }
 }
 

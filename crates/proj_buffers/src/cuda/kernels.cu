@@ -1,0 +1,199 @@
+// Kernels of the CUDA platform, compiled at run time by NVRTC (kernels.rs).
+// The same text is compiled by the host C++ compiler in
+// crates/proj_buffers/tests/kernels_on_host.rs with a header that stands in
+// for the CUDA built-ins, so its arithmetic is tested on machines with no
+// GPU. Keep it to plain C arithmetic that both compilers accept.
+//
+// One thread writes one destination pixel (every channel of it).
+
+struct PlaneArg {
+    unsigned long long ptr; // device address of the first row
+    int pitch;              // bytes per row
+    int width;              // pixels
+    int height;             // rows
+    int channels;           // interleaved bytes per pixel (1, 2 or 4)
+};
+
+struct ScaleArg {
+    float src_x, src_y, src_w, src_h; // the source crop, in plane pixels
+    int dst_x, dst_y, dst_w, dst_h;   // the picture in the destination; the rest is black
+    int filter;                       // FILTER_* below
+    int black[4];                     // the bar colour, per channel
+};
+
+#define FILTER_NEAREST 0
+#define FILTER_BILINEAR 1
+#define FILTER_CATMULL_ROM 2
+#define FILTER_BOX 3
+#define FILTER_LANCZOS3 4
+
+// Colour conversion: the destination's channel order and the YUV matrix.
+#define LAYOUT_NV12 0
+#define LAYOUT_NV21 1
+#define LAYOUT_I420 2
+
+__device__ __forceinline__ int clamp_int(int v, int lo, int hi) {
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+__device__ __forceinline__ unsigned char to_byte(float v) {
+    return (unsigned char)clamp_int((int)floorf(v + 0.5f), 0, 255);
+}
+
+__device__ __forceinline__ float texel(const PlaneArg& p, int x, int y, int c) {
+    x = clamp_int(x, 0, p.width - 1);
+    y = clamp_int(y, 0, p.height - 1);
+    const unsigned char* row = (const unsigned char*)(p.ptr + (unsigned long long)y * p.pitch);
+    return (float)row[x * p.channels + c];
+}
+
+__device__ __forceinline__ float catmull_rom(float x) {
+    x = fabsf(x);
+    if (x < 1.0f) return (1.5f * x - 2.5f) * x * x + 1.0f;
+    if (x < 2.0f) return ((-0.5f * x + 2.5f) * x - 4.0f) * x + 2.0f;
+    return 0.0f;
+}
+
+__device__ __forceinline__ float sinc(float x) {
+    if (fabsf(x) < 1e-6f) return 1.0f;
+    const float pi_x = 3.14159265358979f * x;
+    return sinf(pi_x) / pi_x;
+}
+
+__device__ __forceinline__ float lanczos3(float x) {
+    return fabsf(x) < 3.0f ? sinc(x) * sinc(x / 3.0f) : 0.0f;
+}
+
+// Value of channel c at the source point (cx, cy), a pixel centre mapped
+// from the destination; scale_x/scale_y are source pixels per destination
+// pixel. Interpolating filters (nearest, bilinear, Catmull-Rom) sample the
+// neighbourhood; convolving ones (box, Lanczos-3) widen their support by
+// the downscale factor so every source pixel contributes.
+__device__ float sample(const PlaneArg& p, int c, float cx, float cy, float scale_x, float scale_y, int filter) {
+    if (filter == FILTER_NEAREST) {
+        return texel(p, (int)floorf(cx), (int)floorf(cy), c);
+    }
+    const float fx = cx - 0.5f, fy = cy - 0.5f;
+    const int x0 = (int)floorf(fx), y0 = (int)floorf(fy);
+    const float tx = fx - (float)x0, ty = fy - (float)y0;
+    if (filter == FILTER_BILINEAR) {
+        const float top = texel(p, x0, y0, c) * (1.0f - tx) + texel(p, x0 + 1, y0, c) * tx;
+        const float bottom = texel(p, x0, y0 + 1, c) * (1.0f - tx) + texel(p, x0 + 1, y0 + 1, c) * tx;
+        return top * (1.0f - ty) + bottom * ty;
+    }
+    if (filter == FILTER_CATMULL_ROM) {
+        float sum = 0.0f;
+        for (int j = -1; j <= 2; ++j) {
+            const float wy = catmull_rom((float)j - ty);
+            float row = 0.0f;
+            for (int i = -1; i <= 2; ++i) {
+                row += catmull_rom((float)i - tx) * texel(p, x0 + i, y0 + j, c);
+            }
+            sum += wy * row;
+        }
+        return sum;
+    }
+    // Convolution: box (area average) or Lanczos-3.
+    const float support = filter == FILTER_BOX ? 0.5f : 3.0f;
+    const float sx = scale_x > 1.0f ? scale_x : 1.0f;
+    const float sy = scale_y > 1.0f ? scale_y : 1.0f;
+    const int left = (int)floorf(cx - support * sx), right = (int)ceilf(cx + support * sx);
+    const int top = (int)floorf(cy - support * sy), bottom = (int)ceilf(cy + support * sy);
+    float sum = 0.0f, weights = 0.0f;
+    for (int y = top; y <= bottom; ++y) {
+        const float dy = ((float)y + 0.5f - cy) / sy;
+        const float wy = filter == FILTER_BOX ? (fabsf(dy) <= 0.5f ? 1.0f : 0.0f) : lanczos3(dy);
+        if (wy == 0.0f || y < 0 || y >= p.height) continue;
+        for (int x = left; x <= right; ++x) {
+            const float dx = ((float)x + 0.5f - cx) / sx;
+            const float wx = filter == FILTER_BOX ? (fabsf(dx) <= 0.5f ? 1.0f : 0.0f) : lanczos3(dx);
+            if (wx == 0.0f || x < 0 || x >= p.width) continue;
+            sum += wx * wy * texel(p, x, y, c);
+            weights += wx * wy;
+        }
+    }
+    return weights != 0.0f ? sum / weights : texel(p, (int)floorf(cx), (int)floorf(cy), c);
+}
+
+// Where destination pixel (x, y) of the picture samples the source.
+__device__ __forceinline__ void source_point(const ScaleArg& s, int x, int y, float* cx, float* cy, float* scale_x, float* scale_y) {
+    *scale_x = s.src_w / (float)s.dst_w;
+    *scale_y = s.src_h / (float)s.dst_h;
+    *cx = s.src_x + ((float)(x - s.dst_x) + 0.5f) * *scale_x;
+    *cy = s.src_y + ((float)(y - s.dst_y) + 0.5f) * *scale_y;
+}
+
+__device__ __forceinline__ bool in_picture(const ScaleArg& s, int x, int y) {
+    return x >= s.dst_x && x < s.dst_x + s.dst_w && y >= s.dst_y && y < s.dst_y + s.dst_h;
+}
+
+// Scale + letterbox of one plane: src and dst have the same channels.
+extern "C" __global__ void letterbox_plane(PlaneArg src, PlaneArg dst, ScaleArg s) {
+    const int x = blockIdx.x * blockDim.x + threadIdx.x;
+    const int y = blockIdx.y * blockDim.y + threadIdx.y;
+    if (x >= dst.width || y >= dst.height) return;
+    unsigned char* out = (unsigned char*)(dst.ptr + (unsigned long long)y * dst.pitch) + x * dst.channels;
+    if (!in_picture(s, x, y)) {
+        for (int c = 0; c < dst.channels; ++c) out[c] = (unsigned char)s.black[c];
+        return;
+    }
+    float cx, cy, scale_x, scale_y;
+    source_point(s, x, y, &cx, &cy, &scale_x, &scale_y);
+    for (int c = 0; c < dst.channels; ++c) {
+        out[c] = to_byte(sample(src, c, cx, cy, scale_x, scale_y, s.filter));
+    }
+}
+
+// Scale + letterbox of 4:2:0 YUV into 4-channel RGB (RGBA, or BGRx with
+// bgr = 1), limited range. bt709 = 1 selects BT.709, 0 BT.601. Chroma is
+// sampled at the same point in its half-size plane(s). The bars are black
+// with alpha 255 (s.black).
+extern "C" __global__ void yuv420_to_rgb(PlaneArg luma, PlaneArg chroma_a, PlaneArg chroma_b, int layout,
+                                         PlaneArg dst, ScaleArg s, int bgr, int bt709) {
+    const int x = blockIdx.x * blockDim.x + threadIdx.x;
+    const int y = blockIdx.y * blockDim.y + threadIdx.y;
+    if (x >= dst.width || y >= dst.height) return;
+    unsigned char* out = (unsigned char*)(dst.ptr + (unsigned long long)y * dst.pitch) + x * 4;
+    if (!in_picture(s, x, y)) {
+        for (int c = 0; c < 4; ++c) out[c] = (unsigned char)s.black[c];
+        return;
+    }
+    float cx, cy, scale_x, scale_y;
+    source_point(s, x, y, &cx, &cy, &scale_x, &scale_y);
+    const float luma_value = sample(luma, 0, cx, cy, scale_x, scale_y, s.filter);
+    float u, v;
+    if (layout == LAYOUT_I420) {
+        u = sample(chroma_a, 0, cx * 0.5f, cy * 0.5f, scale_x, scale_y, s.filter);
+        v = sample(chroma_b, 0, cx * 0.5f, cy * 0.5f, scale_x, scale_y, s.filter);
+    } else {
+        const int u_channel = layout == LAYOUT_NV12 ? 0 : 1;
+        u = sample(chroma_a, u_channel, cx * 0.5f, cy * 0.5f, scale_x, scale_y, s.filter);
+        v = sample(chroma_a, 1 - u_channel, cx * 0.5f, cy * 0.5f, scale_x, scale_y, s.filter);
+    }
+    const float yy = (luma_value - 16.0f) * 1.164383f;
+    const float cb = u - 128.0f, cr = v - 128.0f;
+    float r, g, b;
+    if (bt709) {
+        r = yy + 1.792741f * cr;
+        g = yy - 0.213249f * cb - 0.532909f * cr;
+        b = yy + 2.112402f * cb;
+    } else {
+        r = yy + 1.596027f * cr;
+        g = yy - 0.391762f * cb - 0.812968f * cr;
+        b = yy + 2.017232f * cb;
+    }
+    out[0] = to_byte(bgr ? b : r);
+    out[1] = to_byte(g);
+    out[2] = to_byte(bgr ? r : b);
+    out[3] = 255;
+}
+
+// Repeats one pixel (channels bytes of value) over width x height.
+extern "C" __global__ void fill_plane(PlaneArg dst, int v0, int v1, int v2, int v3) {
+    const int x = blockIdx.x * blockDim.x + threadIdx.x;
+    const int y = blockIdx.y * blockDim.y + threadIdx.y;
+    if (x >= dst.width || y >= dst.height) return;
+    unsigned char* out = (unsigned char*)(dst.ptr + (unsigned long long)y * dst.pitch) + x * dst.channels;
+    const int value[4] = {v0, v1, v2, v3};
+    for (int c = 0; c < dst.channels; ++c) out[c] = (unsigned char)value[c];
+}

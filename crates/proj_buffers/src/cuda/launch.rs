@@ -1,0 +1,196 @@
+//! Kernel launches: one thread per destination pixel, 32 × 8 blocks, on
+//! the destination's stream (its generator's), waited for before return.
+
+use cudarc::driver::{DeviceRepr, LaunchConfig, PushKernelArg};
+
+use super::kernels::{kernels, Kernels};
+use super::{failed, DeviceMemory};
+use crate::format::Plane;
+use crate::geometry::{Placement, Rect};
+use crate::plane_region::plane_region;
+use crate::{BuffersError, Interpolation, Result, Surface, VideoFormat};
+
+/// `PlaneArg` of kernels.cu.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+struct PlaneArg {
+    ptr: u64,
+    pitch: i32,
+    width: i32,
+    height: i32,
+    channels: i32,
+}
+// SAFETY: plain #[repr(C)] data matching the struct in kernels.cu.
+unsafe impl DeviceRepr for PlaneArg {}
+
+/// `ScaleArg` of kernels.cu.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+struct ScaleArg {
+    src: [f32; 4],
+    dst: [i32; 4],
+    filter: i32,
+    black: [i32; 4],
+}
+// SAFETY: as for PlaneArg.
+unsafe impl DeviceRepr for ScaleArg {}
+
+/// The kernel filter for each interpolation: the same filters as the CPU
+/// platform (`cpu_transform::algorithm`).
+fn filter(interpolation: Interpolation) -> i32 {
+    match interpolation {
+        Interpolation::Nearest | Interpolation::Default => 0,
+        Interpolation::Bilinear => 1,
+        Interpolation::GpuCubicVic5Tap => 2,
+        Interpolation::GpuSuperVic10Tap => 3,
+        Interpolation::GpuLanczosVicSmart | Interpolation::GpuIgnoredVicNicest => 4,
+    }
+}
+
+fn to_i32(value: impl TryInto<i32>) -> i32 {
+    value.try_into().unwrap_or(i32::MAX)
+}
+
+fn plane_arg(memory: &DeviceMemory, plane: &Plane) -> PlaneArg {
+    PlaneArg {
+        ptr: memory.ptr() + plane.offset as u64,
+        pitch: to_i32(plane.pitch),
+        width: to_i32(plane.width),
+        height: to_i32(plane.height),
+        channels: to_i32(plane.bytes_per_pixel),
+    }
+}
+
+fn scale_arg(crop: [f64; 4], region: Rect, filter: i32, black: &[u8]) -> ScaleArg {
+    let mut bar = [0; 4];
+    for (i, b) in bar.iter_mut().enumerate() {
+        *b = i32::from(black[i % black.len()]);
+    }
+    ScaleArg {
+        #[allow(clippy::cast_possible_truncation)] // plane coordinates ≤ 16384
+        src: crop.map(|v| v as f32),
+        dst: [region.left, region.top, region.width, region.height].map(to_i32),
+        filter,
+        black: bar,
+    }
+}
+
+fn grid(plane: &Plane) -> LaunchConfig {
+    LaunchConfig {
+        grid_dim: (plane.width.div_ceil(32), plane.height.div_ceil(8), 1),
+        block_dim: (32, 8, 1),
+        shared_mem_bytes: 0,
+    }
+}
+
+fn device_of(surface: &Surface) -> Result<&DeviceMemory> {
+    surface
+        .device()
+        .ok_or_else(|| BuffersError::UnsupportedFormat {
+            operation: "a CUDA transform",
+            format: surface.format().name(),
+            reason: "the surface is in system memory".into(),
+        })
+}
+
+fn prepare<'a>(
+    src: &'a Surface,
+    dst: &'a Surface,
+) -> Result<(&'a DeviceMemory, &'a DeviceMemory, Kernels)> {
+    let (s, d) = (device_of(src)?, device_of(dst)?);
+    if s.gpu_id() != d.gpu_id() {
+        return Err(BuffersError::UnsupportedFormat {
+            operation: "transform",
+            format: src.format().name(),
+            reason: format!(
+                "the source is on GPU {} and the destination on GPU {}",
+                s.gpu_id(),
+                d.gpu_id()
+            ),
+        });
+    }
+    d.bind()?;
+    Ok((s, d, kernels(d.stream().context())?))
+}
+
+/// Scale + letterbox, plane by plane, between surfaces of the same format.
+pub(crate) fn letterbox(
+    src: &Surface,
+    dst: &Surface,
+    placement: &Placement,
+    interpolation: Interpolation,
+) -> Result<()> {
+    let (s, d, kernels) = prepare(src, dst)?;
+    for (index, pattern) in dst.format().black().iter().enumerate() {
+        let (Some(src_plane), Some(dst_plane)) = (src.planes().get(index), dst.planes().get(index))
+        else {
+            continue;
+        };
+        let (crop, region) = plane_region(placement, index, dst_plane);
+        let (src_arg, dst_arg) = (plane_arg(s, src_plane), plane_arg(d, dst_plane));
+        let scale = scale_arg(crop, region, filter(interpolation), pattern);
+        let mut launch = d.stream().launch_builder(&kernels.letterbox_plane);
+        launch.arg(&src_arg).arg(&dst_arg).arg(&scale);
+        // SAFETY: the arguments match letterbox_plane's parameters; every
+        // address the kernel touches lies in the two planes, which stay
+        // alive (borrowed) until the synchronize below.
+        unsafe { launch.launch(grid(dst_plane)) }.map_err(|e| failed("cuLaunchKernel", e))?;
+    }
+    d.synchronize()
+}
+
+/// Scale + letterbox of NV12/NV21/I420 into RGBA or BGRx (limited range;
+/// BT.709 above 576 rows, BT.601 otherwise).
+pub(crate) fn convert_yuv420(
+    src: &Surface,
+    dst: &Surface,
+    placement: &Placement,
+    interpolation: Interpolation,
+) -> Result<()> {
+    let (s, d, kernels) = prepare(src, dst)?;
+    let layout = match src.format() {
+        VideoFormat::Nv12 => 0i32,
+        VideoFormat::Nv21 => 1,
+        _ => 2,
+    };
+    let bgr = i32::from(dst.format() == VideoFormat::Bgrx);
+    let bt709 = i32::from(src.height() > 576);
+    let planes = src.planes();
+    let plane = |i: usize| planes.get(i).or(planes.get(1)).copied();
+    let (Some(luma), Some(a), Some(b), Some(dst_plane)) =
+        (plane(0), plane(1), plane(2), dst.planes().first())
+    else {
+        return Err(crate::error::invalid("format", "not a 4:2:0 source"));
+    };
+    let (crop, region) = plane_region(placement, 0, dst_plane);
+    let scale = scale_arg(crop, region, filter(interpolation), dst.format().black()[0]);
+    let args = [luma, a, b].map(|p| plane_arg(s, &p));
+    let dst_arg = plane_arg(d, dst_plane);
+    let mut launch = d.stream().launch_builder(&kernels.yuv420_to_rgb);
+    launch
+        .arg(&args[0])
+        .arg(&args[1])
+        .arg(&args[2])
+        .arg(&layout)
+        .arg(&dst_arg)
+        .arg(&scale)
+        .arg(&bgr)
+        .arg(&bt709);
+    // SAFETY: as in letterbox; the arguments match yuv420_to_rgb.
+    unsafe { launch.launch(grid(dst_plane)) }.map_err(|e| failed("cuLaunchKernel", e))?;
+    d.synchronize()
+}
+
+/// Repeats `pattern` (one pixel) over `plane` (without waiting).
+pub(crate) fn fill(memory: &DeviceMemory, plane: &Plane, pattern: &[u8]) -> Result<()> {
+    memory.bind()?;
+    let kernels = kernels(memory.stream().context())?;
+    let value = |i: usize| i32::from(pattern.get(i % pattern.len().max(1)).copied().unwrap_or(0));
+    let (v0, v1, v2, v3) = (value(0), value(1), value(2), value(3));
+    let arg = plane_arg(memory, plane);
+    let mut launch = memory.stream().launch_builder(&kernels.fill_plane);
+    launch.arg(&arg).arg(&v0).arg(&v1).arg(&v2).arg(&v3);
+    // SAFETY: the kernel writes only inside `plane`, part of `memory`.
+    unsafe { launch.launch(grid(plane)) }.map_err(|e| failed("cuLaunchKernel", e))?;
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! The CUDA kernels (src/cuda/kernels.cu) compiled by the host C++
+//! compiler and run on the CPU (tests/host_kernels/harness.cpp), compared
+//! with the CPU platform's output for the same transform. This checks the
+//! kernels' sampling, filters, letterbox bars, pitch handling and colour
+//! conversion on machines with no GPU; the NVRTC build and the run on a
+//! real GPU are checked by `nvrtc_compile.rs` and the JS conformance suite.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use proj_buffers::{
+    transform, DstPadding, Interpolation, Padding, Rect, Surface, TransformConfig, VideoFormat,
+};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn harness() -> &'static PathBuf {
+    static HARNESS: OnceLock<PathBuf> = OnceLock::new();
+    HARNESS.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kernels-harness");
+        let compiler = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+        let status = Command::new(&compiler)
+            .args(["-O2", "-std=c++17", "-Wall", "-Werror", "-o"])
+            .arg(&out)
+            .arg(root.join("tests/host_kernels/harness.cpp"))
+            .arg("-I")
+            .arg(root.join("src/cuda"))
+            .status();
+        assert!(
+            matches!(status, Ok(s) if s.success()),
+            "{compiler} could not build the kernel harness: {status:?}"
+        );
+        out
+    })
+}
+
+fn run_harness(kind: &str, input: &[u8], args: &[String]) -> Result<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let id = format!("{}-{kind}-{}", std::process::id(), args.join("_"));
+    let (inp, out) = (dir.join(format!("{id}.in")), dir.join(format!("{id}.out")));
+    std::fs::write(&inp, input)?;
+    let status = Command::new(harness())
+        .arg(kind)
+        .arg(&inp)
+        .arg(&out)
+        .args(args)
+        .status()?;
+    assert!(status.success(), "harness {kind} {args:?}: {status}");
+    let bytes = std::fs::read(&out)?;
+    std::fs::remove_file(inp)?;
+    std::fs::remove_file(out)?;
+    Ok(bytes)
+}
+
+/// A picture with smooth gradients, fine stripes and hard edges.
+fn pattern(width: u32, height: u32, channels: u32) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity((width * height * channels) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            for c in 0..channels {
+                let (fx, fy) = (f64::from(x), f64::from(y));
+                let smooth =
+                    128.0 + 90.0 * ((fx * 0.013 + f64::from(c)).sin() * (fy * 0.021).cos());
+                let stripes = if (x / 7 + y / 11 + c).is_multiple_of(2) {
+                    20.0
+                } else {
+                    -20.0
+                };
+                let block = if (x * 5 / width + y * 3 / height).is_multiple_of(2) {
+                    0.0
+                } else {
+                    25.0
+                };
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                bytes.push((smooth + stripes + block).clamp(0.0, 255.0) as u8);
+            }
+        }
+    }
+    bytes
+}
+
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0 * 255.0 / mse).log10()
+    }
+}
+
+fn filter(interpolation: Interpolation) -> i32 {
+    match interpolation {
+        Interpolation::Nearest | Interpolation::Default => 0,
+        Interpolation::Bilinear => 1,
+        Interpolation::GpuCubicVic5Tap => 2,
+        Interpolation::GpuSuperVic10Tap => 3,
+        Interpolation::GpuLanczosVicSmart | Interpolation::GpuIgnoredVicNicest => 4,
+    }
+}
+
+struct Case {
+    src: (u32, u32),
+    crop: Option<Rect>,
+    dst: (u32, u32),
+    padding: Padding,
+    dst_padding: DstPadding,
+}
+
+const CASES: [Case; 3] = [
+    // 1080p-like downscale into a square model input.
+    Case {
+        src: (480, 270),
+        crop: None,
+        dst: (160, 160),
+        padding: Padding::Symmetric,
+        dst_padding: DstPadding {
+            left: 0,
+            top: 0,
+            right: 0,
+            bottom: 0,
+        },
+    },
+    // Upscale of a source crop, right-bottom, destination padding.
+    Case {
+        src: (200, 150),
+        crop: Some(Rect {
+            left: 31,
+            top: 17,
+            width: 90,
+            height: 70,
+        }),
+        dst: (250, 170),
+        padding: Padding::RightBottom,
+        dst_padding: DstPadding {
+            left: 6,
+            top: 3,
+            right: 10,
+            bottom: 0,
+        },
+    },
+    // The design example's shape, scaled down by 8.
+    Case {
+        src: (100, 75),
+        crop: None,
+        dst: (100, 100),
+        padding: Padding::None,
+        dst_padding: DstPadding {
+            left: 0,
+            top: 0,
+            right: 0,
+            bottom: 0,
+        },
+    },
+];
+
+fn config(case: &Case, interpolation: Interpolation) -> TransformConfig {
+    TransformConfig {
+        interpolation,
+        padding: case.padding,
+        dst_padding: case.dst_padding,
+        ..TransformConfig::default()
+    }
+}
+
+/// The kernel's output for every filter and case matches the CPU
+/// platform's; the bars are exactly black in both.
+#[test]
+fn letterbox_kernel_matches_the_cpu_platform() -> Result<()> {
+    for (format, channels) in [(VideoFormat::Rgba, 4u32), (VideoFormat::Gray8, 1)] {
+        for case in &CASES {
+            let input = pattern(case.src.0, case.src.1, channels);
+            let mut src = Surface::new(format, case.src.0, case.src.1)?;
+            src.upload(&input)?;
+            for interpolation in Interpolation::ALL {
+                let config = config(case, interpolation);
+                let mut dst = Surface::new(format, case.dst.0, case.dst.1)?;
+                let p = transform(&src, case.crop, &mut dst, &config)?;
+                let cpu = dst.download()?;
+                let (s, d) = (p.src, p.dst);
+                let args: Vec<String> = [case.src.0, case.src.1, channels, case.dst.0, case.dst.1]
+                    .iter()
+                    .map(u32::to_string)
+                    .chain([s.left, s.top, s.width, s.height].map(|v| v.to_string()))
+                    .chain([d.left, d.top, d.width, d.height].map(|v| v.to_string()))
+                    .chain([filter(interpolation), 0, 0, 0, 0].map(|v| v.to_string()))
+                    .collect();
+                let gpu = run_harness("letterbox", &input, &args)?;
+                let db = psnr(&cpu, &gpu);
+                let floor = match interpolation {
+                    Interpolation::Bilinear => 40.0,
+                    _ => 33.0,
+                };
+                println!("{format} {:?} {interpolation:?}: {db:.1} dB", case.src);
+                assert!(
+                    db >= floor,
+                    "{format} {:?} {interpolation:?}: {db:.1} dB < {floor}",
+                    case.src
+                );
+                // Outside the picture both are black, byte for byte.
+                let row = (case.dst.0 * channels) as usize;
+                for y in 0..case.dst.1 {
+                    for x in 0..case.dst.0 {
+                        let inside = x >= d.left
+                            && x < d.left + d.width
+                            && y >= d.top
+                            && y < d.top + d.height;
+                        if !inside {
+                            let at = y as usize * row + (x * channels) as usize;
+                            assert_eq!(
+                                gpu[at..at + channels as usize],
+                                cpu[at..at + channels as usize]
+                            );
+                            assert!(gpu[at..at + channels as usize].iter().all(|&b| b == 0));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// NV12/NV21/I420 → RGBA/BGRx in one kernel matches the CPU platform's
+/// scale (to 4:4:4) then convert.
+#[test]
+fn yuv420_kernel_matches_the_cpu_platform() -> Result<()> {
+    for (format, layout) in [
+        (VideoFormat::Nv12, 0),
+        (VideoFormat::Nv21, 1),
+        (VideoFormat::I420, 2),
+    ] {
+        for (src_size, dst_size) in [
+            ((480u32, 270u32), (160u32, 160u32)),
+            ((1280, 720), (320, 320)),
+        ] {
+            // A YUV picture: luma from the pattern, chroma smooth.
+            let luma = pattern(src_size.0, src_size.1, 1);
+            let (cw, ch) = (src_size.0.div_ceil(2), src_size.1.div_ceil(2));
+            let mut input = luma;
+            let chroma = pattern(cw, ch, 2)
+                .iter()
+                .map(|&v| 128 + (i32::from(v) - 128) / 3)
+                .map(|v| u8::try_from(v).unwrap_or(128))
+                .collect::<Vec<_>>();
+            if format == VideoFormat::I420 {
+                input.extend(chroma.iter().step_by(2));
+                input.extend(chroma.iter().skip(1).step_by(2));
+            } else {
+                input.extend(&chroma);
+            }
+            let mut src = Surface::new(format, src_size.0, src_size.1)?;
+            src.upload(&input)?;
+            for (dst_format, bgr) in [(VideoFormat::Rgba, 0), (VideoFormat::Bgrx, 1)] {
+                let mut dst = Surface::new(dst_format, dst_size.0, dst_size.1)?;
+                let case_config = TransformConfig {
+                    interpolation: Interpolation::Bilinear,
+                    ..TransformConfig::default()
+                };
+                let p = transform(&src, None, &mut dst, &case_config)?;
+                let cpu = dst.download()?;
+                let (s, d) = (p.src, p.dst);
+                let bt709 = i32::from(src_size.1 > 576);
+                let args: Vec<String> = [
+                    layout,
+                    src_size.0 as i32,
+                    src_size.1 as i32,
+                    dst_size.0 as i32,
+                    dst_size.1 as i32,
+                ]
+                .iter()
+                .map(i32::to_string)
+                .chain([s.left, s.top, s.width, s.height].map(|v| v.to_string()))
+                .chain([d.left, d.top, d.width, d.height].map(|v| v.to_string()))
+                .chain([1, bgr, bt709].map(|v| v.to_string()))
+                .collect();
+                let gpu = run_harness("yuv420", &input, &args)?;
+                let db = psnr(&cpu, &gpu);
+                println!("{format} → {dst_format} {src_size:?}: {db:.1} dB");
+                assert!(
+                    db >= 35.0,
+                    "{format} → {dst_format} {src_size:?}: {db:.1} dB"
+                );
+            }
+        }
+    }
+    Ok(())
+}

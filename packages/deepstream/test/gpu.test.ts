@@ -1,0 +1,60 @@
+// The GPU helpers answer for the machine they run on: typed errors, false
+// and null where there is no NVIDIA GPU; real values where there is one.
+import { existsSync, readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import {
+  BufferGenerator,
+  ErrorCode,
+  gpuArchitecture,
+  gpuMemUsedMib,
+  gpuPlatformTag,
+  hasNvenc,
+  initCuda,
+  isJetsonKernel,
+  jetsonModel,
+  VideoFormat,
+} from '../src/index.js';
+import { codeOf } from './support/code-of.js';
+
+const hasGpu = existsSync('/dev/nvidia0') || existsSync('/dev/nvhost-ctrl-gpu');
+const tegra = readFileSync('/proc/sys/kernel/osrelease', 'utf8').includes('tegra');
+
+describe('GPU helpers', () => {
+  it('know whether the kernel is a Jetson kernel', () => {
+    expect(isJetsonKernel()).toBe(tegra);
+    if (!tegra) expect(jetsonModel()).toBeNull();
+  });
+
+  it.skipIf(hasGpu)('with no GPU: typed errors, false and null, never a crash', () => {
+    for (const call of [() => initCuda(), () => gpuArchitecture(), () => gpuMemUsedMib(), () => gpuPlatformTag(), () => initCuda(3)]) {
+      expect(codeOf(call)).toBe(ErrorCode.CUDA_UNAVAILABLE);
+    }
+    expect(hasNvenc()).toBe(false);
+    expect(hasNvenc(1)).toBe(false);
+    // Asking for CUDA memory is the same typed error; the default is system memory.
+    expect(codeOf(() => new BufferGenerator(VideoFormat.RGBA, 64, 64, { memType: 'cuda_device' }))).toBe(ErrorCode.CUDA_UNAVAILABLE);
+    expect(codeOf(() => new BufferGenerator(VideoFormat.RGBA, 64, 64, { memType: 'cuda_unified' }))).toBe(ErrorCode.CUDA_UNAVAILABLE);
+    expect(new BufferGenerator(VideoFormat.RGBA, 64, 64).memType).toBe('system');
+  });
+
+  it.skipIf(!hasGpu)('with a GPU: its architecture, memory in use and a default of CUDA memory', () => {
+    initCuda();
+    expect(gpuArchitecture()).toMatch(/^(turing|ampere|ada|hopper|blackwell|volta|sm_\d+)$/);
+    expect(gpuMemUsedMib()).toBeGreaterThan(0);
+    expect(gpuPlatformTag()).toMatch(/^[a-z0-9_]+$/);
+    expect(typeof hasNvenc()).toBe('boolean');
+    const gen = new BufferGenerator(VideoFormat.RGBA, 64, 64);
+    expect(gen.memType).toBe('cuda_device');
+    const info = gen.tryAcquire().surfaceInfo();
+    expect(info.gpuId).toBe(0);
+    expect(info.cudaStream).not.toBe(0n);
+    expect(info.pitch).toBeGreaterThanOrEqual(256);
+  });
+
+  it('rejects bad GPU ids before reaching the driver', () => {
+    expect(codeOf(() => initCuda(-1))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => hasNvenc(1.5))).toBe(ErrorCode.INVALID_ARGUMENT);
+  });
+});
