@@ -10,6 +10,7 @@ use yuvutils_rs::{
     YuvBiPlanarImage, YuvConversionMode, YuvPlanarImage, YuvRange, YuvStandardMatrix,
 };
 
+use crate::bilinear;
 use crate::format::Plane;
 use crate::geometry::{Placement, Rect};
 use crate::plane_region::plane_region;
@@ -62,7 +63,13 @@ pub(crate) fn transform(
 ) -> Result<()> {
     let options = ResizeOptions::new().resize_alg(algorithm(interpolation));
     match conversion {
-        Conversion::None => scale_planes(src, dst, placement, &options),
+        Conversion::None => scale_planes(
+            src,
+            dst,
+            placement,
+            &options,
+            interpolation == Interpolation::Bilinear,
+        ),
         Conversion::Yuv420ToRgb => convert_yuv420(src, dst, placement, &options),
     }
 }
@@ -73,6 +80,7 @@ fn scale_planes(
     dst: &mut Surface,
     placement: &Placement,
     options: &ResizeOptions,
+    bilinear: bool,
 ) -> Result<()> {
     let format = dst.format();
     let error = resize_error(format);
@@ -84,6 +92,19 @@ fn scale_planes(
         };
         let (crop, region) = plane_region(placement, index, &dst_plane);
         fill_outside(dst_bytes, &dst_plane, region, pattern);
+        if bilinear && src_plane.bytes_per_pixel == 4 && src_plane.width > 1 {
+            let size = (src_plane.width, src_plane.height);
+            bilinear::scale_4ch(
+                src_bytes,
+                src_plane.pitch,
+                size,
+                crop,
+                dst_bytes,
+                dst_plane.pitch,
+                region,
+            );
+            continue;
+        }
         let kind = pixel_type(src_plane.bytes_per_pixel);
         let src_image = ImageRef::new(src_plane.width, src_plane.height, src_bytes, kind)
             .map_err(|e| error(&e))?;

@@ -5,6 +5,7 @@
 //! NVRTC kernels), the latter loaded at run time (module `cuda`).
 
 mod batch;
+mod bilinear;
 mod cpu_transform;
 pub mod cuda;
 mod error;
