@@ -40,11 +40,12 @@ __device__ __forceinline__ unsigned char to_byte(float v) {
     return (unsigned char)clamp_int((int)floorf(v + 0.5f), 0, 255);
 }
 
-__device__ __forceinline__ float texel(const PlaneArg& p, int x, int y, int c) {
+// Adds w times pixel (x, y), edges clamped, to acc: every channel.
+__device__ __forceinline__ void accumulate(const PlaneArg& p, int x, int y, float w, float* acc) {
     x = clamp_int(x, 0, p.width - 1);
     y = clamp_int(y, 0, p.height - 1);
-    const unsigned char* row = (const unsigned char*)(p.ptr + (unsigned long long)y * p.pitch);
-    return (float)row[x * p.channels + c];
+    const unsigned char* pixel = (const unsigned char*)(p.ptr + (unsigned long long)y * p.pitch) + x * p.channels;
+    for (int c = 0; c < p.channels; ++c) acc[c] += w * (float)pixel[c];
 }
 
 __device__ __forceinline__ float catmull_rom(float x) {
@@ -64,34 +65,46 @@ __device__ __forceinline__ float lanczos3(float x) {
     return fabsf(x) < 3.0f ? sinc(x) * sinc(x / 3.0f) : 0.0f;
 }
 
-// Value of channel c at the source point (cx, cy), a pixel centre mapped
-// from the destination; scale_x/scale_y are source pixels per destination
-// pixel. Interpolating filters (nearest, bilinear, Catmull-Rom) sample the
-// neighbourhood; convolving ones (box, Lanczos-3) widen their support by
-// the downscale factor so every source pixel contributes.
-__device__ float sample(const PlaneArg& p, int c, float cx, float cy, float scale_x, float scale_y, int filter) {
+// The weight of a convolving filter at distance d (in filter units).
+__device__ __forceinline__ float convolution_weight(int filter, float d) {
+    return filter == FILTER_BOX ? (fabsf(d) <= 0.5f ? 1.0f : 0.0f) : lanczos3(d);
+}
+
+#define MAX_CHANNELS 4
+// Column weights of a convolution kept in registers/local memory; wider
+// supports (downscales beyond about 10x for Lanczos-3) recompute them.
+#define MAX_COLUMNS 64
+
+// Every channel of plane p at the source point (cx, cy), a pixel centre
+// mapped from the destination, into out; scale_x/scale_y are plane pixels
+// per destination pixel. Interpolating filters (nearest, bilinear,
+// Catmull-Rom) sample the neighbourhood; convolving ones (box, Lanczos-3)
+// widen their support by the downscale factor so every source pixel
+// contributes.
+__device__ void sample(const PlaneArg& p, float cx, float cy, float scale_x, float scale_y, int filter, float* out) {
+    for (int c = 0; c < MAX_CHANNELS; ++c) out[c] = 0.0f;
     if (filter == FILTER_NEAREST) {
-        return texel(p, (int)floorf(cx), (int)floorf(cy), c);
+        accumulate(p, (int)floorf(cx), (int)floorf(cy), 1.0f, out);
+        return;
     }
     const float fx = cx - 0.5f, fy = cy - 0.5f;
     const int x0 = (int)floorf(fx), y0 = (int)floorf(fy);
     const float tx = fx - (float)x0, ty = fy - (float)y0;
     if (filter == FILTER_BILINEAR) {
-        const float top = texel(p, x0, y0, c) * (1.0f - tx) + texel(p, x0 + 1, y0, c) * tx;
-        const float bottom = texel(p, x0, y0 + 1, c) * (1.0f - tx) + texel(p, x0 + 1, y0 + 1, c) * tx;
-        return top * (1.0f - ty) + bottom * ty;
+        accumulate(p, x0, y0, (1.0f - tx) * (1.0f - ty), out);
+        accumulate(p, x0 + 1, y0, tx * (1.0f - ty), out);
+        accumulate(p, x0, y0 + 1, (1.0f - tx) * ty, out);
+        accumulate(p, x0 + 1, y0 + 1, tx * ty, out);
+        return;
     }
     if (filter == FILTER_CATMULL_ROM) {
-        float sum = 0.0f;
-        for (int j = -1; j <= 2; ++j) {
-            const float wy = catmull_rom((float)j - ty);
-            float row = 0.0f;
-            for (int i = -1; i <= 2; ++i) {
-                row += catmull_rom((float)i - tx) * texel(p, x0 + i, y0 + j, c);
-            }
-            sum += wy * row;
+        float wx[4];
+        for (int i = 0; i < 4; ++i) wx[i] = catmull_rom((float)(i - 1) - tx);
+        for (int j = 0; j < 4; ++j) {
+            const float wy = catmull_rom((float)(j - 1) - ty);
+            for (int i = 0; i < 4; ++i) accumulate(p, x0 + i - 1, y0 + j - 1, wx[i] * wy, out);
         }
-        return sum;
+        return;
     }
     // Convolution: box (area average) or Lanczos-3.
     const float support = filter == FILTER_BOX ? 0.5f : 3.0f;
@@ -99,20 +112,30 @@ __device__ float sample(const PlaneArg& p, int c, float cx, float cy, float scal
     const float sy = scale_y > 1.0f ? scale_y : 1.0f;
     const int left = (int)floorf(cx - support * sx), right = (int)ceilf(cx + support * sx);
     const int top = (int)floorf(cy - support * sy), bottom = (int)ceilf(cy + support * sy);
-    float sum = 0.0f, weights = 0.0f;
+    float column_weights[MAX_COLUMNS];
+    const bool cached = right - left < MAX_COLUMNS;
+    if (cached) {
+        for (int x = left; x <= right; ++x) {
+            column_weights[x - left] = convolution_weight(filter, ((float)x + 0.5f - cx) / sx);
+        }
+    }
+    float weights = 0.0f;
     for (int y = top; y <= bottom; ++y) {
-        const float dy = ((float)y + 0.5f - cy) / sy;
-        const float wy = filter == FILTER_BOX ? (fabsf(dy) <= 0.5f ? 1.0f : 0.0f) : lanczos3(dy);
+        const float wy = convolution_weight(filter, ((float)y + 0.5f - cy) / sy);
         if (wy == 0.0f || y < 0 || y >= p.height) continue;
         for (int x = left; x <= right; ++x) {
-            const float dx = ((float)x + 0.5f - cx) / sx;
-            const float wx = filter == FILTER_BOX ? (fabsf(dx) <= 0.5f ? 1.0f : 0.0f) : lanczos3(dx);
+            const float wx = cached ? column_weights[x - left]
+                                    : convolution_weight(filter, ((float)x + 0.5f - cx) / sx);
             if (wx == 0.0f || x < 0 || x >= p.width) continue;
-            sum += wx * wy * texel(p, x, y, c);
+            accumulate(p, x, y, wx * wy, out);
             weights += wx * wy;
         }
     }
-    return weights != 0.0f ? sum / weights : texel(p, (int)floorf(cx), (int)floorf(cy), c);
+    if (weights != 0.0f) {
+        for (int c = 0; c < MAX_CHANNELS; ++c) out[c] /= weights;
+    } else {
+        accumulate(p, (int)floorf(cx), (int)floorf(cy), 1.0f, out);
+    }
 }
 
 // Where destination pixel (x, y) of the picture samples the source.
@@ -139,9 +162,9 @@ extern "C" __global__ void letterbox_plane(PlaneArg src, PlaneArg dst, ScaleArg 
     }
     float cx, cy, scale_x, scale_y;
     source_point(s, x, y, &cx, &cy, &scale_x, &scale_y);
-    for (int c = 0; c < dst.channels; ++c) {
-        out[c] = to_byte(sample(src, c, cx, cy, scale_x, scale_y, s.filter));
-    }
+    float value[MAX_CHANNELS];
+    sample(src, cx, cy, scale_x, scale_y, s.filter, value);
+    for (int c = 0; c < dst.channels; ++c) out[c] = to_byte(value[c]);
 }
 
 // Scale + letterbox of 4:2:0 YUV into 4-channel RGB (RGBA, or BGRx with
@@ -160,17 +183,20 @@ extern "C" __global__ void yuv420_to_rgb(PlaneArg luma, PlaneArg chroma_a, Plane
     }
     float cx, cy, scale_x, scale_y;
     source_point(s, x, y, &cx, &cy, &scale_x, &scale_y);
-    const float luma_value = sample(luma, 0, cx, cy, scale_x, scale_y, s.filter);
+    // Chroma planes are half size: half the coordinates, half the scale.
+    float l[MAX_CHANNELS], first[MAX_CHANNELS], second[MAX_CHANNELS];
+    sample(luma, cx, cy, scale_x, scale_y, s.filter, l);
+    sample(chroma_a, cx * 0.5f, cy * 0.5f, scale_x * 0.5f, scale_y * 0.5f, s.filter, first);
     float u, v;
     if (layout == LAYOUT_I420) {
-        u = sample(chroma_a, 0, cx * 0.5f, cy * 0.5f, scale_x, scale_y, s.filter);
-        v = sample(chroma_b, 0, cx * 0.5f, cy * 0.5f, scale_x, scale_y, s.filter);
+        sample(chroma_b, cx * 0.5f, cy * 0.5f, scale_x * 0.5f, scale_y * 0.5f, s.filter, second);
+        u = first[0];
+        v = second[0];
     } else {
-        const int u_channel = layout == LAYOUT_NV12 ? 0 : 1;
-        u = sample(chroma_a, u_channel, cx * 0.5f, cy * 0.5f, scale_x, scale_y, s.filter);
-        v = sample(chroma_a, 1 - u_channel, cx * 0.5f, cy * 0.5f, scale_x, scale_y, s.filter);
+        u = first[layout == LAYOUT_NV12 ? 0 : 1];
+        v = first[layout == LAYOUT_NV12 ? 1 : 0];
     }
-    const float yy = (luma_value - 16.0f) * 1.164383f;
+    const float yy = (l[0] - 16.0f) * 1.164383f;
     const float cb = u - 128.0f, cr = v - 128.0f;
     float r, g, b;
     if (bt709) {
