@@ -8,6 +8,8 @@
 //! times 1920×1080 RGBA → 640×640 letterbox on the GPU against the
 //! device's measured copy bandwidth.
 
+mod common;
+use common::psnr;
 use std::time::Instant;
 
 use proj_buffers::{
@@ -89,21 +91,6 @@ fn pattern(format: VideoFormat, width: u32, height: u32) -> Result<Vec<u8>> {
         }
     }
     Ok(bytes)
-}
-
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0 * 255.0 / mse).log10()
-    }
 }
 
 const GPU_MEMORY: [MemType; 3] = [

@@ -5,6 +5,8 @@
 //! conversion on machines with no GPU; the NVRTC build and the run on a
 //! real GPU are checked by `nvrtc_compile.rs` and `cuda_platform.rs`.
 
+mod common;
+use common::psnr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -79,21 +81,6 @@ fn pattern(width: u32, height: u32, channels: u32) -> Vec<u8> {
         }
     }
     bytes
-}
-
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0 * 255.0 / mse).log10()
-    }
 }
 
 fn filter(interpolation: Interpolation) -> i32 {

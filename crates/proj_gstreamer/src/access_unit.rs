@@ -53,7 +53,42 @@ fn image(size: (u32, u32)) -> AccessUnit {
 }
 
 /// Splits an Annex-B byte stream into NAL units (start codes removed,
-/// trailing zero bytes trimmed). The stream must begin with a start code.
+/// trailing zero bytes trimmed); `None` unless it begins with a start code
+/// and holds no empty unit.
+pub fn split_annex_b(data: &[u8]) -> Option<Vec<&[u8]>> {
+    annex_b_nal_units(data).ok()
+}
+
+/// Splits a length-prefixed stream (4-byte big-endian sizes, as in MP4
+/// `avc1`/`hvc1` samples) into NAL units; `None` unless the sizes cover the
+/// data exactly and no unit is empty.
+pub fn split_length_prefixed(data: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut units = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (size, tail) = rest.split_first_chunk::<4>()?;
+        let size = usize::try_from(u32::from_be_bytes(*size)).ok()?;
+        if size == 0 || size > tail.len() {
+            return None;
+        }
+        let (unit, next) = tail.split_at(size);
+        units.push(unit);
+        rest = next;
+    }
+    (!units.is_empty()).then_some(units)
+}
+
+/// Classifies the NAL units of one H.264 or HEVC access unit (however they
+/// were framed); other codecs are an error.
+pub fn inspect_nal_units(codec: Codec, units: &[&[u8]]) -> Result<AccessUnit> {
+    let invalid = |reason: String| GstreamerError::InvalidData { codec, reason };
+    match codec {
+        Codec::H264 => h264_units(units).map_err(invalid),
+        Codec::Hevc => hevc_units(units).map_err(invalid),
+        _ => Err(invalid("only H.264 and HEVC are made of NAL units".into())),
+    }
+}
+
 fn annex_b_nal_units(data: &[u8]) -> Check<Vec<&[u8]>> {
     let first = start_code_at(data, 0).ok_or(
         "not an Annex-B byte stream: it must start with a 00 00 01 or 00 00 00 01 start code",
@@ -86,9 +121,15 @@ fn trim_trailing_zeros(nal: &[u8]) -> &[u8] {
 }
 
 fn h264(data: &[u8]) -> Check<AccessUnit> {
+    h264_units(&annex_b_nal_units(data)?)
+}
+
+fn h264_units(units: &[&[u8]]) -> Check<AccessUnit> {
     let (mut sps, mut pps, mut idr, mut slice) = (false, false, false, false);
-    for nal in annex_b_nal_units(data)? {
-        let header = nal[0];
+    for nal in units {
+        let Some(&header) = nal.first() else {
+            return Err("contains an empty NAL unit".into());
+        };
         if header & 0x80 != 0 {
             return Err("a NAL unit has its forbidden_zero_bit set".into());
         }
@@ -118,9 +159,13 @@ fn h264(data: &[u8]) -> Check<AccessUnit> {
 }
 
 fn hevc(data: &[u8]) -> Check<AccessUnit> {
+    hevc_units(&annex_b_nal_units(data)?)
+}
+
+fn hevc_units(units: &[&[u8]]) -> Check<AccessUnit> {
     let (mut vps, mut sps, mut pps, mut irap, mut vcl) = (false, false, false, false, false);
-    for nal in annex_b_nal_units(data)? {
-        let [b0, b1, ..] = *nal else {
+    for nal in units {
+        let [b0, b1, ..] = **nal else {
             return Err("a NAL unit is shorter than its 2-byte header".into());
         };
         if b0 & 0x80 != 0 {

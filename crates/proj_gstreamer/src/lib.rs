@@ -13,7 +13,10 @@ mod init;
 mod mp4_muxer;
 mod nvenc;
 
-pub use access_unit::{inspect_access_unit, AccessUnit};
+pub use access_unit::{
+    inspect_access_unit, inspect_nal_units, split_annex_b, split_length_prefixed, AccessUnit,
+    MAX_FRAME_BYTES,
+};
 pub use codec::Codec;
 pub use error::{GstreamerError, Result};
 pub use flow::{FlowResult, InvocationReason};

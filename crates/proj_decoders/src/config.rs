@@ -1,0 +1,237 @@
+//! Decoder configuration: the per-codec configs of the seed and the
+//! `FlexibleDecoder` / `FlexibleDecoderPool` configs.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use proj_buffers::MemType;
+use proj_frame::{VideoCodec, VideoFrame};
+
+/// How H.264 access units are framed in the caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum H264StreamFormat {
+    ByteStream,
+    Avc,
+    Avc3,
+}
+
+/// How HEVC access units are framed in the caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HevcStreamFormat {
+    ByteStream,
+    Hvc1,
+    Hev1,
+}
+
+/// Where JPEG is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JpegBackend {
+    Gpu,
+    Cpu,
+}
+
+/// Memory NVDEC decodes into (`cudadec-memtype` of DeepStream's decoder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CudadecMemtype {
+    Device,
+    Pinned,
+    Unified,
+}
+
+/// Tuning of a hardware decoder. Applied where the platform's decoder has
+/// the matching property (DeepStream's `nvv4l2decoder`); the CPU decoders
+/// and GStreamer's `nvcodec` decoders have none of them and ignore them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HardwareOptions {
+    pub num_extra_surfaces: Option<u32>,
+    pub drop_frame_interval: Option<u32>,
+    pub cudadec_memtype: Option<CudadecMemtype>,
+    pub low_latency_mode: Option<bool>,
+}
+
+/// One decoder session's configuration, chosen from the frame's codec and
+/// open to change by the decoder-config callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecoderConfig {
+    H264 {
+        stream_format: H264StreamFormat,
+        options: HardwareOptions,
+    },
+    Hevc {
+        stream_format: HevcStreamFormat,
+        options: HardwareOptions,
+    },
+    Vp8(HardwareOptions),
+    Vp9(HardwareOptions),
+    Av1(HardwareOptions),
+    Jpeg(JpegBackend),
+    Png,
+    RawRgb {
+        width: u32,
+        height: u32,
+    },
+    RawRgba {
+        width: u32,
+        height: u32,
+    },
+}
+
+impl DecoderConfig {
+    /// The codec this config decodes.
+    pub fn codec(&self) -> VideoCodec {
+        match self {
+            Self::H264 { .. } => VideoCodec::H264,
+            Self::Hevc { .. } => VideoCodec::Hevc,
+            Self::Vp8(_) => VideoCodec::Vp8,
+            Self::Vp9(_) => VideoCodec::Vp9,
+            Self::Av1(_) => VideoCodec::Av1,
+            Self::Jpeg(_) => VideoCodec::Jpeg,
+            Self::Png => VideoCodec::Png,
+            Self::RawRgb { .. } => VideoCodec::RawRgb,
+            Self::RawRgba { .. } => VideoCodec::RawRgba,
+        }
+    }
+
+    /// The default config for `codec` at `width`×`height`; `None` for codecs
+    /// no decoder takes (raw NV12).
+    pub fn for_codec(codec: VideoCodec, width: u32, height: u32) -> Option<Self> {
+        let options = HardwareOptions::default();
+        Some(match codec {
+            VideoCodec::H264 => Self::H264 {
+                stream_format: H264StreamFormat::ByteStream,
+                options,
+            },
+            VideoCodec::Hevc => Self::Hevc {
+                stream_format: HevcStreamFormat::ByteStream,
+                options,
+            },
+            VideoCodec::Vp8 => Self::Vp8(options),
+            VideoCodec::Vp9 => Self::Vp9(options),
+            VideoCodec::Av1 => Self::Av1(options),
+            VideoCodec::Jpeg => Self::Jpeg(JpegBackend::Gpu),
+            VideoCodec::Png => Self::Png,
+            VideoCodec::RawRgb => Self::RawRgb { width, height },
+            VideoCodec::RawRgba => Self::RawRgba { width, height },
+            VideoCodec::RawNv12 => return None,
+        })
+    }
+}
+
+/// Rewrites the decoder config each time a session starts (first submit
+/// and every codec or size change), from the default config and the frame
+/// that starts the session.
+pub type ConfigCallback = Arc<dyn Fn(DecoderConfig, &VideoFrame) -> DecoderConfig + Send + Sync>;
+
+/// Configuration of one [`FlexibleDecoder`](crate::FlexibleDecoder).
+#[derive(Clone)]
+pub struct FlexibleDecoderConfig {
+    /// Frames of another source are skipped (`SourceIdMismatch`).
+    pub source_id: String,
+    pub gpu_id: u32,
+    /// RGBA buffers in the output pool; a consumer holding them all makes
+    /// the decoder wait (back-pressure).
+    pub pool_size: usize,
+    /// Where output frames live: `Default` is GPU memory where CUDA works,
+    /// host memory otherwise.
+    pub mem_type: MemType,
+    /// H.264/HEVC packets held while waiting for a random access point.
+    pub detect_buffer_limit: usize,
+    /// How long a drain waits without any progress before giving up.
+    pub idle_timeout: Duration,
+    pub decoder_config_callback: Option<ConfigCallback>,
+}
+
+impl FlexibleDecoderConfig {
+    pub fn new(source_id: impl Into<String>, gpu_id: u32, pool_size: usize) -> Self {
+        Self {
+            source_id: source_id.into(),
+            gpu_id,
+            pool_size,
+            mem_type: MemType::Default,
+            detect_buffer_limit: 30,
+            idle_timeout: Duration::from_secs(1),
+            decoder_config_callback: None,
+        }
+    }
+}
+
+impl fmt::Debug for FlexibleDecoderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlexibleDecoderConfig")
+            .field("source_id", &self.source_id)
+            .field("gpu_id", &self.gpu_id)
+            .field("pool_size", &self.pool_size)
+            .field("mem_type", &self.mem_type)
+            .field("detect_buffer_limit", &self.detect_buffer_limit)
+            .field("idle_timeout", &self.idle_timeout)
+            .field(
+                "decoder_config_callback",
+                &self.decoder_config_callback.is_some(),
+            )
+            .finish()
+    }
+}
+
+/// Decides what happens to a stream idle for longer than the pool's TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvictionDecision {
+    Keep,
+    Evict,
+}
+
+pub type EvictionCallback = Arc<dyn Fn(&str) -> EvictionDecision + Send + Sync>;
+
+/// Configuration of a [`FlexibleDecoderPool`](crate::FlexibleDecoderPool):
+/// every per-source decoder gets these settings.
+#[derive(Clone)]
+pub struct FlexibleDecoderPoolConfig {
+    pub gpu_id: u32,
+    pub pool_size: usize,
+    pub mem_type: MemType,
+    /// A stream with no submit for this long is offered for eviction.
+    pub eviction_ttl: Duration,
+    pub detect_buffer_limit: usize,
+    pub idle_timeout: Duration,
+    pub decoder_config_callback: Option<ConfigCallback>,
+}
+
+impl FlexibleDecoderPoolConfig {
+    pub fn new(gpu_id: u32, pool_size: usize, eviction_ttl: Duration) -> Self {
+        Self {
+            gpu_id,
+            pool_size,
+            mem_type: MemType::Default,
+            eviction_ttl,
+            detect_buffer_limit: 30,
+            idle_timeout: Duration::from_secs(1),
+            decoder_config_callback: None,
+        }
+    }
+
+    /// The config of the decoder for `source_id`.
+    pub(crate) fn decoder(&self, source_id: &str) -> FlexibleDecoderConfig {
+        FlexibleDecoderConfig {
+            source_id: source_id.to_owned(),
+            gpu_id: self.gpu_id,
+            pool_size: self.pool_size,
+            mem_type: self.mem_type,
+            detect_buffer_limit: self.detect_buffer_limit,
+            idle_timeout: self.idle_timeout,
+            decoder_config_callback: self.decoder_config_callback.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for FlexibleDecoderPoolConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlexibleDecoderPoolConfig")
+            .field("gpu_id", &self.gpu_id)
+            .field("pool_size", &self.pool_size)
+            .field("mem_type", &self.mem_type)
+            .field("eviction_ttl", &self.eviction_ttl)
+            .field("detect_buffer_limit", &self.detect_buffer_limit)
+            .field("idle_timeout", &self.idle_timeout)
+            .finish_non_exhaustive()
+    }
+}

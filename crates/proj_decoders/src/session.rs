@@ -1,0 +1,596 @@
+//! One decoder session: `appsrc → [parser] → decoder → videoconvert →
+//! appsink` for one codec and size. Pictures are converted to RGBA into the
+//! decoder's pool on the streaming thread and matched with the submitted
+//! frames by PTS.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
+use gstreamer_video::prelude::*;
+use proj_buffers::{
+    import_packed, import_yuv420, BufferGenerator, BuffersError, ColorMatrix, MemType, Packed,
+    Padding, SharedBuffer, Surface, TransformConfig, VideoFormat, Yuv420,
+};
+use proj_frame::{VideoCodec, VideoFrame};
+
+use crate::config::{DecoderConfig, H264StreamFormat, HevcStreamFormat, JpegBackend};
+use crate::error::gst_failed;
+use crate::output::{DecodedFrame, DecoderParameters, Output, OutputCallback, SkipReason};
+use crate::payload::Framing;
+use crate::pending::Pending;
+use crate::{DecodersError, Result};
+
+/// How long the streaming thread waits for a free pool buffer before it
+/// checks whether the session is closing.
+const ACQUIRE_SLICE: Duration = Duration::from_millis(100);
+/// Encoded bytes queued in appsrc before `push` waits (back-pressure).
+const QUEUE_BYTES: u64 = 16 << 20;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What the streaming thread and the bus report to the submitting side.
+#[derive(Debug)]
+struct Progress {
+    eos: bool,
+    error: Option<String>,
+    last: Instant,
+}
+
+/// State shared with the streaming thread.
+struct Shared {
+    pending: Mutex<Pending>,
+    emit: OutputCallback,
+    generator: BufferGenerator,
+    codec: VideoCodec,
+    /// Intra-only codecs: match in submission order.
+    fifo: bool,
+    progress: Mutex<Progress>,
+    changed: Condvar,
+    closing: AtomicBool,
+}
+
+impl Shared {
+    fn update(&self, f: impl FnOnce(&mut Progress)) {
+        let mut progress = lock(&self.progress);
+        f(&mut progress);
+        progress.last = Instant::now();
+        self.changed.notify_all();
+    }
+
+    /// A free pool buffer, waiting while the consumer holds them all (the
+    /// decoder's back-pressure); `None` once the session is closing.
+    fn acquire(&self, id: Option<u128>) -> Option<SharedBuffer> {
+        loop {
+            if self.closing.load(Ordering::Acquire) {
+                return None;
+            }
+            match self.generator.acquire_timeout(id, ACQUIRE_SLICE) {
+                Ok(buffer) => return Some(buffer),
+                Err(BuffersError::AcquireTimeout { .. }) => {}
+                Err(e) => {
+                    (self.emit)(Output::Error {
+                        message: format!("no output buffer: {e}"),
+                        frames: Vec::new(),
+                    });
+                    return None;
+                }
+            }
+        }
+    }
+
+    fn on_sample(
+        &self,
+        sample: &gst::Sample,
+    ) -> std::result::Result<gst::FlowSuccess, gst::FlowError> {
+        let (Some(buffer), Some(caps)) = (sample.buffer(), sample.caps()) else {
+            return Ok(gst::FlowSuccess::Ok);
+        };
+        let info =
+            gst_video::VideoInfo::from_caps(caps).map_err(|_| gst::FlowError::NotNegotiated)?;
+        let pts = buffer.pts().map(gst::ClockTime::nseconds);
+        let matched = lock(&self.pending).take(pts, self.fifo);
+        for frame in matched.lost {
+            (self.emit)(Output::Skipped {
+                frame,
+                data: None,
+                reason: SkipReason::DecodeFailed(
+                    "the decoder produced no picture for it (corrupt data or a lost reference)"
+                        .into(),
+                ),
+            });
+        }
+        let id = matched.frame.as_ref().map(|f| f.uuid().as_u128());
+        let Some(out) = self.acquire(id) else {
+            if let Some(frame) = matched.frame {
+                (self.emit)(Output::Error {
+                    message: "the session closed while waiting for a free output buffer".into(),
+                    frames: vec![frame],
+                });
+            }
+            return Err(gst::FlowError::Flushing);
+        };
+        let written = out
+            .with_surface_mut(0, |surface| write_picture(surface, buffer, &info))
+            .map_err(DecodersError::from)
+            .and_then(|r| r);
+        if let Err(e) = written {
+            (self.emit)(Output::Error {
+                message: format!("could not convert the decoded picture: {e}"),
+                frames: matched.frame.into_iter().collect(),
+            });
+            self.update(|_| {});
+            return Ok(gst::FlowSuccess::Ok);
+        }
+        out.set_pts_ns(pts);
+        out.set_duration_ns(buffer.duration().map(gst::ClockTime::nseconds));
+        let decoded = DecodedFrame {
+            frame_id: id,
+            pts_ns: pts.unwrap_or(0),
+            dts_ns: buffer.dts().map(gst::ClockTime::nseconds),
+            duration_ns: buffer.duration().map(gst::ClockTime::nseconds),
+            codec: self.codec,
+            format: VideoFormat::Rgba,
+            width: self.generator.width(),
+            height: self.generator.height(),
+        };
+        (self.emit)(match matched.frame {
+            Some(frame) => Output::Frame {
+                frame,
+                decoded,
+                buffer: out,
+            },
+            None => Output::OrphanFrame {
+                decoded,
+                buffer: out,
+            },
+        });
+        self.update(|_| {});
+        Ok(gst::FlowSuccess::Ok)
+    }
+}
+
+fn color_matrix(info: &gst_video::VideoInfo) -> (ColorMatrix, bool) {
+    let colorimetry = info.colorimetry();
+    let matrix = match colorimetry.matrix() {
+        gst_video::VideoColorMatrix::Bt709 => ColorMatrix::Bt709,
+        gst_video::VideoColorMatrix::Bt2020 => ColorMatrix::Bt2020,
+        _ => ColorMatrix::Bt601,
+    };
+    let full = colorimetry.range() == gst_video::VideoColorRange::Range0_255;
+    (matrix, full)
+}
+
+/// Writes a decoded picture (I420, NV12 or RGBA) into `surface` (RGBA);
+/// a picture of another size than the surface is stretched into it.
+fn write_picture(
+    surface: &mut Surface,
+    buffer: &gst::BufferRef,
+    info: &gst_video::VideoInfo,
+) -> Result<()> {
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
+        .map_err(|e| gst_failed("map a decoded picture", e))?;
+    let (width, height) = (frame.width(), frame.height());
+    if (width, height) != (surface.width(), surface.height()) {
+        let mut picture = Surface::new(VideoFormat::Rgba, width, height)?;
+        write_frame(&mut picture, &frame, info)?;
+        let mut scaled = Surface::new(VideoFormat::Rgba, surface.width(), surface.height())?;
+        let stretch = TransformConfig {
+            padding: Padding::None,
+            ..TransformConfig::default()
+        };
+        proj_buffers::transform(&picture, None, &mut scaled, &stretch)?;
+        return Ok(surface.upload(&scaled.download()?)?);
+    }
+    write_frame(surface, &frame, info)
+}
+
+fn write_frame(
+    surface: &mut Surface,
+    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
+    info: &gst_video::VideoInfo,
+) -> Result<()> {
+    let strides: Vec<usize> = frame
+        .plane_stride()
+        .iter()
+        .map(|&s| usize::try_from(s).unwrap_or(0))
+        .collect();
+    let plane = |i: u32| {
+        frame
+            .plane_data(i)
+            .map_err(|e| gst_failed("read a decoded plane", e))
+    };
+    let stride = |i: usize| strides.get(i).copied().unwrap_or(0);
+    let (width, height) = (frame.width(), frame.height());
+    match frame.format() {
+        gst_video::VideoFormat::I420 | gst_video::VideoFormat::Nv12 => {
+            let semi_planar = frame.format() == gst_video::VideoFormat::Nv12;
+            let (matrix, full_range) = color_matrix(info);
+            let planes = if semi_planar {
+                [plane(0)?, plane(1)?, &[][..]]
+            } else {
+                [plane(0)?, plane(1)?, plane(2)?]
+            };
+            import_yuv420(
+                surface,
+                &Yuv420 {
+                    width,
+                    height,
+                    planes,
+                    strides: [stride(0), stride(1), stride(2)],
+                    semi_planar,
+                    matrix,
+                    full_range,
+                },
+            )?;
+        }
+        gst_video::VideoFormat::Rgba => import_packed(
+            surface,
+            &Packed {
+                width,
+                height,
+                data: plane(0)?,
+                stride: stride(0),
+                channels: 4,
+            },
+        )?,
+        other => {
+            return Err(gst_failed(
+                "convert a decoded picture",
+                format!("unexpected format {other:?}"),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// The GStreamer decoder elements for a config, best first: NVDEC where the
+/// output pool is on the GPU, software otherwise (and as the fallback).
+fn decoder_elements(config: &DecoderConfig, gpu: bool) -> Vec<&'static str> {
+    let (hardware, software): (&[&str], &[&str]) = match config {
+        DecoderConfig::H264 { .. } => (&["nvh264dec", "nvv4l2decoder"], &["avdec_h264"]),
+        DecoderConfig::Hevc { .. } => (&["nvh265dec", "nvv4l2decoder"], &["avdec_h265"]),
+        DecoderConfig::Vp8(_) => (&["nvvp8dec", "nvv4l2decoder"], &["avdec_vp8", "vp8dec"]),
+        DecoderConfig::Vp9(_) => (&["nvvp9dec", "nvv4l2decoder"], &["avdec_vp9", "vp9dec"]),
+        DecoderConfig::Av1(_) => (&["nvav1dec", "nvv4l2decoder"], &["dav1ddec", "av1dec"]),
+        DecoderConfig::Jpeg(JpegBackend::Gpu) => (&["nvjpegdec"], &["jpegdec"]),
+        DecoderConfig::Jpeg(JpegBackend::Cpu) => (&[], &["jpegdec"]),
+        DecoderConfig::Png => (&[], &["pngdec"]),
+        DecoderConfig::RawRgb { .. } | DecoderConfig::RawRgba { .. } => (&[], &[]),
+    };
+    let mut names = Vec::new();
+    if gpu {
+        names.extend_from_slice(hardware);
+    }
+    names.extend_from_slice(software);
+    names
+}
+
+/// The caps of the encoded stream and its parser.
+fn input(
+    config: &DecoderConfig,
+    framing: Framing,
+    codec_data: Option<&[u8]>,
+    params: DecoderParameters,
+) -> (gst::Caps, Option<&'static str>) {
+    let length_prefixed = framing == Framing::LengthPrefixed;
+    let (name, format, parser) = match config {
+        DecoderConfig::H264 { stream_format, .. } => (
+            "video/x-h264",
+            Some(match (length_prefixed, stream_format) {
+                (false, _) => "byte-stream",
+                (true, H264StreamFormat::Avc3) => "avc3",
+                (true, _) => "avc",
+            }),
+            Some("h264parse"),
+        ),
+        DecoderConfig::Hevc { stream_format, .. } => (
+            "video/x-h265",
+            Some(match (length_prefixed, stream_format) {
+                (false, _) => "byte-stream",
+                (true, HevcStreamFormat::Hev1) => "hev1",
+                (true, _) => "hvc1",
+            }),
+            Some("h265parse"),
+        ),
+        DecoderConfig::Vp8(_) => ("video/x-vp8", None, None),
+        DecoderConfig::Vp9(_) => ("video/x-vp9", None, Some("vp9parse")),
+        DecoderConfig::Av1(_) => ("video/x-av1", None, Some("av1parse")),
+        DecoderConfig::Jpeg(_) => ("image/jpeg", None, Some("jpegparse")),
+        DecoderConfig::Png | DecoderConfig::RawRgb { .. } | DecoderConfig::RawRgba { .. } => {
+            ("image/png", None, None)
+        }
+    };
+    let mut caps = gst::Caps::builder(name);
+    match (config, format) {
+        (DecoderConfig::H264 { .. } | DecoderConfig::Hevc { .. }, Some(format)) => {
+            caps = caps.field("stream-format", format).field("alignment", "au");
+        }
+        (DecoderConfig::Av1(_), _) => {
+            caps = caps
+                .field("stream-format", "obu-stream")
+                .field("alignment", "tu");
+        }
+        _ => {}
+    }
+    if matches!(config, DecoderConfig::Vp8(_) | DecoderConfig::Vp9(_)) {
+        caps = caps
+            .field("width", i32::try_from(params.width).unwrap_or(i32::MAX))
+            .field("height", i32::try_from(params.height).unwrap_or(i32::MAX));
+    }
+    if let Some(data) = codec_data {
+        caps = caps.field("codec_data", gst::Buffer::from_slice(data.to_vec()));
+    }
+    (caps.build(), parser)
+}
+
+/// A running decoder session.
+pub(crate) struct Session {
+    pipeline: gst::Pipeline,
+    appsrc: gst_app::AppSrc,
+    shared: Arc<Shared>,
+    pub params: DecoderParameters,
+    pub framing: Framing,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("params", &self.params)
+            .field("framing", &self.framing)
+            .finish_non_exhaustive()
+    }
+}
+
+fn make(name: &str) -> Result<gst::Element> {
+    gst::ElementFactory::make(name)
+        .build()
+        .map_err(|e| gst_failed("create an element", format!("{name}: {e}")))
+}
+
+impl Session {
+    /// Builds and starts the pipeline for `config`.
+    pub fn start(
+        config: &DecoderConfig,
+        params: DecoderParameters,
+        framing: Framing,
+        codec_data: Option<&[u8]>,
+        generator: BufferGenerator,
+        emit: OutputCallback,
+        fps: (i64, i64),
+    ) -> Result<Self> {
+        proj_gstreamer::init().map_err(|e| gst_failed("init", e))?;
+        let gpu = generator.mem_type() != MemType::System;
+        let decoder_name = decoder_elements(config, gpu)
+            .into_iter()
+            .find(|name| gst::ElementFactory::find(name).is_some())
+            .ok_or_else(|| {
+                gst_failed(
+                    "find a decoder",
+                    format!(
+                        "no GStreamer decoder for {} is installed",
+                        config.codec().name()
+                    ),
+                )
+            })?;
+        let (mut caps, parser) = input(config, framing, codec_data, params);
+        if fps.0 > 0 && fps.1 > 0 {
+            if let Some(caps) = caps.get_mut() {
+                if let Some(s) = caps.structure_mut(0) {
+                    s.set(
+                        "framerate",
+                        gst::Fraction::new(
+                            i32::try_from(fps.0).unwrap_or(30),
+                            i32::try_from(fps.1).unwrap_or(1),
+                        ),
+                    );
+                }
+            }
+        }
+        let appsrc = gst_app::AppSrc::builder()
+            .caps(&caps)
+            .format(gst::Format::Time)
+            .is_live(false)
+            .block(true)
+            .max_bytes(QUEUE_BYTES)
+            .build();
+        let decoder = make(decoder_name)?;
+        let convert = make("videoconvert")?;
+        let sink_caps = gst::Caps::builder("video/x-raw")
+            .field("format", gst::List::new(["I420", "NV12", "RGBA"]))
+            .build();
+        let appsink = gst_app::AppSink::builder()
+            .caps(&sink_caps)
+            .sync(false)
+            .max_buffers(2)
+            .enable_last_sample(false)
+            .build();
+        let pipeline = gst::Pipeline::new();
+        let mut chain: Vec<gst::Element> = vec![appsrc.clone().upcast()];
+        if let Some(parser) = parser {
+            chain.push(make(parser)?);
+        }
+        chain.extend([decoder, convert, appsink.clone().upcast()]);
+        pipeline
+            .add_many(&chain)
+            .map_err(|e| gst_failed("build the pipeline", e))?;
+        gst::Element::link_many(&chain).map_err(|e| gst_failed("link the pipeline", e))?;
+
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            emit,
+            generator,
+            codec: config.codec(),
+            fifo: matches!(config, DecoderConfig::Jpeg(_) | DecoderConfig::Png),
+            progress: Mutex::new(Progress {
+                eos: false,
+                error: None,
+                last: Instant::now(),
+            }),
+            changed: Condvar::new(),
+            closing: AtomicBool::new(false),
+        });
+        let weak = Arc::downgrade(&shared);
+        appsink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    match weak.upgrade() {
+                        Some(shared) => shared.on_sample(&sample),
+                        None => Err(gst::FlowError::Flushing),
+                    }
+                })
+                .build(),
+        );
+        if let Some(pad) = appsink.static_pad("sink") {
+            let weak = Arc::downgrade(&shared);
+            pad.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
+                if let (Some(shared), Some(event)) = (weak.upgrade(), info.event()) {
+                    let summary = match event.view() {
+                        gst::EventView::Caps(c) => Some(format!("caps {}", c.caps())),
+                        gst::EventView::Eos(_) => Some("eos".to_owned()),
+                        _ => None,
+                    };
+                    if let Some(summary) = summary {
+                        (shared.emit)(Output::Event { summary });
+                    }
+                }
+                gst::PadProbeReturn::Ok
+            });
+        }
+        let bus = pipeline
+            .bus()
+            .ok_or_else(|| gst_failed("get the bus", "the pipeline has none"))?;
+        let weak = Arc::downgrade(&shared);
+        let weak_pipeline = pipeline.downgrade();
+        bus.set_sync_handler(move |_, message| {
+            let Some(shared) = weak.upgrade() else {
+                return gst::BusSyncReply::Drop;
+            };
+            match message.view() {
+                gst::MessageView::Eos(_) => shared.update(|p| p.eos = true),
+                gst::MessageView::Error(e) => {
+                    let text = format!(
+                        "{}{}",
+                        e.error(),
+                        e.debug().map(|d| format!(" ({d})")).unwrap_or_default()
+                    );
+                    shared.update(|p| {
+                        p.error.get_or_insert(text);
+                    });
+                    // Unblock a push waiting on a dead pipeline, from a
+                    // thread of its own (never the streaming thread).
+                    let weak_pipeline = weak_pipeline.clone();
+                    std::thread::spawn(move || {
+                        if let Some(pipeline) = weak_pipeline.upgrade() {
+                            let _ = pipeline.set_state(gst::State::Null);
+                        }
+                    });
+                }
+                _ => {}
+            }
+            gst::BusSyncReply::Drop
+        });
+        pipeline
+            .set_state(gst::State::Playing)
+            .map_err(|e| gst_failed("start the pipeline", e))?;
+        Ok(Self {
+            pipeline,
+            appsrc,
+            shared,
+            params,
+            framing,
+        })
+    }
+
+    /// The error that stopped the pipeline, if it failed.
+    pub fn failure(&self) -> Option<String> {
+        lock(&self.shared.progress).error.clone()
+    }
+
+    /// Queues one encoded frame. Waits while the queue is full. On failure
+    /// the frame comes back with the reason.
+    pub fn push(
+        &self,
+        frame: VideoFrame,
+        data: Vec<u8>,
+        timing: Timing,
+        keyframe: bool,
+    ) -> std::result::Result<(), Box<(VideoFrame, String)>> {
+        let mut buffer = gst::Buffer::from_mut_slice(data);
+        if let Some(b) = buffer.get_mut() {
+            b.set_pts(gst::ClockTime::from_nseconds(timing.pts_ns));
+            b.set_dts(timing.dts_ns.map(gst::ClockTime::from_nseconds));
+            b.set_duration(timing.duration_ns.map(gst::ClockTime::from_nseconds));
+            if !keyframe {
+                b.set_flags(gst::BufferFlags::DELTA_UNIT);
+            }
+        }
+        lock(&self.shared.pending).insert(timing.pts_ns, frame);
+        match self.appsrc.push_buffer(buffer) {
+            Ok(_) => Ok(()),
+            Err(flow) => {
+                let frame = lock(&self.shared.pending).remove_last(timing.pts_ns);
+                let reason = self
+                    .failure()
+                    .unwrap_or_else(|| format!("the pipeline refused the frame: {flow:?}"));
+                match frame {
+                    Some(frame) => Err(Box::new((frame, reason))),
+                    // Already matched (cannot happen before the push
+                    // returns, but then nothing is lost).
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Ends the stream and waits until every picture is out, or until
+    /// nothing happened for `idle_timeout`. Returns the frames that got no
+    /// picture.
+    pub fn drain(&self, idle_timeout: Duration) -> Vec<VideoFrame> {
+        let _ = self.appsrc.end_of_stream();
+        let mut progress = lock(&self.shared.progress);
+        while !progress.eos && progress.error.is_none() {
+            let waited = progress.last.elapsed();
+            if waited >= idle_timeout {
+                break;
+            }
+            progress = self
+                .shared
+                .changed
+                .wait_timeout(progress, idle_timeout - waited)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+        drop(progress);
+        self.stop()
+    }
+
+    /// Stops at once; returns the frames that got no picture.
+    pub fn stop(&self) -> Vec<VideoFrame> {
+        self.shared.closing.store(true, Ordering::Release);
+        let _ = self.pipeline.set_state(gst::State::Null);
+        lock(&self.shared.pending).drain()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.shared.closing.store(true, Ordering::Release);
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+/// A frame's timestamps in nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timing {
+    pub pts_ns: u64,
+    pub dts_ns: Option<u64>,
+    pub duration_ns: Option<u64>,
+}
