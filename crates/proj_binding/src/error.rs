@@ -1,5 +1,6 @@
 use napi::bindgen_prelude::*;
 use proj_buffers::BuffersError;
+use proj_decoders::DecodersError;
 use proj_frame::FrameError;
 use proj_gstreamer::GstreamerError;
 
@@ -93,4 +94,18 @@ pub fn consumed() -> Error<Code> {
 /// napi could not start a future (its runtime is gone, e.g. at exit).
 pub fn spawn_failed(error: Error) -> Error<Code> {
     Error::new(Code("ERR_PROJ_PIPELINE"), error.reason.clone())
+}
+
+pub fn decoders_code(error: &DecodersError) -> Code {
+    match error {
+        DecodersError::ShutDown => Code("ERR_PROJ_SHUT_DOWN"),
+        DecodersError::InvalidArgument { .. } => Code("ERR_PROJ_INVALID_ARGUMENT"),
+        DecodersError::Gstreamer { .. } => Code("ERR_PROJ_PIPELINE"),
+        DecodersError::Buffers(e) => buffers_code(e),
+        DecodersError::Frame(e) => frame_code(e),
+    }
+}
+
+pub fn from_decoders(error: DecodersError) -> Error<Code> {
+    Error::new(decoders_code(&error), error.to_string())
 }

@@ -5,6 +5,7 @@
 mod buffers;
 mod codec;
 mod convert;
+mod decoders;
 mod error;
 mod frame;
 mod gpu;

@@ -28,8 +28,10 @@ use crate::{DecodersError, Result};
 /// How long the streaming thread waits for a free pool buffer before it
 /// checks whether the session is closing.
 const ACQUIRE_SLICE: Duration = Duration::from_millis(100);
-/// Encoded bytes queued in appsrc before `push` waits (back-pressure).
-const QUEUE_BYTES: u64 = 16 << 20;
+/// Encoded frames (and bytes) queued in appsrc before `push` waits: with the
+/// pool's buffers this bounds what one decoder holds (back-pressure).
+const QUEUE_FRAMES: u64 = 4;
+const QUEUE_BYTES: u64 = 64 << 20;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -398,6 +400,7 @@ impl Session {
             .format(gst::Format::Time)
             .is_live(false)
             .block(true)
+            .max_buffers(QUEUE_FRAMES)
             .max_bytes(QUEUE_BYTES)
             .build();
         let decoder = make(decoder_name)?;

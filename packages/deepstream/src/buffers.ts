@@ -196,7 +196,8 @@ export class SharedBuffer {
   }
 }
 
-const wrapBuffer = (inner: native.SharedBuffer) => SharedBuffer[fromNative](inner);
+/** @internal A JS buffer over a native one. */
+export const wrapBuffer = (inner: native.SharedBuffer) => SharedBuffer[fromNative](inner);
 
 /** Sets how many slots of a batch are filled. */
 export function setNumFilled(buffer: SharedBuffer, count: number): void {

@@ -33,3 +33,41 @@ export {
 } from './buffers.js';
 export { gpuArchitecture, gpuMemUsedMib, gpuPlatformTag, hasNvenc, initCuda, isJetsonKernel, jetsonModel } from './gpu.js';
 export { ComputeMode, Interpolation, MemType, Padding, SavantIdMetaKind, VideoFormat } from './enums.js';
+export {
+  Av1DecoderConfig,
+  CudadecMemtype,
+  DecoderConfig,
+  type DecoderConfigCallback,
+  FlexibleDecoderConfig,
+  FlexibleDecoderPoolConfig,
+  H264DecoderConfig,
+  H264StreamFormat,
+  HevcDecoderConfig,
+  HevcStreamFormat,
+  JpegBackend,
+  JpegDecoderConfig,
+  PngDecoderConfig,
+  RawRgbaDecoderConfig,
+  RawRgbDecoderConfig,
+  Vp8DecoderConfig,
+  Vp9DecoderConfig,
+} from './decoder-config.js';
+export {
+  type DecodedFrame,
+  type DecoderParameters,
+  ErrorOutput,
+  EventOutput,
+  type EvictionCallback,
+  EvictionDecision,
+  FlexibleDecoder,
+  FlexibleDecoderOutput,
+  FlexibleDecoderPool,
+  FrameOutput,
+  OrphanFrameOutput,
+  ParameterChangeOutput,
+  type ResultCallback,
+  SealedDelivery,
+  SkippedOutput,
+  SkipReason,
+  SourceEosOutput,
+} from './decoders.js';

@@ -192,6 +192,13 @@ function toNativeTransformation(t: Transformation): native.TransformationJs {
  * Decoders produce these and Picasso consumes them; boxes move between
  * coordinate spaces with `transformForward()` / `transformBackward()`.
  */
+let wrapFrame: (inner: native.VideoFrame) => VideoFrame;
+
+/** @internal A JS frame over a native one (decoder outputs). */
+export function frameFromNative(inner: native.VideoFrame): VideoFrame {
+  return wrapFrame(inner);
+}
+
 export class VideoFrame {
   /** @internal The native frame, shared with native consumers. */
   readonly native: native.VideoFrame;
@@ -223,6 +230,10 @@ export class VideoFrame {
     const frame = Object.create(VideoFrame.prototype) as VideoFrame;
     Object.defineProperty(frame, 'native', { value: inner });
     return frame;
+  }
+
+  static {
+    wrapFrame = (inner) => VideoFrame.#wrap(inner);
   }
 
   /** A deep copy (same uuid); changes to one do not show in the other. */

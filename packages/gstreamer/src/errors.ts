@@ -24,6 +24,8 @@ export const ErrorCode = Object.freeze({
   SLOT_OUT_OF_RANGE: 'ERR_PROJ_SLOT_OUT_OF_RANGE',
   BATCH_STATE: 'ERR_PROJ_BATCH_STATE',
   CONSUMED: 'ERR_PROJ_CONSUMED',
+  SHUT_DOWN: 'ERR_PROJ_SHUT_DOWN',
+  QUEUE_FULL: 'ERR_PROJ_QUEUE_FULL',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

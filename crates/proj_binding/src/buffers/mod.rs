@@ -9,3 +9,5 @@ mod generator;
 mod ids;
 mod shared_buffer;
 mod view;
+
+pub(crate) use shared_buffer::SharedBufferJs;

@@ -8,3 +8,5 @@ mod content;
 mod object;
 mod transformation;
 mod video_frame;
+
+pub(crate) use video_frame::VideoFrame;

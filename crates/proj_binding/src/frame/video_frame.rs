@@ -104,6 +104,18 @@ impl VideoFrame {
     fn lock(&self) -> MutexGuard<'_, pf::VideoFrame> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// A JS frame over a frame native code produced.
+    pub fn from_model(frame: pf::VideoFrame) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(frame)),
+        }
+    }
+
+    /// A copy of the frame (same uuid) for native code to own.
+    pub fn model(&self) -> pf::VideoFrame {
+        self.lock().clone()
+    }
 }
 
 #[napi]

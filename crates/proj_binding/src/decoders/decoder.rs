@@ -1,0 +1,240 @@
+//! `FlexibleDecoder` for JS.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use proj_decoders as pd;
+
+use crate::decoders::config::{DecoderConfigJs, FlexibleDecoderConfigJs};
+use crate::decoders::output::DecoderOutputJs;
+use crate::decoders::queue::Queue;
+use crate::error::{from_decoders, rejection, spawn_failed, Code};
+use crate::frame::VideoFrame;
+
+/// Called on the JS thread with every output.
+pub type OutputFn =
+    ThreadsafeFunction<DecoderOutputJs, Unknown<'static>, DecoderOutputJs, Status, false>;
+/// `(config, frame) => config`, called when a session starts.
+pub type ConfigFn = ThreadsafeFunction<
+    FnArgs<(DecoderConfigJs, VideoFrame)>,
+    DecoderConfigJs,
+    FnArgs<(DecoderConfigJs, VideoFrame)>,
+    Status,
+    false,
+>;
+
+/// How long a decoder thread waits for a JS callback's answer before it
+/// goes on with the default.
+const CALLBACK_WAIT: Duration = Duration::from_secs(10);
+
+/// Every output goes to `callback` on the JS thread, in order.
+pub fn output_callback(callback: Arc<OutputFn>) -> pd::OutputCallback {
+    Arc::new(move |output: pd::Output| {
+        callback.call(output.into(), ThreadsafeFunctionCallMode::NonBlocking);
+    })
+}
+
+/// The decoder-config callback: asks JS and waits for its answer on the
+/// decoder's thread (never the JS thread); a throw, a bad config or no
+/// answer in time keeps the default.
+pub fn config_callback(callback: ConfigFn) -> pd::ConfigCallback {
+    let callback = Arc::new(callback);
+    Arc::new(
+        move |default: pd::DecoderConfig, frame: &proj_frame::VideoFrame| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let args = (
+                DecoderConfigJs::from_model(&default),
+                VideoFrame::from_model(frame.clone()),
+            );
+            let status = callback.call_with_return_value(
+                args.into(),
+                ThreadsafeFunctionCallMode::NonBlocking,
+                move |answer: Result<DecoderConfigJs>, _| {
+                    let _ = tx.send(answer.ok());
+                    Ok(())
+                },
+            );
+            if status != Status::Ok {
+                return default;
+            }
+            match rx.recv_timeout(CALLBACK_WAIT) {
+                Ok(Some(js)) => js.into_model().unwrap_or_else(|e| {
+                    tracing::warn!(
+                        "decoder config callback returned a bad config: {}",
+                        e.reason
+                    );
+                    default
+                }),
+                _ => default,
+            }
+        },
+    )
+}
+
+/// Settles a queued call's Promise with its outcome.
+pub fn queued<'env, F>(
+    env: &'env Env,
+    queue: &Queue,
+    call: F,
+) -> std::result::Result<PromiseRaw<'env, ()>, Error<Code>>
+where
+    F: FnOnce() -> pd::Result<()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    queue.push(Box::new(move || {
+        let _ = tx.send(call());
+    }))?;
+    env.spawn_future_with_callback(
+        async move { Ok(rx.await.unwrap_or(Err(pd::DecodersError::ShutDown))) },
+        |env, outcome| outcome.map_err(|e| rejection(env, from_decoders(e))),
+    )
+    .map_err(spawn_failed)
+}
+
+/// Tells JS that no output follows (after every earlier one, on the same
+/// threadsafe function, so it arrives last).
+pub fn closed(outputs: &OutputFn) {
+    outputs.call(
+        DecoderOutputJs::empty("closed"),
+        ThreadsafeFunctionCallMode::NonBlocking,
+    );
+}
+
+/// Runs `call` on a thread of its own (not behind queued calls) and settles
+/// a Promise with its outcome.
+pub fn detached<'env, F>(
+    env: &'env Env,
+    call: F,
+) -> std::result::Result<PromiseRaw<'env, ()>, Error<Code>>
+where
+    F: FnOnce() -> pd::Result<()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("flex-dec-shutdown".into())
+        .spawn(move || {
+            let _ = tx.send(call());
+        })
+        .map_err(|e| {
+            Error::new(
+                Code("ERR_PROJ_PIPELINE"),
+                format!("cannot start a thread: {e}"),
+            )
+        })?;
+    env.spawn_future_with_callback(
+        async move { Ok(rx.await.unwrap_or(Err(pd::DecodersError::ShutDown))) },
+        |env, outcome| outcome.map_err(|e| rejection(env, from_decoders(e))),
+    )
+    .map_err(spawn_failed)
+}
+
+/// One source's adaptive decoder (`FlexibleDecoder` of the seed).
+#[napi(js_name = "FlexibleDecoder")]
+pub struct FlexibleDecoderJs {
+    inner: Arc<pd::FlexibleDecoder>,
+    queue: Queue,
+    outputs: Arc<OutputFn>,
+}
+
+impl std::fmt::Debug for FlexibleDecoderJs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlexibleDecoder")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+#[napi]
+impl FlexibleDecoderJs {
+    #[napi(
+        constructor,
+        catch_unwind,
+        ts_args_type = "config: FlexibleDecoderConfigJs, callback: (output: DecoderOutputJs) => void, configFn?: ((config: DecoderConfigJs, frame: VideoFrame) => DecoderConfigJs) | undefined | null"
+    )]
+    pub fn new(
+        config: FlexibleDecoderConfigJs,
+        callback: OutputFn,
+        config_fn: Option<ConfigFn>,
+    ) -> Result<Self, Code> {
+        let mut config = config.into_model()?;
+        config.decoder_config_callback = config_fn.map(config_callback);
+        let name = format!("flex-dec-{}", config.source_id);
+        let outputs = Arc::new(callback);
+        let inner = pd::FlexibleDecoder::new(config, output_callback(outputs.clone()))
+            .map_err(from_decoders)?;
+        Ok(Self {
+            inner: Arc::new(inner),
+            queue: Queue::new(name),
+            outputs,
+        })
+    }
+
+    #[napi(getter)]
+    pub fn source_id(&self) -> String {
+        self.inner.config().source_id.clone()
+    }
+
+    /// Queues one encoded frame; resolves when the decoder has taken it
+    /// (it waits while the decoder's output pool is full).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn submit<'env>(
+        &self,
+        env: &'env Env,
+        frame: &VideoFrame,
+        data: Option<Uint8Array>,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
+        let (frame, data) = (frame.model(), data.map(|d| d.to_vec()));
+        let decoder = self.inner.clone();
+        queued(env, &self.queue, move || decoder.submit(frame, data))
+    }
+
+    /// Drains the stream and reports `source_eos` after every output of the
+    /// frames submitted before.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn source_eos<'env>(
+        &self,
+        env: &'env Env,
+        source_id: String,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
+        let decoder = self.inner.clone();
+        queued(env, &self.queue, move || decoder.source_eos(&source_id))
+    }
+
+    /// Drains and shuts down.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn graceful_shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
+        let (decoder, outputs) = (self.inner.clone(), self.outputs.clone());
+        let promise = queued(env, &self.queue, move || {
+            let result = decoder.graceful_shutdown();
+            closed(&outputs);
+            result
+        })?;
+        self.queue.close();
+        Ok(promise)
+    }
+
+    /// Shuts down at once, ahead of queued calls (which then fail with
+    /// `ERR_PROJ_SHUT_DOWN`); frames in flight are reported in one `error`
+    /// output.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
+        self.queue.close();
+        let (decoder, outputs) = (self.inner.clone(), self.outputs.clone());
+        detached(env, move || {
+            let was_open = !decoder.is_shut_down();
+            decoder.shutdown();
+            if was_open {
+                closed(&outputs);
+            }
+            Ok(())
+        })
+    }
+
+    #[napi(getter)]
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.is_shut_down()
+    }
+}

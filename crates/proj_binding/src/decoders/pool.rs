@@ -1,0 +1,195 @@
+//! `FlexibleDecoderPool` for JS.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use proj_decoders as pd;
+
+use crate::decoders::config::FlexibleDecoderPoolConfigJs;
+use crate::decoders::decoder::{
+    closed, config_callback, detached, output_callback, queued, ConfigFn, OutputFn,
+};
+use crate::decoders::queue::Queue;
+use crate::error::{from_decoders, Code};
+use crate::frame::VideoFrame;
+
+/// `(sourceId) => 'keep' | 'evict'`.
+pub type EvictionFn = ThreadsafeFunction<String, String, String, Status, false>;
+
+/// How long the sweeper waits for the eviction callback before evicting.
+const EVICTION_WAIT: Duration = Duration::from_secs(10);
+
+fn eviction_callback(callback: EvictionFn) -> pd::EvictionCallback {
+    let callback = Arc::new(callback);
+    Arc::new(move |source_id: &str| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let status = callback.call_with_return_value(
+            source_id.to_owned(),
+            ThreadsafeFunctionCallMode::NonBlocking,
+            move |answer: Result<String>, _| {
+                let _ = tx.send(answer.ok());
+                Ok(())
+            },
+        );
+        if status != Status::Ok {
+            return pd::EvictionDecision::Evict;
+        }
+        match rx.recv_timeout(EVICTION_WAIT) {
+            Ok(Some(answer)) if answer.eq_ignore_ascii_case("keep") => pd::EvictionDecision::Keep,
+            _ => pd::EvictionDecision::Evict,
+        }
+    })
+}
+
+/// Decoders for many sources (`FlexibleDecoderPool` of the seed).
+#[napi(js_name = "FlexibleDecoderPool")]
+pub struct FlexibleDecoderPoolJs {
+    inner: Arc<pd::FlexibleDecoderPool>,
+    /// One ordered queue per source: a source waiting for its output pool
+    /// never holds up the others.
+    queues: Mutex<HashMap<String, Arc<Queue>>>,
+    closed: AtomicBool,
+    outputs: Arc<OutputFn>,
+}
+
+impl std::fmt::Debug for FlexibleDecoderPoolJs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlexibleDecoderPool")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FlexibleDecoderPoolJs {
+    fn queue(&self, source_id: &str) -> std::result::Result<Arc<Queue>, Error<Code>> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::new(
+                Code("ERR_PROJ_SHUT_DOWN"),
+                "the pool is shut down",
+            ));
+        }
+        let mut queues = self.queues.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(queues
+            .entry(source_id.to_owned())
+            .or_insert_with(|| Arc::new(Queue::new(format!("flex-dec-{source_id}"))))
+            .clone())
+    }
+
+    /// Every queue, closed; the map emptied.
+    fn close_queues(&self) -> Vec<Arc<Queue>> {
+        self.closed.store(true, Ordering::Release);
+        let queues: Vec<Arc<Queue>> = self
+            .queues
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain()
+            .map(|(_, q)| q)
+            .collect();
+        for queue in &queues {
+            queue.close();
+        }
+        queues
+    }
+}
+
+#[napi]
+impl FlexibleDecoderPoolJs {
+    #[napi(
+        constructor,
+        catch_unwind,
+        ts_args_type = "config: FlexibleDecoderPoolConfigJs, callback: (output: DecoderOutputJs) => void, eviction?: ((sourceId: string) => string) | undefined | null, configFn?: ((config: DecoderConfigJs, frame: VideoFrame) => DecoderConfigJs) | undefined | null"
+    )]
+    pub fn new(
+        config: FlexibleDecoderPoolConfigJs,
+        callback: OutputFn,
+        eviction: Option<EvictionFn>,
+        config_fn: Option<ConfigFn>,
+    ) -> Result<Self, Code> {
+        let mut config = config.into_model()?;
+        config.decoder_config_callback = config_fn.map(config_callback);
+        let outputs = Arc::new(callback);
+        let inner = pd::FlexibleDecoderPool::new(
+            config,
+            output_callback(outputs.clone()),
+            eviction.map(eviction_callback),
+        )
+        .map_err(from_decoders)?;
+        Ok(Self {
+            inner: Arc::new(inner),
+            queues: Mutex::default(),
+            closed: AtomicBool::new(false),
+            outputs,
+        })
+    }
+
+    /// Routes the frame to its source's decoder; resolves when taken.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn submit<'env>(
+        &self,
+        env: &'env Env,
+        frame: &VideoFrame,
+        data: Option<Uint8Array>,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
+        let (frame, data) = (frame.model(), data.map(|d| d.to_vec()));
+        let queue = self.queue(frame.source_id())?;
+        let pool = self.inner.clone();
+        queued(env, &queue, move || pool.submit(frame, data))
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn source_eos<'env>(
+        &self,
+        env: &'env Env,
+        source_id: String,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
+        let queue = self.queue(&source_id)?;
+        let pool = self.inner.clone();
+        queued(env, &queue, move || pool.source_eos(&source_id))
+    }
+
+    /// Sources with a decoder now.
+    #[napi(getter)]
+    pub fn stream_count(&self) -> u32 {
+        u32::try_from(self.inner.len()).unwrap_or(u32::MAX)
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    /// Lets every queued call run, then drains every decoder.
+    pub fn graceful_shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::new(
+                Code("ERR_PROJ_SHUT_DOWN"),
+                "the pool is shut down",
+            ));
+        }
+        let queues = self.close_queues();
+        let (pool, outputs) = (self.inner.clone(), self.outputs.clone());
+        detached(env, move || {
+            for queue in queues {
+                queue.finish();
+            }
+            let result = pool.graceful_shutdown();
+            closed(&outputs);
+            result
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
+        let was_open = !self.closed.load(Ordering::Acquire);
+        self.close_queues();
+        let (pool, outputs) = (self.inner.clone(), self.outputs.clone());
+        detached(env, move || {
+            pool.shutdown();
+            if was_open {
+                closed(&outputs);
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,586 @@
+import * as native from '@proj/native';
+import { argumentError, native as call, toProjError } from '@proj/gstreamer/internal';
+
+import { type SharedBuffer, wrapBuffer } from './buffers.js';
+import { DecoderConfig, type FlexibleDecoderConfig, type FlexibleDecoderPoolConfig } from './decoder-config.js';
+import { frameFromNative, VideoFrame } from './video-frame.js';
+
+/** Why a frame was not decoded. */
+export const SkipReason = Object.freeze({
+  NO_PAYLOAD: 'no_payload',
+  SOURCE_ID_MISMATCH: 'source_id_mismatch',
+  UNSUPPORTED_CODEC: 'unsupported_codec',
+  INVALID_PAYLOAD: 'invalid_payload',
+  WAITING_FOR_KEYFRAME: 'waiting_for_keyframe',
+  DETECTION_BUFFER_OVERFLOW: 'detection_buffer_overflow',
+  DECODER_CREATION_FAILED: 'decoder_creation_failed',
+  /** The decoder took the frame but produced no picture for it (corrupt
+   * data, a lost reference, or its session ended first). */
+  DECODE_FAILED: 'decode_failed',
+} as const);
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+
+/** What an eviction callback answers for an idle stream. */
+export const EvictionDecision = Object.freeze({ KEEP: 'keep', EVICT: 'evict' } as const);
+export type EvictionDecision = (typeof EvictionDecision)[keyof typeof EvictionDecision];
+
+/** Codec and size of a decoder session. */
+export interface DecoderParameters {
+  codec: string;
+  width: number;
+  height: number;
+}
+
+/** Scalar facts about a decoded picture. */
+export interface DecodedFrame {
+  /** The uuid of the frame it was submitted with (null for an orphan). */
+  frameId: string | null;
+  ptsNs: bigint;
+  dtsNs: bigint | null;
+  durationNs: bigint | null;
+  codec: string;
+  /** The output buffer's format: `RGBA`. */
+  format: string;
+  width: number;
+  height: number;
+  /** Whether the output still holds the buffer (not yet taken). */
+  hasBuffer: boolean;
+}
+
+/** A decoded frame and its buffer, sealed until the output that carried
+ * them is released (when the result callback returns, or when an output
+ * iterator moves on): a consumer elsewhere cannot touch the buffer while
+ * the callback still can. */
+export class SealedDelivery {
+  #released = false;
+  #consumed = false;
+  readonly #waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly frame: VideoFrame,
+    private readonly buffer: SharedBuffer,
+  ) {}
+
+  /** @internal */
+  release(): void {
+    this.#released = true;
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  isReleased(): boolean {
+    return this.#released;
+  }
+
+  #take(): [VideoFrame, SharedBuffer] {
+    if (this.#consumed) throw argumentError('range', 'the delivery was already unsealed');
+    this.#consumed = true;
+    return [this.frame, this.buffer];
+  }
+
+  /** The pair if the seal is released, else null. */
+  tryUnseal(): [VideoFrame, SharedBuffer] | null {
+    return this.#released ? this.#take() : null;
+  }
+
+  /** Resolves with the pair once the seal is released; with `timeoutMs`,
+   * rejects with `ERR_PROJ_TIMEOUT` if it is not by then. */
+  async unseal(options: { timeoutMs?: number } = {}): Promise<[VideoFrame, SharedBuffer]> {
+    if (!this.#released) {
+      await new Promise<void>((resolve, reject) => {
+        this.#waiters.push(resolve);
+        if (options.timeoutMs !== undefined) {
+          setTimeout(() => {
+            if (!this.#released) reject(Object.assign(new Error(`still sealed after ${options.timeoutMs} ms`), { code: 'ERR_PROJ_TIMEOUT' }));
+          }, options.timeoutMs).unref();
+        }
+      });
+    }
+    return this.#take();
+  }
+}
+
+/** One output of a decoder; `kind` (or the `is…` getters) says which. */
+export abstract class FlexibleDecoderOutput {
+  abstract readonly kind: 'frame' | 'parameter_change' | 'skipped' | 'orphan_frame' | 'source_eos' | 'event' | 'error';
+  get isFrame(): boolean {
+    return this.kind === 'frame';
+  }
+  get isParameterChange(): boolean {
+    return this.kind === 'parameter_change';
+  }
+  get isSkipped(): boolean {
+    return this.kind === 'skipped';
+  }
+  get isOrphanFrame(): boolean {
+    return this.kind === 'orphan_frame';
+  }
+  get isSourceEos(): boolean {
+    return this.kind === 'source_eos';
+  }
+  get isEvent(): boolean {
+    return this.kind === 'event';
+  }
+  get isError(): boolean {
+    return this.kind === 'error';
+  }
+  asFrame(): FrameOutput | null {
+    return this instanceof FrameOutput ? this : null;
+  }
+  asParameterChange(): ParameterChangeOutput | null {
+    return this instanceof ParameterChangeOutput ? this : null;
+  }
+  asSkipped(): SkippedOutput | null {
+    return this instanceof SkippedOutput ? this : null;
+  }
+  asOrphanFrame(): OrphanFrameOutput | null {
+    return this instanceof OrphanFrameOutput ? this : null;
+  }
+  asSourceEos(): SourceEosOutput | null {
+    return this instanceof SourceEosOutput ? this : null;
+  }
+  asEvent(): EventOutput | null {
+    return this instanceof EventOutput ? this : null;
+  }
+  asError(): ErrorOutput | null {
+    return this instanceof ErrorOutput ? this : null;
+  }
+  /** Ends this output's hold: opens its seal and, if nobody took the
+   * buffer, gives it back to the pool. The decoder calls it when the
+   * callback returns or the iterator moves on; idempotent. */
+  release(): void {}
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+function decoded(js: native.DecodedFrameJs, hasBuffer: boolean): DecodedFrame {
+  return {
+    frameId: js.frameId ?? null,
+    ptsNs: js.ptsNs,
+    dtsNs: js.dtsNs ?? null,
+    durationNs: js.durationNs ?? null,
+    codec: js.codec,
+    format: js.format,
+    width: js.width,
+    height: js.height,
+    hasBuffer,
+  };
+}
+
+/** A decoded picture (RGBA, in the decoder's pool) with the frame it was
+ * submitted with. */
+export class FrameOutput extends FlexibleDecoderOutput {
+  readonly kind = 'frame';
+  readonly frame: VideoFrame;
+  #buffer: SharedBuffer | null;
+  #delivery: SealedDelivery | null = null;
+  #decoded: native.DecodedFrameJs;
+
+  /** @internal */
+  constructor(frame: VideoFrame, buffer: SharedBuffer, decodedFrame: native.DecodedFrameJs) {
+    super();
+    this.frame = frame;
+    this.#buffer = buffer;
+    this.#decoded = decodedFrame;
+  }
+  get decodedFrame(): DecodedFrame {
+    return decoded(this.#decoded, this.#buffer !== null);
+  }
+  /** The sealed `(frame, buffer)` pair, on the first call; null after. */
+  takeDelivery(): SealedDelivery | null {
+    if (this.#buffer === null) return null;
+    this.#delivery = new SealedDelivery(this.frame, this.#buffer);
+    this.#buffer = null;
+    return this.#delivery;
+  }
+  override release(): void {
+    this.#delivery?.release();
+    this.#buffer?.release();
+    this.#buffer = null;
+  }
+}
+
+export class ParameterChangeOutput extends FlexibleDecoderOutput {
+  readonly kind = 'parameter_change';
+  readonly old: DecoderParameters;
+  readonly new: DecoderParameters;
+  /** @internal */
+  constructor(before: DecoderParameters, after: DecoderParameters) {
+    super();
+    this.old = before;
+    this.new = after;
+  }
+}
+
+/** A frame that was not decoded, and why. */
+export class SkippedOutput extends FlexibleDecoderOutput {
+  readonly kind = 'skipped';
+  /** @internal */
+  constructor(
+    readonly frame: VideoFrame,
+    readonly reason: SkipReason,
+    readonly detail: string | null,
+    readonly data: Uint8Array | null,
+  ) {
+    super();
+  }
+}
+
+/** A decoded picture no submitted frame matched. */
+export class OrphanFrameOutput extends FlexibleDecoderOutput {
+  readonly kind = 'orphan_frame';
+  #buffer: SharedBuffer | null;
+  #decoded: native.DecodedFrameJs;
+  /** @internal */
+  constructor(buffer: SharedBuffer, decodedFrame: native.DecodedFrameJs) {
+    super();
+    this.#buffer = buffer;
+    this.#decoded = decodedFrame;
+  }
+  get decodedFrame(): DecodedFrame {
+    return decoded(this.#decoded, this.#buffer !== null);
+  }
+  /** The picture's buffer (first call), now owned by the caller. */
+  takeBuffer(): SharedBuffer | null {
+    const buffer = this.#buffer;
+    this.#buffer = null;
+    return buffer;
+  }
+  override release(): void {
+    this.#buffer?.release();
+    this.#buffer = null;
+  }
+}
+
+/** The source's stream ended: every output of its earlier frames came
+ * before this one. */
+export class SourceEosOutput extends FlexibleDecoderOutput {
+  readonly kind = 'source_eos';
+  /** @internal */
+  constructor(readonly sourceId: string) {
+    super();
+  }
+}
+
+/** A GStreamer event seen at the decoder's output (caps, end of stream). */
+export class EventOutput extends FlexibleDecoderOutput {
+  readonly kind = 'event';
+  /** @internal */
+  constructor(readonly summary: string) {
+    super();
+  }
+}
+
+/** The decoder failed (and restarted) or was shut down with frames in
+ * flight: `frames` are those frames, which get no other output. */
+export class ErrorOutput extends FlexibleDecoderOutput {
+  readonly kind = 'error';
+  /** @internal */
+  constructor(
+    readonly message: string,
+    readonly frames: VideoFrame[],
+  ) {
+    super();
+  }
+}
+
+function toOutput(js: native.DecoderOutputJs): FlexibleDecoderOutput | null {
+  const frame = js.frame ? frameFromNative(js.frame) : null;
+  switch (js.kind) {
+    case 'frame':
+      return frame && js.buffer && js.decoded ? new FrameOutput(frame, wrapBuffer(js.buffer), js.decoded) : null;
+    case 'parameter_change':
+      return js.oldParams && js.newParams ? new ParameterChangeOutput(js.oldParams, js.newParams) : null;
+    case 'skipped':
+      return frame ? new SkippedOutput(frame, js.reason as SkipReason, js.detail ?? null, js.data ? new Uint8Array(js.data) : null) : null;
+    case 'orphan_frame':
+      return js.buffer && js.decoded ? new OrphanFrameOutput(wrapBuffer(js.buffer), js.decoded) : null;
+    case 'source_eos':
+      return new SourceEosOutput(js.sourceId ?? '');
+    case 'event':
+      return new EventOutput(js.summary ?? '');
+    case 'error':
+      return new ErrorOutput(js.message ?? '', (js.frames ?? []).map(frameFromNative));
+    default:
+      return null;
+  }
+}
+
+export type ResultCallback = (output: FlexibleDecoderOutput) => void;
+
+/** Fans outputs out to the result callback and to async iterators, and
+ * releases each output once everyone is done with it. */
+class Outputs {
+  readonly #iterators = new Set<OutputIterator>();
+  #closed = false;
+  readonly #closedWaiters: Array<() => void> = [];
+
+  constructor(private readonly callback: ResultCallback | undefined) {}
+
+  /** Native entry point: never throws (a throw would reach Node's
+   * uncaught-exception handler from a native callback). */
+  readonly receive = (js: native.DecoderOutputJs): void => {
+    if (js.kind === 'closed') {
+      this.#close();
+      return;
+    }
+    const output = toOutput(js);
+    if (!output) return;
+    if (this.callback) {
+      try {
+        this.callback(output);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+    if (this.#iterators.size === 0) {
+      output.release();
+      return;
+    }
+    let holders = this.#iterators.size;
+    const done = () => {
+      holders -= 1;
+      if (holders === 0) output.release();
+    };
+    for (const iterator of this.#iterators) iterator.push(output, done);
+  };
+
+  #close(): void {
+    this.#closed = true;
+    for (const iterator of this.#iterators) iterator.end();
+    for (const wake of this.#closedWaiters.splice(0)) wake();
+  }
+
+  /** Resolves after the last output was delivered. */
+  closed(): Promise<void> {
+    return this.#closed ? Promise.resolve() : new Promise((resolve) => this.#closedWaiters.push(resolve));
+  }
+
+  iterate(): AsyncIterableIterator<FlexibleDecoderOutput> {
+    const iterator = new OutputIterator(() => this.#iterators.delete(iterator));
+    if (this.#closed) iterator.end();
+    else this.#iterators.add(iterator);
+    return iterator;
+  }
+}
+
+/** Outputs as an async iterator. Each output is released when `next()` is
+ * called again (or the loop ends), so hold on to what you need (take the
+ * delivery) before moving on. Unconsumed outputs hold pool buffers, which
+ * makes the decoder wait: that is the back-pressure. */
+class OutputIterator implements AsyncIterableIterator<FlexibleDecoderOutput> {
+  readonly #queue: Array<[FlexibleDecoderOutput, () => void]> = [];
+  #waiting: ((result: IteratorResult<FlexibleDecoderOutput>) => void) | null = null;
+  #current: (() => void) | null = null;
+  #ended = false;
+
+  constructor(private readonly detach: () => void) {}
+
+  push(output: FlexibleDecoderOutput, done: () => void): void {
+    if (this.#waiting) {
+      const wake = this.#waiting;
+      this.#waiting = null;
+      this.#current = done;
+      wake({ value: output, done: false });
+    } else {
+      this.#queue.push([output, done]);
+    }
+  }
+
+  end(): void {
+    this.#ended = true;
+    if (this.#waiting && this.#queue.length === 0) {
+      const wake = this.#waiting;
+      this.#waiting = null;
+      wake({ value: undefined, done: true });
+    }
+  }
+
+  #finishCurrent(): void {
+    this.#current?.();
+    this.#current = null;
+  }
+
+  next(): Promise<IteratorResult<FlexibleDecoderOutput>> {
+    this.#finishCurrent();
+    const next = this.#queue.shift();
+    if (next) {
+      this.#current = next[1];
+      return Promise.resolve({ value: next[0], done: false });
+    }
+    if (this.#ended) {
+      this.detach();
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<FlexibleDecoderOutput>> {
+    this.#finishCurrent();
+    for (const [, done] of this.#queue.splice(0)) done();
+    this.#ended = true;
+    this.detach();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+/** Starts a native call that returns a Promise: a refusal (shut down,
+ * queue full) rejects rather than throws. */
+async function settle(start: () => Promise<void>): Promise<void> {
+  try {
+    await call(start);
+  } catch (error) {
+    throw toProjError(error);
+  }
+}
+
+function configFn(cb: FlexibleDecoderConfig['decoderConfigCallback']) {
+  if (!cb) return undefined;
+  return (config: native.DecoderConfigJs, frame: native.VideoFrame): native.DecoderConfigJs => {
+    const result = cb(DecoderConfig.fromNative(config), frameFromNative(frame));
+    if (!(result instanceof DecoderConfig)) throw argumentError('type', 'the decoder config callback must return a DecoderConfig');
+    return result.toNative();
+  };
+}
+
+function payload(frame: VideoFrame, data: Uint8Array | null | undefined): Uint8Array | undefined {
+  if (!(frame instanceof VideoFrame)) throw argumentError('type', 'submit() takes a VideoFrame');
+  if (data === null || data === undefined) return undefined;
+  if (!(data instanceof Uint8Array)) throw argumentError('type', 'data must be a Uint8Array or Buffer');
+  return data;
+}
+
+/**
+ * One source's adaptive decoder. Frames say their codec and size; the
+ * decoder follows them (a change drains the old session and reports a
+ * `parameter_change`). Every submitted frame gets exactly one `frame`,
+ * `skipped` or `error` output, through the callback and `outputs()`.
+ */
+export class FlexibleDecoder {
+  readonly #native: native.FlexibleDecoder;
+  readonly #outputs: Outputs;
+
+  constructor(config: FlexibleDecoderConfig, resultCallback?: ResultCallback) {
+    if (resultCallback !== undefined && typeof resultCallback !== 'function') throw argumentError('type', 'the result callback must be a function');
+    this.#outputs = new Outputs(resultCallback);
+    this.#native = call(() => new native.FlexibleDecoder(config.toNative(), this.#outputs.receive, configFn(config.decoderConfigCallback)));
+  }
+
+  get sourceId(): string {
+    return this.#native.sourceId;
+  }
+  get isShutDown(): boolean {
+    return this.#native.isShutDown;
+  }
+
+  /** Submits one encoded frame (`data`, or the frame's internal content).
+   * Resolves when the decoder has taken it, which waits while its output
+   * pool is full; rejects only when the decoder is shut down. */
+  submit(frame: VideoFrame, data?: Uint8Array | null): Promise<void> {
+    const bytes = payload(frame, data);
+    return settle(() => this.#native.submit(frame.native, bytes));
+  }
+
+  /** Ends the source's stream: every earlier frame gets its output, then a
+   * `source_eos` output. The next frame starts a new session. */
+  sourceEos(sourceId: string): Promise<void> {
+    return settle(() => this.#native.sourceEos(sourceId));
+  }
+
+  /** Decodes what was submitted, then shuts down; resolves after the last
+   * output was delivered. */
+  async gracefulShutdown(): Promise<void> {
+    await settle(() => this.#native.gracefulShutdown());
+    await this.#outputs.closed();
+  }
+
+  /** Shuts down at once: frames in flight are reported in one `error`
+   * output. */
+  async shutdown(): Promise<void> {
+    await settle(() => this.#native.shutdown());
+  }
+
+  /** Every output from now on, until shutdown. */
+  outputs(): AsyncIterableIterator<FlexibleDecoderOutput> {
+    return this.#outputs.iterate();
+  }
+  [Symbol.asyncIterator](): AsyncIterableIterator<FlexibleDecoderOutput> {
+    return this.outputs();
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.isShutDown) await this.gracefulShutdown();
+  }
+}
+
+/** `(sourceId) => EvictionDecision` for a stream idle past the TTL. */
+export type EvictionCallback = (sourceId: string) => EvictionDecision;
+
+/** One `FlexibleDecoder` per source behind one callback; idle sources are
+ * drained and removed after `evictionTtlMs` unless the eviction callback
+ * answers `keep`. */
+export class FlexibleDecoderPool {
+  readonly #native: native.FlexibleDecoderPool;
+  readonly #outputs: Outputs;
+  #shutDown = false;
+
+  constructor(config: FlexibleDecoderPoolConfig, resultCallback?: ResultCallback, evictionCallback?: EvictionCallback) {
+    if (resultCallback !== undefined && typeof resultCallback !== 'function') throw argumentError('type', 'the result callback must be a function');
+    if (evictionCallback !== undefined && typeof evictionCallback !== 'function') throw argumentError('type', 'the eviction callback must be a function');
+    this.#outputs = new Outputs(resultCallback);
+    const eviction = evictionCallback
+      ? (sourceId: string): string => {
+          try {
+            return evictionCallback(sourceId) === EvictionDecision.KEEP ? 'keep' : 'evict';
+          } catch {
+            return 'evict';
+          }
+        }
+      : undefined;
+    this.#native = call(() => new native.FlexibleDecoderPool(config.toNative(), this.#outputs.receive, eviction, configFn(config.decoderConfigCallback)));
+  }
+
+  /** Sources with a decoder now. */
+  get streamCount(): number {
+    return this.#native.streamCount;
+  }
+
+  /** Routes the frame to its source's decoder (created on first use).
+   * Sources never wait for each other. */
+  submit(frame: VideoFrame, data?: Uint8Array | null): Promise<void> {
+    const bytes = payload(frame, data);
+    return settle(() => this.#native.submit(frame.native, bytes));
+  }
+
+  sourceEos(sourceId: string): Promise<void> {
+    return settle(() => this.#native.sourceEos(sourceId));
+  }
+
+  async gracefulShutdown(): Promise<void> {
+    await settle(() => this.#native.gracefulShutdown());
+    this.#shutDown = true;
+    await this.#outputs.closed();
+  }
+
+  async shutdown(): Promise<void> {
+    await settle(() => this.#native.shutdown());
+    this.#shutDown = true;
+  }
+
+  outputs(): AsyncIterableIterator<FlexibleDecoderOutput> {
+    return this.#outputs.iterate();
+  }
+  [Symbol.asyncIterator](): AsyncIterableIterator<FlexibleDecoderOutput> {
+    return this.outputs();
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#shutDown) await this.gracefulShutdown();
+  }
+}
