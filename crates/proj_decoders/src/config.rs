@@ -39,9 +39,10 @@ pub enum CudadecMemtype {
     Unified,
 }
 
-/// Tuning of a hardware decoder. Applied where the platform's decoder has
-/// the matching property (DeepStream's `nvv4l2decoder`); the CPU decoders
-/// and GStreamer's `nvcodec` decoders have none of them and ignore them.
+/// Tuning of a hardware decoder. Set on the decoder element where it has
+/// the property (DeepStream's `nvv4l2decoder`); the CPU decoders and
+/// GStreamer's `nvcodec` decoders have none of them, and there they are
+/// skipped (a debug log line), since they only tune speed and memory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HardwareOptions {
     pub num_extra_surfaces: Option<u32>,

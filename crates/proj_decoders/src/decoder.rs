@@ -97,6 +97,27 @@ fn skipped(frame: VideoFrame, data: Option<Vec<u8>>, reason: SkipReason) -> Outp
     }
 }
 
+/// The payload's facts, or `None` once it is reported `InvalidPayload`.
+fn checked(
+    frame: VideoFrame,
+    data: Vec<u8>,
+    params: DecoderParameters,
+    framing: Framing,
+    out: &mut Vec<Output>,
+) -> Option<(VideoFrame, Vec<u8>, Inspected)> {
+    match inspect(params.codec, &data, framing, (params.width, params.height)) {
+        Ok(inspected) => Some((frame, data, inspected)),
+        Err(reason) => {
+            out.push(skipped(
+                frame,
+                Some(data),
+                SkipReason::InvalidPayload(reason),
+            ));
+            None
+        }
+    }
+}
+
 fn lost_at_end(frames: Vec<VideoFrame>, out: &mut Vec<Output>) {
     out.extend(frames.into_iter().map(|frame| {
         skipped(
@@ -266,7 +287,6 @@ impl FlexibleDecoder {
         params: DecoderParameters,
         out: &mut Vec<Output>,
     ) {
-        let size = (params.width, params.height);
         match state {
             State::ShutDown => out.push(Output::Error {
                 message: "the decoder is shut down".into(),
@@ -274,16 +294,9 @@ impl FlexibleDecoder {
             }),
             State::Idle => {
                 let framing = detect_framing(params.codec, &data);
-                let inspected = match inspect(params.codec, &data, framing, size) {
-                    Ok(inspected) => inspected,
-                    Err(reason) => {
-                        out.push(skipped(
-                            frame,
-                            Some(data),
-                            SkipReason::InvalidPayload(reason),
-                        ));
-                        return;
-                    }
+                let Some((frame, data, inspected)) = checked(frame, data, params, framing, out)
+                else {
+                    return;
                 };
                 if inspected.random_access {
                     self.activate(state, frame, data, params, framing, &inspected, out);
@@ -300,16 +313,9 @@ impl FlexibleDecoder {
             }
             State::Detecting { framing, .. } => {
                 let framing = *framing;
-                let inspected = match inspect(params.codec, &data, framing, size) {
-                    Ok(inspected) => inspected,
-                    Err(reason) => {
-                        out.push(skipped(
-                            frame,
-                            Some(data),
-                            SkipReason::InvalidPayload(reason),
-                        ));
-                        return;
-                    }
+                let Some((frame, data, inspected)) = checked(frame, data, params, framing, out)
+                else {
+                    return;
                 };
                 if inspected.random_access {
                     let held = match std::mem::replace(state, State::Idle) {
@@ -338,13 +344,8 @@ impl FlexibleDecoder {
                     Active::Stream(session) => session.framing,
                     Active::Raw(_) => Framing::AnnexB,
                 };
-                match inspect(params.codec, &data, framing, size) {
-                    Ok(inspected) => self.push(active, frame, data, &inspected, out),
-                    Err(reason) => out.push(skipped(
-                        frame,
-                        Some(data),
-                        SkipReason::InvalidPayload(reason),
-                    )),
+                if let Some((frame, data, inspected)) = checked(frame, data, params, framing, out) {
+                    self.push(active, frame, data, &inspected, out);
                 }
             }
         }

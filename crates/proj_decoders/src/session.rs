@@ -18,7 +18,9 @@ use proj_buffers::{
 };
 use proj_frame::{VideoCodec, VideoFrame};
 
-use crate::config::{DecoderConfig, H264StreamFormat, HevcStreamFormat, JpegBackend};
+use crate::config::{
+    CudadecMemtype, DecoderConfig, H264StreamFormat, HevcStreamFormat, JpegBackend,
+};
 use crate::error::gst_failed;
 use crate::output::{DecodedFrame, DecoderParameters, Output, OutputCallback, SkipReason};
 use crate::payload::Framing;
@@ -274,6 +276,48 @@ fn decoder_elements(config: &DecoderConfig, gpu: bool) -> Vec<&'static str> {
     names
 }
 
+/// Sets the config's hardware options on the decoder element where it has
+/// the property (DeepStream's `nvv4l2decoder`); other decoders have none
+/// of them, and the options are hints there, so they are skipped (logged).
+fn apply_hardware_options(decoder: &gst::Element, config: &DecoderConfig) {
+    let options = match config {
+        DecoderConfig::H264 { options, .. }
+        | DecoderConfig::Hevc { options, .. }
+        | DecoderConfig::Vp8(options)
+        | DecoderConfig::Vp9(options)
+        | DecoderConfig::Av1(options) => *options,
+        _ => return,
+    };
+    let memtype = options.cudadec_memtype.map(|m| match m {
+        CudadecMemtype::Device => "0",
+        CudadecMemtype::Pinned => "1",
+        CudadecMemtype::Unified => "2",
+    });
+    let settings = [
+        (
+            "num-extra-surfaces",
+            options.num_extra_surfaces.map(|v| v.to_string()),
+        ),
+        (
+            "drop-frame-interval",
+            options.drop_frame_interval.map(|v| v.to_string()),
+        ),
+        ("cudadec-memtype", memtype.map(str::to_owned)),
+        (
+            "low-latency-mode",
+            options.low_latency_mode.map(|v| v.to_string()),
+        ),
+    ];
+    for (name, value) in settings {
+        let Some(value) = value else { continue };
+        if decoder.find_property(name).is_some() {
+            decoder.set_property_from_str(name, &value);
+        } else {
+            tracing::debug!("{} has no property {name}; option ignored", decoder.name());
+        }
+    }
+}
+
 /// The caps of the encoded stream and its parser.
 fn input(
     config: &DecoderConfig,
@@ -404,6 +448,7 @@ impl Session {
             .max_bytes(QUEUE_BYTES)
             .build();
         let decoder = make(decoder_name)?;
+        apply_hardware_options(&decoder, config);
         let convert = make("videoconvert")?;
         let sink_caps = gst::Caps::builder("video/x-raw")
             .field("format", gst::List::new(["I420", "NV12", "RGBA"]))

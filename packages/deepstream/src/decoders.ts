@@ -458,27 +458,28 @@ function payload(frame: VideoFrame, data: Uint8Array | null | undefined): Uint8A
   return data;
 }
 
-/**
- * One source's adaptive decoder. Frames say their codec and size; the
- * decoder follows them (a change drains the old session and reports a
- * `parameter_change`). Every submitted frame gets exactly one `frame`,
- * `skipped` or `error` output, through the callback and `outputs()`.
- */
-export class FlexibleDecoder {
-  readonly #native: native.FlexibleDecoder;
+/** The calls a native decoder and a native pool share. */
+interface NativeDecoder {
+  submit(frame: native.VideoFrame, data?: Uint8Array | null): Promise<void>;
+  sourceEos(sourceId: string): Promise<void>;
+  gracefulShutdown(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** What `FlexibleDecoder` and `FlexibleDecoderPool` have in common. */
+abstract class DecoderFront {
   readonly #outputs: Outputs;
+  #shutDown = false;
 
-  constructor(config: FlexibleDecoderConfig, resultCallback?: ResultCallback) {
-    if (resultCallback !== undefined && typeof resultCallback !== 'function') throw argumentError('type', 'the result callback must be a function');
-    this.#outputs = new Outputs(resultCallback);
-    this.#native = call(() => new native.FlexibleDecoder(config.toNative(), this.#outputs.receive, configFn(config.decoderConfigCallback)));
+  protected constructor(outputs: Outputs) {
+    this.#outputs = outputs;
   }
 
-  get sourceId(): string {
-    return this.#native.sourceId;
-  }
+  protected abstract get nativeDecoder(): NativeDecoder;
+
+  /** Whether `gracefulShutdown()` or `shutdown()` has completed. */
   get isShutDown(): boolean {
-    return this.#native.isShutDown;
+    return this.#shutDown;
   }
 
   /** Submits one encoded frame (`data`, or the frame's internal content).
@@ -486,26 +487,28 @@ export class FlexibleDecoder {
    * pool is full; rejects only when the decoder is shut down. */
   submit(frame: VideoFrame, data?: Uint8Array | null): Promise<void> {
     const bytes = payload(frame, data);
-    return settle(() => this.#native.submit(frame.native, bytes));
+    return settle(() => this.nativeDecoder.submit(frame.native, bytes));
   }
 
   /** Ends the source's stream: every earlier frame gets its output, then a
    * `source_eos` output. The next frame starts a new session. */
   sourceEos(sourceId: string): Promise<void> {
-    return settle(() => this.#native.sourceEos(sourceId));
+    return settle(() => this.nativeDecoder.sourceEos(sourceId));
   }
 
   /** Decodes what was submitted, then shuts down; resolves after the last
    * output was delivered. */
   async gracefulShutdown(): Promise<void> {
-    await settle(() => this.#native.gracefulShutdown());
+    await settle(() => this.nativeDecoder.gracefulShutdown());
+    this.#shutDown = true;
     await this.#outputs.closed();
   }
 
   /** Shuts down at once: frames in flight are reported in one `error`
    * output. */
   async shutdown(): Promise<void> {
-    await settle(() => this.#native.shutdown());
+    await settle(() => this.nativeDecoder.shutdown());
+    this.#shutDown = true;
   }
 
   /** Every output from now on, until shutdown. */
@@ -520,21 +523,52 @@ export class FlexibleDecoder {
   }
 }
 
+function checkCallback(name: string, callback: unknown): void {
+  if (callback !== undefined && typeof callback !== 'function') throw argumentError('type', `the ${name} callback must be a function`);
+}
+
+/**
+ * One source's adaptive decoder. Frames say their codec and size; the
+ * decoder follows them (a change drains the old session and reports a
+ * `parameter_change`). Every submitted frame gets exactly one `frame`,
+ * `skipped` or `error` output, through the callback and `outputs()`.
+ */
+export class FlexibleDecoder extends DecoderFront {
+  readonly #native: native.FlexibleDecoder;
+
+  constructor(config: FlexibleDecoderConfig, resultCallback?: ResultCallback) {
+    checkCallback('result', resultCallback);
+    const outputs = new Outputs(resultCallback);
+    super(outputs);
+    this.#native = call(() => new native.FlexibleDecoder(config.toNative(), outputs.receive, configFn(config.decoderConfigCallback)));
+  }
+
+  protected get nativeDecoder(): NativeDecoder {
+    return this.#native;
+  }
+
+  get sourceId(): string {
+    return this.#native.sourceId;
+  }
+  override get isShutDown(): boolean {
+    return this.#native.isShutDown;
+  }
+}
+
 /** `(sourceId) => EvictionDecision` for a stream idle past the TTL. */
 export type EvictionCallback = (sourceId: string) => EvictionDecision;
 
 /** One `FlexibleDecoder` per source behind one callback; idle sources are
  * drained and removed after `evictionTtlMs` unless the eviction callback
- * answers `keep`. */
-export class FlexibleDecoderPool {
+ * answers `keep`. Sources never wait for each other. */
+export class FlexibleDecoderPool extends DecoderFront {
   readonly #native: native.FlexibleDecoderPool;
-  readonly #outputs: Outputs;
-  #shutDown = false;
 
   constructor(config: FlexibleDecoderPoolConfig, resultCallback?: ResultCallback, evictionCallback?: EvictionCallback) {
-    if (resultCallback !== undefined && typeof resultCallback !== 'function') throw argumentError('type', 'the result callback must be a function');
-    if (evictionCallback !== undefined && typeof evictionCallback !== 'function') throw argumentError('type', 'the eviction callback must be a function');
-    this.#outputs = new Outputs(resultCallback);
+    checkCallback('result', resultCallback);
+    checkCallback('eviction', evictionCallback);
+    const outputs = new Outputs(resultCallback);
+    super(outputs);
     const eviction = evictionCallback
       ? (sourceId: string): string => {
           try {
@@ -544,43 +578,15 @@ export class FlexibleDecoderPool {
           }
         }
       : undefined;
-    this.#native = call(() => new native.FlexibleDecoderPool(config.toNative(), this.#outputs.receive, eviction, configFn(config.decoderConfigCallback)));
+    this.#native = call(() => new native.FlexibleDecoderPool(config.toNative(), outputs.receive, eviction, configFn(config.decoderConfigCallback)));
+  }
+
+  protected get nativeDecoder(): NativeDecoder {
+    return this.#native;
   }
 
   /** Sources with a decoder now. */
   get streamCount(): number {
     return this.#native.streamCount;
-  }
-
-  /** Routes the frame to its source's decoder (created on first use).
-   * Sources never wait for each other. */
-  submit(frame: VideoFrame, data?: Uint8Array | null): Promise<void> {
-    const bytes = payload(frame, data);
-    return settle(() => this.#native.submit(frame.native, bytes));
-  }
-
-  sourceEos(sourceId: string): Promise<void> {
-    return settle(() => this.#native.sourceEos(sourceId));
-  }
-
-  async gracefulShutdown(): Promise<void> {
-    await settle(() => this.#native.gracefulShutdown());
-    this.#shutDown = true;
-    await this.#outputs.closed();
-  }
-
-  async shutdown(): Promise<void> {
-    await settle(() => this.#native.shutdown());
-    this.#shutDown = true;
-  }
-
-  outputs(): AsyncIterableIterator<FlexibleDecoderOutput> {
-    return this.#outputs.iterate();
-  }
-  [Symbol.asyncIterator](): AsyncIterableIterator<FlexibleDecoderOutput> {
-    return this.outputs();
-  }
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#shutDown) await this.gracefulShutdown();
   }
 }

@@ -37,38 +37,50 @@ pub fn output_callback(callback: Arc<OutputFn>) -> pd::OutputCallback {
     })
 }
 
-/// The decoder-config callback: asks JS and waits for its answer on the
-/// decoder's thread (never the JS thread); a throw, a bad config or no
-/// answer in time keeps the default.
+/// Calls a JS callback from a native thread and waits (up to
+/// `CALLBACK_WAIT`) for its answer: `None` if it threw, returned something
+/// else, or took too long. Never call it on the JS thread.
+pub fn ask<T, R>(callback: &ThreadsafeFunction<T, R, T, Status, false>, value: T) -> Option<R>
+where
+    T: 'static + JsValuesTupleIntoVec,
+    R: 'static + FromNapiValue + Send,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    let status = callback.call_with_return_value(
+        value,
+        ThreadsafeFunctionCallMode::NonBlocking,
+        move |answer: Result<R>, _| {
+            let _ = tx.send(answer.ok());
+            Ok(())
+        },
+    );
+    if status != Status::Ok {
+        return None;
+    }
+    rx.recv_timeout(CALLBACK_WAIT).ok().flatten()
+}
+
+/// The decoder-config callback, answered on the JS thread while the
+/// decoder's thread waits; a throw, a bad config or no answer in time keeps
+/// the default.
 pub fn config_callback(callback: ConfigFn) -> pd::ConfigCallback {
     let callback = Arc::new(callback);
     Arc::new(
         move |default: pd::DecoderConfig, frame: &proj_frame::VideoFrame| {
-            let (tx, rx) = std::sync::mpsc::channel();
             let args = (
                 DecoderConfigJs::from_model(&default),
                 VideoFrame::from_model(frame.clone()),
             );
-            let status = callback.call_with_return_value(
-                args.into(),
-                ThreadsafeFunctionCallMode::NonBlocking,
-                move |answer: Result<DecoderConfigJs>, _| {
-                    let _ = tx.send(answer.ok());
-                    Ok(())
-                },
-            );
-            if status != Status::Ok {
-                return default;
-            }
-            match rx.recv_timeout(CALLBACK_WAIT) {
-                Ok(Some(js)) => js.into_model().unwrap_or_else(|e| {
+            match ask(&callback, args.into()).map(DecoderConfigJs::into_model) {
+                Some(Ok(config)) => config,
+                Some(Err(e)) => {
                     tracing::warn!(
                         "decoder config callback returned a bad config: {}",
                         e.reason
                     );
                     default
-                }),
-                _ => default,
+                }
+                None => default,
             }
         },
     )

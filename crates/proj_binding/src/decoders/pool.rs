@@ -3,16 +3,15 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use napi::bindgen_prelude::*;
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::threadsafe_function::ThreadsafeFunction;
 use napi_derive::napi;
 use proj_decoders as pd;
 
 use crate::decoders::config::FlexibleDecoderPoolConfigJs;
 use crate::decoders::decoder::{
-    closed, config_callback, detached, output_callback, queued, ConfigFn, OutputFn,
+    ask, closed, config_callback, detached, output_callback, queued, ConfigFn, OutputFn,
 };
 use crate::decoders::queue::Queue;
 use crate::error::{from_decoders, Code};
@@ -21,29 +20,16 @@ use crate::frame::VideoFrame;
 /// `(sourceId) => 'keep' | 'evict'`.
 pub type EvictionFn = ThreadsafeFunction<String, String, String, Status, false>;
 
-/// How long the sweeper waits for the eviction callback before evicting.
-const EVICTION_WAIT: Duration = Duration::from_secs(10);
-
+/// The eviction callback, answered on the JS thread while the sweeper
+/// waits; anything but `keep` (a throw, no answer in time) evicts.
 fn eviction_callback(callback: EvictionFn) -> pd::EvictionCallback {
     let callback = Arc::new(callback);
-    Arc::new(move |source_id: &str| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let status = callback.call_with_return_value(
-            source_id.to_owned(),
-            ThreadsafeFunctionCallMode::NonBlocking,
-            move |answer: Result<String>, _| {
-                let _ = tx.send(answer.ok());
-                Ok(())
-            },
-        );
-        if status != Status::Ok {
-            return pd::EvictionDecision::Evict;
-        }
-        match rx.recv_timeout(EVICTION_WAIT) {
-            Ok(Some(answer)) if answer.eq_ignore_ascii_case("keep") => pd::EvictionDecision::Keep,
+    Arc::new(
+        move |source_id: &str| match ask(&callback, source_id.to_owned()) {
+            Some(answer) if answer.eq_ignore_ascii_case("keep") => pd::EvictionDecision::Keep,
             _ => pd::EvictionDecision::Evict,
-        }
-    })
+        },
+    )
 }
 
 /// Decoders for many sources (`FlexibleDecoderPool` of the seed).
