@@ -234,40 +234,40 @@ export class SurfaceView {
   }
 
   get width(): number {
-    return this.native.width;
+    return call(() => this.native.width);
   }
   get height(): number {
-    return this.native.height;
+    return call(() => this.native.height);
   }
   get pitch(): number {
-    return this.native.pitch;
+    return call(() => this.native.pitch);
   }
   get format(): VideoFormat {
-    return this.native.format as VideoFormat;
+    return call(() => this.native.format) as VideoFormat;
   }
   /** Interleaved channels, or null for multi-plane formats. */
   get channels(): number | null {
-    return this.native.channels ?? null;
+    return call(() => this.native.channels) ?? null;
   }
   get slotIndex(): number {
-    return this.native.slotIndex;
+    return call(() => this.native.slotIndex);
   }
   /** The GPU holding the pixels; null in system memory. */
   get gpuId(): number | null {
-    return this.native.descriptor().gpuId ?? null;
+    return call(() => this.native.descriptor()).gpuId ?? null;
   }
   /** The CUDA stream of the view's generator; 0n (none) in host memory. */
   get cudaStream(): bigint {
-    return this.native.descriptor().cudaStream;
+    return call(() => this.native.descriptor()).cudaStream;
   }
   get dataPtr(): bigint {
-    return this.native.descriptor().dataPtr;
+    return call(() => this.native.descriptor()).dataPtr;
   }
   get memType(): MemType {
-    return this.native.descriptor().memType as MemType;
+    return call(() => this.native.descriptor()).memType as MemType;
   }
   descriptor(): SurfaceDescriptor & { channels: number | null } {
-    const d = this.native.descriptor();
+    const d = call(() => this.native.descriptor());
     return { ...(d as SurfaceDescriptor), gpuId: d.gpuId ?? null, channels: this.channels };
   }
   /** Repeats one pixel: one value (0-255) per channel. */
@@ -296,6 +296,14 @@ export class SurfaceView {
   downloadInto(out: Uint8Array): void {
     if (!(out instanceof Uint8Array)) throw argumentError('type', 'out must be a Uint8Array');
     call(() => this.native.downloadInto(out));
+  }
+  /** Lets go of the buffer so it can return to its pool (a view keeps it
+   * otherwise, until collected); later calls throw `ERR_PROJ_CONSUMED`. */
+  release(): void {
+    this.native.release();
+  }
+  [Symbol.dispose](): void {
+    this.release();
   }
 }
 

@@ -18,6 +18,21 @@ async function collect(): Promise<void> {
 }
 
 describe('BufferGenerator pools', () => {
+  it('returns a buffer viewed through a SurfaceView once the view is released too', () => {
+    const gen = new BufferGenerator(VideoFormat.RGBA, 8, 8, { poolSize: 1 });
+    const buffer = gen.tryAcquire();
+    const view = SurfaceView.fromBuffer(buffer);
+    view.fill([1, 2, 3, 4]);
+    buffer.release();
+    // The view still holds the pixels: the pool stays empty.
+    expect(codeOf(() => gen.tryAcquire())).toBe(ErrorCode.POOL_EXHAUSTED);
+    expect([...view.download().subarray(0, 4)]).toEqual([1, 2, 3, 4]);
+    view.release();
+    expect(codeOf(() => view.download())).toBe(ErrorCode.CONSUMED);
+    expect(codeOf(() => view.width)).toBe(ErrorCode.CONSUMED);
+    gen.tryAcquire().release();
+  });
+
   it('is bounded: tryAcquire fails when exhausted, acquire waits without blocking the event loop', async () => {
     const gen = new BufferGenerator(VideoFormat.RGBA, 64, 48, { poolSize: 2 });
     expect([gen.format, gen.width, gen.height, gen.poolSize, gen.memType]).toEqual(['RGBA', 64, 48, 2, 'system']);

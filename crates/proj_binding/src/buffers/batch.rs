@@ -186,7 +186,7 @@ impl SurfaceBatchJs {
     #[napi(catch_unwind)]
     pub fn view(&self, slot: u32) -> Result<SurfaceViewJs, Code> {
         let inner = self.lock().view(slot as usize).map_err(from_buffers)?;
-        Ok(SurfaceViewJs { inner })
+        Ok(SurfaceViewJs::wrap(inner))
     }
 
     #[napi(catch_unwind)]
@@ -230,7 +230,7 @@ impl NonUniformBatchJs {
     pub fn add(&self, view: &SurfaceViewJs) -> Result<(), Code> {
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let batch = guard.as_mut().ok_or_else(finalized)?;
-        batch.add(&view.inner).map_err(from_buffers)
+        batch.add(&view.get()?).map_err(from_buffers)
     }
 
     #[napi(catch_unwind)]

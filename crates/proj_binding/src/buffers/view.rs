@@ -4,14 +4,31 @@ use proj_buffers as pb;
 
 use crate::buffers::shared_buffer::{info_to_js, SharedBufferJs, SurfaceInfoJs};
 use crate::convert::saturating_u32;
-use crate::error::{from_buffers, Code};
+use crate::error::{consumed, from_buffers, Code};
 
 /// One slot of a buffer: fill it, read it, or hand its descriptor to native
-/// code.
+/// code. It keeps its buffer out of the pool until released or collected.
 #[napi(js_name = "SurfaceView")]
 #[derive(Debug)]
 pub struct SurfaceViewJs {
-    pub(crate) inner: pb::SurfaceView,
+    inner: std::sync::Mutex<Option<pb::SurfaceView>>,
+}
+
+impl SurfaceViewJs {
+    pub(crate) fn wrap(view: pb::SurfaceView) -> Self {
+        Self {
+            inner: std::sync::Mutex::new(Some(view)),
+        }
+    }
+
+    /// The view, or `ERR_PROJ_CONSUMED` after `release()`.
+    pub(crate) fn get(&self) -> std::result::Result<pb::SurfaceView, Error<Code>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or_else(consumed)
+    }
 }
 
 #[napi]
@@ -21,37 +38,47 @@ impl SurfaceViewJs {
         let buffer = buffer.get()?;
         let inner = pb::SurfaceView::new(&buffer, slot_index.unwrap_or(0) as usize)
             .map_err(from_buffers)?;
-        Ok(Self { inner })
+        Ok(Self::wrap(inner))
     }
 
-    #[napi(getter)]
-    pub fn width(&self) -> u32 {
-        self.inner.info().width
+    /// Lets go of the buffer (it can return to its pool); later calls fail
+    /// with `ERR_PROJ_CONSUMED`.
+    #[napi]
+    pub fn release(&self) {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
     }
-    #[napi(getter)]
-    pub fn height(&self) -> u32 {
-        self.inner.info().height
+
+    #[napi(getter, catch_unwind)]
+    pub fn width(&self) -> Result<u32, Code> {
+        Ok(self.get()?.info().width)
     }
-    #[napi(getter)]
-    pub fn pitch(&self) -> u32 {
-        saturating_u32(self.inner.info().pitch)
+    #[napi(getter, catch_unwind)]
+    pub fn height(&self) -> Result<u32, Code> {
+        Ok(self.get()?.info().height)
     }
-    #[napi(getter)]
-    pub fn format(&self) -> String {
-        self.inner.info().format.name().into()
+    #[napi(getter, catch_unwind)]
+    pub fn pitch(&self) -> Result<u32, Code> {
+        Ok(saturating_u32(self.get()?.info().pitch))
+    }
+    #[napi(getter, catch_unwind)]
+    pub fn format(&self) -> Result<String, Code> {
+        Ok(self.get()?.info().format.name().into())
     }
     /// Interleaved channels, or null for multi-plane formats.
-    #[napi(getter)]
-    pub fn channels(&self) -> Option<u32> {
-        self.inner.channels().and_then(|c| u32::try_from(c).ok())
+    #[napi(getter, catch_unwind)]
+    pub fn channels(&self) -> Result<Option<u32>, Code> {
+        Ok(self.get()?.channels().and_then(|c| u32::try_from(c).ok()))
     }
-    #[napi(getter)]
-    pub fn slot_index(&self) -> u32 {
-        saturating_u32(self.inner.slot())
+    #[napi(getter, catch_unwind)]
+    pub fn slot_index(&self) -> Result<u32, Code> {
+        Ok(saturating_u32(self.get()?.slot()))
     }
     #[napi(catch_unwind)]
-    pub fn descriptor(&self) -> SurfaceInfoJs {
-        info_to_js(self.inner.info())
+    pub fn descriptor(&self) -> Result<SurfaceInfoJs, Code> {
+        Ok(info_to_js(self.get()?.info()))
     }
     #[napi(catch_unwind)]
     pub fn fill(&self, color: Vec<u32>) -> Result<(), Code> {
@@ -60,21 +87,21 @@ impl SurfaceViewJs {
             .map(|&c| u8::try_from(c))
             .collect::<std::result::Result<Vec<u8>, _>>()
             .map_err(|_| crate::error::invalid_argument("color values must be 0-255"))?;
-        self.inner.fill(&bytes).map_err(from_buffers)
+        self.get()?.fill(&bytes).map_err(from_buffers)
     }
     #[napi(catch_unwind)]
     pub fn memset(&self, value: u32) -> Result<(), Code> {
         let value = u8::try_from(value)
             .map_err(|_| crate::error::invalid_argument("value must be 0-255"))?;
-        self.inner.memset(value).map_err(from_buffers)
+        self.get()?.memset(value).map_err(from_buffers)
     }
     #[napi(catch_unwind)]
     pub fn upload(&self, data: &[u8]) -> Result<(), Code> {
-        self.inner.upload(data).map_err(from_buffers)
+        self.get()?.upload(data).map_err(from_buffers)
     }
     #[napi(catch_unwind)]
     pub fn download(&self) -> Result<Buffer, Code> {
-        Ok(self.inner.download().map_err(from_buffers)?.into())
+        Ok(self.get()?.download().map_err(from_buffers)?.into())
     }
     /// Copies the pixels into `out` (exactly their size), avoiding a new
     /// allocation per frame.
@@ -83,6 +110,6 @@ impl SurfaceViewJs {
         // SAFETY: this is a synchronous call on the JS thread, so no JS
         // code can touch the array while we write into it.
         let bytes = unsafe { out.as_mut() };
-        self.inner.download_into(bytes).map_err(from_buffers)
+        self.get()?.download_into(bytes).map_err(from_buffers)
     }
 }
