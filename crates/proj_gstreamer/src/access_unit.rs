@@ -79,12 +79,14 @@ pub fn split_length_prefixed(data: &[u8]) -> Option<Vec<&[u8]>> {
 }
 
 /// Classifies the NAL units of one H.264 or HEVC access unit (however they
-/// were framed); other codecs are an error.
+/// were framed) for a decoder: unlike the muxer's check, NAL unit types a
+/// decoder skips (reserved, unspecified, other layers' units such as Dolby
+/// Vision's) are allowed. Other codecs are an error.
 pub fn inspect_nal_units(codec: Codec, units: &[&[u8]]) -> Result<AccessUnit> {
     let invalid = |reason: String| GstreamerError::InvalidData { codec, reason };
     match codec {
-        Codec::H264 => h264_units(units).map_err(invalid),
-        Codec::Hevc => hevc_units(units).map_err(invalid),
+        Codec::H264 => h264_units(units, Rules::Decode).map_err(invalid),
+        Codec::Hevc => hevc_units(units, Rules::Decode).map_err(invalid),
         _ => Err(invalid("only H.264 and HEVC are made of NAL units".into())),
     }
 }
@@ -120,11 +122,19 @@ fn trim_trailing_zeros(nal: &[u8]) -> &[u8] {
     &nal[..end]
 }
 
-fn h264(data: &[u8]) -> Check<AccessUnit> {
-    h264_units(&annex_b_nal_units(data)?)
+/// Which NAL units an access unit may hold: what we mux, or anything a
+/// decoder can skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    Mux,
+    Decode,
 }
 
-fn h264_units(units: &[&[u8]]) -> Check<AccessUnit> {
+fn h264(data: &[u8]) -> Check<AccessUnit> {
+    h264_units(&annex_b_nal_units(data)?, Rules::Mux)
+}
+
+fn h264_units(units: &[&[u8]], rules: Rules) -> Check<AccessUnit> {
     let (mut sps, mut pps, mut idr, mut slice) = (false, false, false, false);
     for nal in units {
         let Some(&header) = nal.first() else {
@@ -141,6 +151,7 @@ fn h264_units(units: &[&[u8]]) -> Check<AccessUnit> {
             // SEI, AUD, end of sequence/stream, filler, SPS extension,
             // prefix, subset SPS, auxiliary and extension slices.
             6 | 9..=15 | 19 | 20 => {}
+            _ if rules == Rules::Decode => {}
             t => {
                 return Err(format!(
                     "NAL unit type {t} is not valid in an H.264 stream we can mux"
@@ -159,10 +170,10 @@ fn h264_units(units: &[&[u8]]) -> Check<AccessUnit> {
 }
 
 fn hevc(data: &[u8]) -> Check<AccessUnit> {
-    hevc_units(&annex_b_nal_units(data)?)
+    hevc_units(&annex_b_nal_units(data)?, Rules::Mux)
 }
 
-fn hevc_units(units: &[&[u8]]) -> Check<AccessUnit> {
+fn hevc_units(units: &[&[u8]], rules: Rules) -> Check<AccessUnit> {
     let (mut vps, mut sps, mut pps, mut irap, mut vcl) = (false, false, false, false, false);
     for nal in units {
         let [b0, b1, ..] = **nal else {
@@ -172,8 +183,15 @@ fn hevc_units(units: &[&[u8]]) -> Check<AccessUnit> {
             return Err("a NAL unit has its forbidden_zero_bit set".into());
         }
         let layer_id = ((b0 & 1) << 5) | (b1 >> 3);
-        if layer_id != 0 || b1 & 7 == 0 {
-            return Err("a NAL unit header has a non-zero layer id or a zero temporal id".into());
+        if b1 & 7 == 0 {
+            return Err("a NAL unit header has a zero temporal id".into());
+        }
+        if layer_id != 0 {
+            if rules == Rules::Mux {
+                return Err("a NAL unit header has a non-zero layer id".into());
+            }
+            // Another layer's unit: the base-layer decoder skips it.
+            continue;
         }
         match (b0 >> 1) & 0x3f {
             0..=9 => vcl = true,
@@ -185,6 +203,7 @@ fn hevc_units(units: &[&[u8]]) -> Check<AccessUnit> {
             33 => sps = true,
             34 => pps = true,
             35..=40 => {}
+            _ if rules == Rules::Decode => {}
             t => return Err(format!("NAL unit type {t} is not valid in an HEVC stream")),
         }
     }
@@ -350,6 +369,25 @@ mod tests {
     fn classifies_hevc_random_access_points() {
         assert_eq!(inspect_access_unit(Codec::Hevc, HEVC_IDR), video(true));
         assert_eq!(inspect_access_unit(Codec::Hevc, HEVC_P), video(false));
+    }
+
+    /// An HEVC key frame with a Dolby Vision RPU (type 62, unspecified) and
+    /// an enhancement-layer slice (layer id 1): refused for muxing, fine
+    /// for a decoder, which skips them.
+    #[test]
+    fn decoders_skip_units_the_muxer_refuses() -> std::result::Result<(), Box<dyn std::error::Error>>
+    {
+        let rpu: &[u8] = &[0x7c, 0x01, 0x19];
+        let enhancement: &[u8] = &[0x26, 0x09, 0xaf];
+        let mut data = HEVC_IDR.to_vec();
+        for unit in [rpu, enhancement] {
+            data.extend_from_slice(&[0, 0, 0, 1]);
+            data.extend_from_slice(unit);
+        }
+        assert!(inspect_access_unit(Codec::Hevc, &data).is_err());
+        let units = split_annex_b(&data).ok_or("no units")?;
+        assert_eq!(inspect_nal_units(Codec::Hevc, &units)?, video(true)?);
+        Ok(())
     }
 
     #[test]
