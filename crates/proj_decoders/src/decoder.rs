@@ -16,7 +16,7 @@ use proj_frame::{FrameContent, Rational, VideoCodec, VideoFrame};
 use crate::config::{DecoderConfig, FlexibleDecoderConfig};
 use crate::output::{DecodedFrame, DecoderParameters, Output, OutputCallback, SkipReason};
 use crate::payload::{detect_framing, inspect, Framing, Inspected};
-use crate::session::{Session, Timing};
+use crate::session::{Closer, Session, Timing};
 use crate::{DecodersError, Result};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -138,6 +138,8 @@ pub struct FlexibleDecoder {
     state: Mutex<State>,
     /// Output pools by size, kept across sessions.
     generators: Mutex<HashMap<(u32, u32), BufferGenerator>>,
+    /// Stops the current session without the state lock (`shutdown`).
+    closer: Mutex<Option<Closer>>,
 }
 
 impl std::fmt::Debug for FlexibleDecoder {
@@ -168,6 +170,7 @@ impl FlexibleDecoder {
             emit,
             state: Mutex::new(State::Idle),
             generators: Mutex::new(HashMap::new()),
+            closer: Mutex::new(None),
         })
     }
 
@@ -465,6 +468,9 @@ impl FlexibleDecoder {
             });
         match started {
             Ok(mut active) => {
+                if let Active::Stream(session) = &active {
+                    *lock(&self.closer) = Some(session.closer());
+                }
                 self.push(&mut active, frame, data, inspected, out);
                 *state = State::Active(active);
             }
@@ -599,7 +605,12 @@ impl FlexibleDecoder {
     }
 
     /// Shuts down at once: frames in flight are reported in one `Error`.
+    /// A submit waiting for room (its consumer holding every output
+    /// buffer) is released first.
     pub fn shutdown(&self) {
+        if let Some(closer) = lock(&self.closer).take() {
+            closer.close();
+        }
         let mut out = Vec::new();
         if let Ok(Some(active)) = self.take_session(State::ShutDown, &mut out) {
             let frames = active.stop();

@@ -376,6 +376,26 @@ fn input(
     (caps.build(), parser)
 }
 
+/// Stops a session from any thread, without the decoder's lock: a submit
+/// blocked in a full queue returns and the streaming thread stops waiting
+/// for output buffers.
+#[derive(Debug, Clone)]
+pub(crate) struct Closer {
+    shared: std::sync::Weak<Shared>,
+    pipeline: gst::glib::WeakRef<gst::Pipeline>,
+}
+
+impl Closer {
+    pub fn close(&self) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.closing.store(true, Ordering::Release);
+        }
+        if let Some(pipeline) = self.pipeline.upgrade() {
+            let _ = pipeline.set_state(gst::State::Null);
+        }
+    }
+}
+
 /// A running decoder session.
 pub(crate) struct Session {
     pipeline: gst::Pipeline,
@@ -555,6 +575,13 @@ impl Session {
             params,
             framing,
         })
+    }
+
+    pub fn closer(&self) -> Closer {
+        Closer {
+            shared: Arc::downgrade(&self.shared),
+            pipeline: self.pipeline.downgrade(),
+        }
     }
 
     /// The error that stopped the pipeline, if it failed.

@@ -197,6 +197,76 @@ fn raw_pictures_config_callback_and_source_eos() -> Result<()> {
     Ok(())
 }
 
+/// A consumer that holds every output buffer makes submit wait; an
+/// immediate shutdown releases it, and every frame is still accounted for.
+#[test]
+fn shutdown_releases_a_submit_waiting_for_buffers() -> Result<()> {
+    let packets = h264_packets()?;
+    let held = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reported = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (keep, seen) = (held.clone(), reported.clone());
+    let mut config = FlexibleDecoderConfig::new("cam", 0, 1);
+    config.mem_type = MemType::System;
+    let decoder = Arc::new(FlexibleDecoder::new(
+        config,
+        Arc::new(move |output: Output| {
+            let mut seen = seen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match output {
+                Output::Frame { frame, buffer, .. } => {
+                    seen.push(frame.uuid());
+                    keep.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(buffer);
+                }
+                Output::Skipped { frame, .. } => seen.push(frame.uuid()),
+                Output::Error { frames, .. } => seen.extend(frames.iter().map(|f| f.uuid())),
+                _ => {}
+            }
+        }),
+    )?);
+    let frames: Vec<_> = packets
+        .iter()
+        .map(|p| frame("cam", VideoCodec::H264, (160, 120), p).map(|f| (f, p.data.clone())))
+        .collect::<Result<_>>()?;
+    let submitted: Vec<_> = frames.iter().map(|(f, _)| f.uuid()).collect();
+    let feeder = {
+        let decoder = decoder.clone();
+        std::thread::spawn(move || {
+            for (f, data) in frames {
+                if decoder.submit(f, Some(data)).is_err() {
+                    return false;
+                }
+            }
+            true
+        })
+    };
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(!feeder.is_finished(), "the feeder waits for output buffers");
+    assert_eq!(held.lock().map(|h| h.len()).unwrap_or(0), 1);
+    decoder.shutdown();
+    let started = std::time::Instant::now();
+    while !feeder.is_finished() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "shutdown released the feeder"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = feeder.join();
+    let reported = reported.lock().map(|r| r.clone()).unwrap_or_default();
+    // Frames submitted before the shutdown have exactly one output; the
+    // feeder's later submits were refused with an error.
+    let mut counts: HashMap<_, usize> = HashMap::new();
+    for uuid in &reported {
+        *counts.entry(*uuid).or_default() += 1;
+    }
+    assert!(counts.values().all(|&n| n == 1), "no frame reported twice");
+    assert!(reported.iter().all(|u| submitted.contains(u)));
+    Ok(())
+}
+
 /// Tiny xorshift: reproducible randomness without a dependency.
 struct Rng(u64);
 
