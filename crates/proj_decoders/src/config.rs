@@ -8,6 +8,8 @@ use std::time::Duration;
 use proj_buffers::MemType;
 use proj_frame::{VideoCodec, VideoFrame};
 
+use crate::{DecodersError, Result};
+
 /// How H.264 access units are framed in the caps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum H264StreamFormat {
@@ -124,11 +126,9 @@ impl DecoderConfig {
 /// that starts the session.
 pub type ConfigCallback = Arc<dyn Fn(DecoderConfig, &VideoFrame) -> DecoderConfig + Send + Sync>;
 
-/// Configuration of one [`FlexibleDecoder`](crate::FlexibleDecoder).
+/// How every decoder is set up: one source's, or each of a pool's.
 #[derive(Clone)]
-pub struct FlexibleDecoderConfig {
-    /// Frames of another source are skipped (`SourceIdMismatch`).
-    pub source_id: String,
+pub struct DecoderSettings {
     pub gpu_id: u32,
     /// RGBA buffers in the output pool; a consumer holding them all makes
     /// the decoder wait (back-pressure).
@@ -143,10 +143,12 @@ pub struct FlexibleDecoderConfig {
     pub decoder_config_callback: Option<ConfigCallback>,
 }
 
-impl FlexibleDecoderConfig {
-    pub fn new(source_id: impl Into<String>, gpu_id: u32, pool_size: usize) -> Self {
+/// The most output buffers a decoder may have.
+pub const MAX_POOL_SIZE: usize = 1024;
+
+impl DecoderSettings {
+    pub fn new(gpu_id: u32, pool_size: usize) -> Self {
         Self {
-            source_id: source_id.into(),
             gpu_id,
             pool_size,
             mem_type: MemType::Default,
@@ -155,12 +157,24 @@ impl FlexibleDecoderConfig {
             decoder_config_callback: None,
         }
     }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.pool_size == 0 || self.pool_size > MAX_POOL_SIZE {
+            return Err(DecodersError::InvalidArgument {
+                name: "poolSize",
+                reason: format!(
+                    "must be between 1 and {MAX_POOL_SIZE}, got {}",
+                    self.pool_size
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
-impl fmt::Debug for FlexibleDecoderConfig {
+impl fmt::Debug for DecoderSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FlexibleDecoderConfig")
-            .field("source_id", &self.source_id)
+        f.debug_struct("DecoderSettings")
             .field("gpu_id", &self.gpu_id)
             .field("pool_size", &self.pool_size)
             .field("mem_type", &self.mem_type)
@@ -174,6 +188,23 @@ impl fmt::Debug for FlexibleDecoderConfig {
     }
 }
 
+/// Configuration of one [`FlexibleDecoder`](crate::FlexibleDecoder).
+#[derive(Debug, Clone)]
+pub struct FlexibleDecoderConfig {
+    /// Frames of another source are skipped (`SourceIdMismatch`).
+    pub source_id: String,
+    pub settings: DecoderSettings,
+}
+
+impl FlexibleDecoderConfig {
+    pub fn new(source_id: impl Into<String>, gpu_id: u32, pool_size: usize) -> Self {
+        Self {
+            source_id: source_id.into(),
+            settings: DecoderSettings::new(gpu_id, pool_size),
+        }
+    }
+}
+
 /// Decides what happens to a stream idle for longer than the pool's TTL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvictionDecision {
@@ -184,29 +215,19 @@ pub enum EvictionDecision {
 pub type EvictionCallback = Arc<dyn Fn(&str) -> EvictionDecision + Send + Sync>;
 
 /// Configuration of a [`FlexibleDecoderPool`](crate::FlexibleDecoderPool):
-/// every per-source decoder gets these settings.
-#[derive(Clone)]
+/// every per-source decoder gets `settings`.
+#[derive(Debug, Clone)]
 pub struct FlexibleDecoderPoolConfig {
-    pub gpu_id: u32,
-    pub pool_size: usize,
-    pub mem_type: MemType,
     /// A stream with no submit for this long is offered for eviction.
     pub eviction_ttl: Duration,
-    pub detect_buffer_limit: usize,
-    pub idle_timeout: Duration,
-    pub decoder_config_callback: Option<ConfigCallback>,
+    pub settings: DecoderSettings,
 }
 
 impl FlexibleDecoderPoolConfig {
     pub fn new(gpu_id: u32, pool_size: usize, eviction_ttl: Duration) -> Self {
         Self {
-            gpu_id,
-            pool_size,
-            mem_type: MemType::Default,
             eviction_ttl,
-            detect_buffer_limit: 30,
-            idle_timeout: Duration::from_secs(1),
-            decoder_config_callback: None,
+            settings: DecoderSettings::new(gpu_id, pool_size),
         }
     }
 
@@ -214,25 +235,7 @@ impl FlexibleDecoderPoolConfig {
     pub(crate) fn decoder(&self, source_id: &str) -> FlexibleDecoderConfig {
         FlexibleDecoderConfig {
             source_id: source_id.to_owned(),
-            gpu_id: self.gpu_id,
-            pool_size: self.pool_size,
-            mem_type: self.mem_type,
-            detect_buffer_limit: self.detect_buffer_limit,
-            idle_timeout: self.idle_timeout,
-            decoder_config_callback: self.decoder_config_callback.clone(),
+            settings: self.settings.clone(),
         }
-    }
-}
-
-impl fmt::Debug for FlexibleDecoderPoolConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FlexibleDecoderPoolConfig")
-            .field("gpu_id", &self.gpu_id)
-            .field("pool_size", &self.pool_size)
-            .field("mem_type", &self.mem_type)
-            .field("eviction_ttl", &self.eviction_ttl)
-            .field("detect_buffer_limit", &self.detect_buffer_limit)
-            .field("idle_timeout", &self.idle_timeout)
-            .finish_non_exhaustive()
     }
 }

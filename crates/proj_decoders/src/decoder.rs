@@ -159,12 +159,7 @@ impl FlexibleDecoder {
                 reason: "must not be empty".into(),
             });
         }
-        if config.pool_size == 0 || config.pool_size > 1024 {
-            return Err(DecodersError::InvalidArgument {
-                name: "poolSize",
-                reason: format!("must be between 1 and 1024, got {}", config.pool_size),
-            });
-        }
+        config.settings.check()?;
         Ok(Self {
             config,
             emit,
@@ -273,7 +268,7 @@ impl FlexibleDecoder {
             }
         };
         let change = old.map(|active| {
-            lost_at_end(active.drain(self.config.idle_timeout), out);
+            lost_at_end(active.drain(self.config.settings.idle_timeout), out);
             (active.params(), params)
         });
 
@@ -359,7 +354,7 @@ impl FlexibleDecoder {
     fn hold(&self, state: &mut State, frame: VideoFrame, data: Vec<u8>, out: &mut Vec<Output>) {
         if let State::Detecting { buffered, .. } = state {
             buffered.push((frame, data));
-            if buffered.len() > self.config.detect_buffer_limit {
+            if buffered.len() > self.config.settings.detect_buffer_limit {
                 for (f, d) in buffered.drain(..) {
                     out.push(skipped(f, Some(d), SkipReason::DetectionBufferOverflow));
                 }
@@ -376,9 +371,9 @@ impl FlexibleDecoder {
         let options = GeneratorOptions {
             fps_num: u32::try_from(fps.num).unwrap_or(30),
             fps_den: u32::try_from(fps.den).unwrap_or(1),
-            gpu_id: self.config.gpu_id,
-            mem_type: self.config.mem_type,
-            pool_size: self.config.pool_size,
+            gpu_id: self.config.settings.gpu_id,
+            mem_type: self.config.settings.mem_type,
+            pool_size: self.config.settings.pool_size,
         };
         let generator =
             BufferGenerator::new(VideoFormat::Rgba, params.width, params.height, options)?;
@@ -399,7 +394,7 @@ impl FlexibleDecoder {
         frame: &VideoFrame,
     ) -> Option<DecoderConfig> {
         let default = DecoderConfig::for_codec(params.codec, params.width, params.height)?;
-        let Some(callback) = &self.config.decoder_config_callback else {
+        let Some(callback) = &self.config.settings.decoder_config_callback else {
             return Some(default);
         };
         match catch_unwind(AssertUnwindSafe(|| callback(default.clone(), frame))) {
@@ -584,7 +579,7 @@ impl FlexibleDecoder {
         let mut out = Vec::new();
         let active = self.take_session(State::Idle, &mut out)?;
         if let Some(active) = active {
-            lost_at_end(active.drain(self.config.idle_timeout), &mut out);
+            lost_at_end(active.drain(self.config.settings.idle_timeout), &mut out);
         }
         out.push(Output::SourceEos {
             source_id: source_id.to_owned(),
@@ -598,7 +593,7 @@ impl FlexibleDecoder {
         let mut out = Vec::new();
         let active = self.take_session(State::ShutDown, &mut out)?;
         if let Some(active) = active {
-            lost_at_end(active.drain(self.config.idle_timeout), &mut out);
+            lost_at_end(active.drain(self.config.settings.idle_timeout), &mut out);
         }
         self.emit_all(out);
         Ok(())

@@ -19,9 +19,9 @@ mod pool;
 mod session;
 
 pub use config::{
-    ConfigCallback, CudadecMemtype, DecoderConfig, EvictionCallback, EvictionDecision,
-    FlexibleDecoderConfig, FlexibleDecoderPoolConfig, H264StreamFormat, HardwareOptions,
-    HevcStreamFormat, JpegBackend,
+    ConfigCallback, CudadecMemtype, DecoderConfig, DecoderSettings, EvictionCallback,
+    EvictionDecision, FlexibleDecoderConfig, FlexibleDecoderPoolConfig, H264StreamFormat,
+    HardwareOptions, HevcStreamFormat, JpegBackend,
 };
 pub use decoder::FlexibleDecoder;
 pub use error::{DecodersError, Result};

@@ -93,12 +93,7 @@ impl FlexibleDecoderPool {
         emit: OutputCallback,
         eviction: Option<EvictionCallback>,
     ) -> Result<Self> {
-        if config.pool_size == 0 || config.pool_size > 1024 {
-            return Err(DecodersError::InvalidArgument {
-                name: "poolSize",
-                reason: format!("must be between 1 and 1024, got {}", config.pool_size),
-            });
-        }
+        config.settings.check()?;
         if config.eviction_ttl.is_zero() {
             return Err(DecodersError::InvalidArgument {
                 name: "evictionTtlMs",

@@ -649,16 +649,14 @@ impl Session {
 
     /// Stops at once; returns the frames that got no picture.
     pub fn stop(&self) -> Vec<VideoFrame> {
-        self.shared.closing.store(true, Ordering::Release);
-        let _ = self.pipeline.set_state(gst::State::Null);
+        self.closer().close();
         lock(&self.shared.pending).drain()
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        self.shared.closing.store(true, Ordering::Release);
-        let _ = self.pipeline.set_state(gst::State::Null);
+        self.closer().close();
     }
 }
 

@@ -30,8 +30,8 @@ fn h264_packets() -> Result<Vec<Packet>> {
 
 fn decoder(collector: &Collector, limit: usize) -> Result<FlexibleDecoder> {
     let mut config = FlexibleDecoderConfig::new("cam", 0, 4);
-    config.mem_type = MemType::System;
-    config.detect_buffer_limit = limit;
+    config.settings.mem_type = MemType::System;
+    config.settings.detect_buffer_limit = limit;
     Ok(FlexibleDecoder::new(config, collector.callback())?)
 }
 
@@ -163,9 +163,9 @@ fn raw_pictures_config_callback_and_source_eos() -> Result<()> {
     let collector = Collector::default();
     let seen = Arc::new(AtomicUsize::new(0));
     let mut config = FlexibleDecoderConfig::new("cam", 0, 2);
-    config.mem_type = MemType::System;
+    config.settings.mem_type = MemType::System;
     let counter = seen.clone();
-    config.decoder_config_callback = Some(Arc::new(move |c: DecoderConfig, _: &_| {
+    config.settings.decoder_config_callback = Some(Arc::new(move |c: DecoderConfig, _: &_| {
         counter.fetch_add(1, Ordering::Relaxed);
         c
     }));
@@ -206,7 +206,7 @@ fn shutdown_releases_a_submit_waiting_for_buffers() -> Result<()> {
     let reported = Arc::new(std::sync::Mutex::new(Vec::new()));
     let (keep, seen) = (held.clone(), reported.clone());
     let mut config = FlexibleDecoderConfig::new("cam", 0, 1);
-    config.mem_type = MemType::System;
+    config.settings.mem_type = MemType::System;
     let decoder = Arc::new(FlexibleDecoder::new(
         config,
         Arc::new(move |output: Output| {
@@ -328,7 +328,7 @@ fn every_frame_is_accounted_for_exactly_once() -> Result<()> {
     ];
     let collector = Collector::default();
     let mut config = FlexibleDecoderPoolConfig::new(0, 4, Duration::from_millis(300));
-    config.mem_type = MemType::System;
+    config.settings.mem_type = MemType::System;
     let evictions = Arc::new(AtomicUsize::new(0));
     let counter = evictions.clone();
     let pool = FlexibleDecoderPool::new(

@@ -18,7 +18,7 @@ type Decoded = (Vec<(i64, Vec<u8>)>, Vec<Output>);
 
 fn decoder(source: &str, collector: &Collector) -> Result<FlexibleDecoder> {
     let mut config = FlexibleDecoderConfig::new(source, 0, 4);
-    config.mem_type = MemType::System;
+    config.settings.mem_type = MemType::System;
     Ok(FlexibleDecoder::new(config, collector.callback())?)
 }
 

@@ -213,44 +213,54 @@ pub struct FlexibleDecoderPoolConfigJs {
     pub idle_timeout_ms: Option<u32>,
 }
 
-fn mem_type(name: Option<&str>) -> Result<MemType, Code> {
-    name.map_or(Ok(MemType::Default), |n| {
-        MemType::from_name(n).map_err(from_buffers)
-    })
+/// The settings both configs carry, defaults filled in.
+fn settings(
+    gpu_id: Option<u32>,
+    pool_size: Option<u32>,
+    mem_type: Option<&str>,
+    detect_buffer_limit: Option<u32>,
+    idle_timeout_ms: Option<u32>,
+) -> Result<pd::DecoderSettings, Code> {
+    let mut settings =
+        pd::DecoderSettings::new(gpu_id.unwrap_or(0), pool_size.unwrap_or(4) as usize);
+    if let Some(name) = mem_type {
+        settings.mem_type = MemType::from_name(name).map_err(from_buffers)?;
+    }
+    if let Some(limit) = detect_buffer_limit {
+        settings.detect_buffer_limit = limit as usize;
+    }
+    if let Some(ms) = idle_timeout_ms {
+        settings.idle_timeout = Duration::from_millis(u64::from(ms));
+    }
+    Ok(settings)
 }
 
 impl FlexibleDecoderConfigJs {
     pub fn into_model(self) -> Result<pd::FlexibleDecoderConfig, Code> {
-        let mut config = pd::FlexibleDecoderConfig::new(
-            self.source_id,
-            self.gpu_id.unwrap_or(0),
-            self.pool_size.unwrap_or(4) as usize,
-        );
-        config.mem_type = mem_type(self.mem_type.as_deref())?;
-        if let Some(limit) = self.detect_buffer_limit {
-            config.detect_buffer_limit = limit as usize;
-        }
-        if let Some(ms) = self.idle_timeout_ms {
-            config.idle_timeout = Duration::from_millis(u64::from(ms));
-        }
-        Ok(config)
+        Ok(pd::FlexibleDecoderConfig {
+            settings: settings(
+                self.gpu_id,
+                self.pool_size,
+                self.mem_type.as_deref(),
+                self.detect_buffer_limit,
+                self.idle_timeout_ms,
+            )?,
+            source_id: self.source_id,
+        })
     }
 }
 
 impl FlexibleDecoderPoolConfigJs {
     pub fn into_model(self) -> Result<pd::FlexibleDecoderPoolConfig, Code> {
-        let mut config = pd::FlexibleDecoderPoolConfig::new(
-            self.gpu_id.unwrap_or(0),
-            self.pool_size.unwrap_or(4) as usize,
-            Duration::from_millis(u64::from(self.eviction_ttl_ms)),
-        );
-        config.mem_type = mem_type(self.mem_type.as_deref())?;
-        if let Some(limit) = self.detect_buffer_limit {
-            config.detect_buffer_limit = limit as usize;
-        }
-        if let Some(ms) = self.idle_timeout_ms {
-            config.idle_timeout = Duration::from_millis(u64::from(ms));
-        }
-        Ok(config)
+        Ok(pd::FlexibleDecoderPoolConfig {
+            eviction_ttl: Duration::from_millis(u64::from(self.eviction_ttl_ms)),
+            settings: settings(
+                self.gpu_id,
+                self.pool_size,
+                self.mem_type.as_deref(),
+                self.detect_buffer_limit,
+                self.idle_timeout_ms,
+            )?,
+        })
     }
 }

@@ -172,7 +172,7 @@ impl FlexibleDecoderJs {
         config_fn: Option<ConfigFn>,
     ) -> Result<Self, Code> {
         let mut config = config.into_model()?;
-        config.decoder_config_callback = config_fn.map(config_callback);
+        config.settings.decoder_config_callback = config_fn.map(config_callback);
         let name = format!("flex-dec-{}", config.source_id);
         let outputs = Arc::new(callback);
         let inner = pd::FlexibleDecoder::new(config, output_callback(outputs.clone()))

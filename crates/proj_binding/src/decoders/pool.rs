@@ -97,7 +97,7 @@ impl FlexibleDecoderPoolJs {
         config_fn: Option<ConfigFn>,
     ) -> Result<Self, Code> {
         let mut config = config.into_model()?;
-        config.decoder_config_callback = config_fn.map(config_callback);
+        config.settings.decoder_config_callback = config_fn.map(config_callback);
         let outputs = Arc::new(callback);
         let inner = pd::FlexibleDecoderPool::new(
             config,
