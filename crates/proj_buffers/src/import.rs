@@ -1,7 +1,9 @@
 //! Pictures from outside the pools (a decoder's output) written into a
 //! surface of the same size: 4:2:0 YUV converted to RGBA/BGRx with
 //! `yuvutils-rs` straight into host memory (or a scratch buffer that is
-//! then uploaded), packed RGB/RGBA copied row by row.
+//! then uploaded), packed RGB/RGBA copied row by row; 4:2:0 YUV already in
+//! device memory (NVDEC's) converted by a CUDA kernel without leaving the
+//! GPU.
 
 use std::cell::RefCell;
 
@@ -42,6 +44,22 @@ pub struct Packed<'a> {
     pub stride: usize,
     /// 3 (RGB) or 4 (RGBA).
     pub channels: usize,
+}
+
+/// One 4:2:0 picture in someone else's CUDA device memory: a hardware
+/// decoder's output.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceYuv420 {
+    pub width: u32,
+    pub height: u32,
+    /// Device addresses: `[Y, U, V]` for I420; `[Y, UV, unused]` for NV12.
+    pub planes: [u64; 3],
+    pub pitches: [usize; 3],
+    pub semi_planar: bool,
+    pub matrix: ColorMatrix,
+    pub full_range: bool,
+    /// The GPU whose memory holds the planes.
+    pub gpu_id: u32,
 }
 
 thread_local! {
@@ -156,6 +174,27 @@ pub fn import_yuv420(dst: &mut Surface, src: &Yuv420<'_>) -> Result<()> {
         };
         converted.map_err(|e| failed(&e))
     })
+}
+
+/// Converts a 4:2:0 picture in device memory into `dst` (RGBA or BGRx in
+/// CUDA memory of the same GPU) with one kernel; a picture of another size
+/// is stretched into it.
+///
+/// # Safety
+/// `src.planes` must be device memory of GPU `src.gpu_id`, usable in that
+/// GPU's primary context (allocated there, or in a context GStreamer wraps
+/// around it), holding the picture `src` describes, alive and unchanged
+/// until this returns.
+pub unsafe fn import_device_yuv420(dst: &mut Surface, src: &DeviceYuv420) -> Result<()> {
+    check_target(dst, dst.width(), dst.height(), "import_device_yuv420")?;
+    if src.width == 0 || src.height == 0 || src.planes[0] == 0 || src.planes[1] == 0 {
+        return Err(BuffersError::InvalidArgument {
+            name: "picture",
+            reason: format!("an empty {}x{} device picture", src.width, src.height),
+        });
+    }
+    // SAFETY: forwarded from this function's contract.
+    unsafe { crate::cuda::import_device_yuv420(dst, src) }
 }
 
 /// Copies packed RGB (alpha set to 255) or RGBA rows into `dst` (RGBA,

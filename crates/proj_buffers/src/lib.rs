@@ -32,7 +32,9 @@ pub use gpu_info::{
     architecture_name, gpu_architecture, gpu_mem_used_mib, gpu_platform_tag, identify_jetson,
     init_cuda, is_jetson_kernel, jetson_model,
 };
-pub use import::{import_packed, import_yuv420, ColorMatrix, Packed, Yuv420};
+pub use import::{
+    import_device_yuv420, import_packed, import_yuv420, ColorMatrix, DeviceYuv420, Packed, Yuv420,
+};
 pub use mem_type::MemType;
 pub use pool::{Acquire, Pool, Pooled};
 pub use shared_buffer::{SavantIdMetaKind, SavantIds, SharedBuffer, SurfaceInfo, SurfaceSet};

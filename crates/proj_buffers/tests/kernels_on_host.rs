@@ -12,7 +12,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use proj_buffers::{
-    transform, DstPadding, Interpolation, Padding, Rect, Surface, TransformConfig, VideoFormat,
+    import_yuv420, transform, ColorMatrix, DstPadding, Interpolation, Padding, Rect, Surface,
+    TransformConfig, VideoFormat, Yuv420,
 };
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -259,7 +260,7 @@ fn yuv420_kernel_matches_the_cpu_platform() -> Result<()> {
                 let p = transform(&src, None, &mut dst, &case_config)?;
                 let cpu = dst.download()?;
                 let (s, d) = (p.src, p.dst);
-                let bt709 = i32::from(src_size.1 > 576);
+                let matrix = i32::from(src_size.1 > 576);
                 let args: Vec<String> = [
                     layout,
                     src_size.0 as i32,
@@ -271,7 +272,7 @@ fn yuv420_kernel_matches_the_cpu_platform() -> Result<()> {
                 .map(i32::to_string)
                 .chain([s.left, s.top, s.width, s.height].map(|v| v.to_string()))
                 .chain([d.left, d.top, d.width, d.height].map(|v| v.to_string()))
-                .chain([filter(interpolation), bgr, bt709].map(|v| v.to_string()))
+                .chain([filter(interpolation), bgr, matrix, 0].map(|v| v.to_string()))
                 .collect();
                 let gpu = run_harness("yuv420", &input, &args)?;
                 let db = psnr(&cpu, &gpu);
@@ -281,6 +282,61 @@ fn yuv420_kernel_matches_the_cpu_platform() -> Result<()> {
                     "{format} → {dst_format} {src_size:?} {interpolation:?}: {db:.1} dB"
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+/// A decoder's picture converted on the GPU (`import_device_yuv420`: the
+/// kernel at 1:1 with the stream's matrix and range) matches the CPU's
+/// conversion of the same picture (`import_yuv420`, yuvutils) for every
+/// matrix and range.
+#[test]
+fn yuv420_kernel_matches_the_cpu_import_for_every_matrix_and_range() -> Result<()> {
+    let (w, h) = (202u32, 134u32);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    let luma = pattern(w, h, 1);
+    let chroma = pattern(cw, ch, 2);
+    let mut input = luma.clone();
+    input.extend(&chroma);
+    for (matrix, index) in [
+        (ColorMatrix::Bt601, 0),
+        (ColorMatrix::Bt709, 1),
+        (ColorMatrix::Bt2020, 2),
+    ] {
+        for full_range in [false, true] {
+            let mut cpu = Surface::new(VideoFormat::Rgba, w, h)?;
+            import_yuv420(
+                &mut cpu,
+                &Yuv420 {
+                    width: w,
+                    height: h,
+                    planes: [&luma, &chroma, &[]],
+                    strides: [w as usize, cw as usize * 2, 0],
+                    semi_planar: true,
+                    matrix,
+                    full_range,
+                },
+            )?;
+            let args: Vec<String> = [0, w, h, w, h, 0, 0, w, h, 0, 0, w, h]
+                .iter()
+                .map(|v| v.to_string())
+                .chain(
+                    [
+                        "0",
+                        "0",
+                        &index.to_string(),
+                        &i32::from(full_range).to_string(),
+                    ]
+                    .map(String::from),
+                )
+                .collect();
+            let gpu = run_harness("yuv420", &input, &args)?;
+            let cpu = cpu.download()?;
+            let db = psnr(&cpu, &gpu);
+            let worst = cpu.iter().zip(&gpu).map(|(a, b)| a.abs_diff(*b)).max();
+            println!("{matrix:?} full={full_range}: {db:.1} dB, worst {worst:?}");
+            assert!(db >= 40.0, "{matrix:?} full={full_range}: {db:.1} dB");
         }
     }
     Ok(())

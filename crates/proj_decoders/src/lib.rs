@@ -5,16 +5,19 @@
 //! A session is `appsrc → parser → decoder → videoconvert → appsink` in
 //! GStreamer: software decoders on the CPU, NVDEC (`nvcodec`) where the
 //! output pool is on a GPU and the elements exist. 4:2:0 output is
-//! converted to RGBA straight into the pool buffer (`yuvutils-rs`), with the
-//! stream's own matrix and range.
+//! converted to RGBA straight into the pool buffer with the stream's own
+//! matrix and range: on the CPU (`yuvutils-rs`), or, for NVDEC sharing our
+//! CUDA context (`gst_cuda`), by a CUDA kernel without leaving the GPU.
 
 mod codec_data;
 mod config;
 mod decoder;
 mod error;
+mod gst_cuda;
 mod output;
 mod payload;
 mod pending;
+mod picture;
 mod pool;
 mod session;
 

@@ -1,7 +1,9 @@
 //! One decoder session: `appsrc → [parser] → decoder → videoconvert →
 //! appsink` for one codec and size. Pictures are converted to RGBA into the
 //! decoder's pool on the streaming thread and matched with the submitted
-//! frames by PTS.
+//! frames by PTS. With NVDEC and a GPU pool the decoder shares our CUDA
+//! context and its 8-bit 4:2:0 output stays in GPU memory (videoconvert
+//! passes it through); other output goes through system memory.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -11,20 +13,18 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
-use gstreamer_video::prelude::*;
-use proj_buffers::{
-    import_packed, import_yuv420, BufferGenerator, BuffersError, ColorMatrix, MemType, Packed,
-    Padding, SharedBuffer, Surface, TransformConfig, VideoFormat, Yuv420,
-};
+use proj_buffers::{BufferGenerator, BuffersError, MemType, SharedBuffer, VideoFormat};
 use proj_frame::{VideoCodec, VideoFrame};
 
 use crate::config::{
     CudadecMemtype, DecoderConfig, H264StreamFormat, HevcStreamFormat, JpegBackend,
 };
 use crate::error::gst_failed;
+use crate::gst_cuda::{self, SharedContext};
 use crate::output::{DecodedFrame, DecoderParameters, Output, OutputCallback, SkipReason};
 use crate::payload::Framing;
 use crate::pending::Pending;
+use crate::picture::write_picture;
 use crate::{DecodersError, Result};
 
 /// How long the streaming thread waits for a free pool buffer before it
@@ -58,6 +58,8 @@ struct Shared {
     progress: Mutex<Progress>,
     changed: Condvar,
     closing: AtomicBool,
+    /// The CUDA context NVDEC shares with the pool (zero-copy output).
+    cuda: Option<SharedContext>,
 }
 
 impl Shared {
@@ -121,7 +123,9 @@ impl Shared {
             return Err(gst::FlowError::Flushing);
         };
         let written = out
-            .with_surface_mut(0, |surface| write_picture(surface, buffer, &info))
+            .with_surface_mut(0, |surface| {
+                write_picture(surface, buffer, &info, self.cuda.as_ref())
+            })
             .map_err(DecodersError::from)
             .and_then(|r| r);
         if let Err(e) = written {
@@ -160,120 +164,106 @@ impl Shared {
     }
 }
 
-fn color_matrix(info: &gst_video::VideoInfo) -> (ColorMatrix, bool) {
-    let colorimetry = info.colorimetry();
-    let matrix = match colorimetry.matrix() {
-        gst_video::VideoColorMatrix::Bt709 => ColorMatrix::Bt709,
-        gst_video::VideoColorMatrix::Bt2020 => ColorMatrix::Bt2020,
-        _ => ColorMatrix::Bt601,
-    };
-    let full = colorimetry.range() == gst_video::VideoColorRange::Range0_255;
-    (matrix, full)
-}
-
-/// Writes a decoded picture (I420, NV12 or RGBA) into `surface` (RGBA);
-/// a picture of another size than the surface is stretched into it.
-fn write_picture(
-    surface: &mut Surface,
-    buffer: &gst::BufferRef,
-    info: &gst_video::VideoInfo,
-) -> Result<()> {
-    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
-        .map_err(|e| gst_failed("map a decoded picture", e))?;
-    let (width, height) = (frame.width(), frame.height());
-    if (width, height) != (surface.width(), surface.height()) {
-        let mut picture = Surface::new(VideoFormat::Rgba, width, height)?;
-        write_frame(&mut picture, &frame, info)?;
-        let mut scaled = Surface::new(VideoFormat::Rgba, surface.width(), surface.height())?;
-        let stretch = TransformConfig {
-            padding: Padding::None,
-            ..TransformConfig::default()
-        };
-        proj_buffers::transform(&picture, None, &mut scaled, &stretch)?;
-        return Ok(surface.upload(&scaled.download()?)?);
-    }
-    write_frame(surface, &frame, info)
-}
-
-fn write_frame(
-    surface: &mut Surface,
-    frame: &gst_video::VideoFrameRef<&gst::BufferRef>,
-    info: &gst_video::VideoInfo,
-) -> Result<()> {
-    let strides: Vec<usize> = frame
-        .plane_stride()
-        .iter()
-        .map(|&s| usize::try_from(s).unwrap_or(0))
-        .collect();
-    let plane = |i: u32| {
-        frame
-            .plane_data(i)
-            .map_err(|e| gst_failed("read a decoded plane", e))
-    };
-    let stride = |i: usize| strides.get(i).copied().unwrap_or(0);
-    let (width, height) = (frame.width(), frame.height());
-    match frame.format() {
-        gst_video::VideoFormat::I420 | gst_video::VideoFormat::Nv12 => {
-            let semi_planar = frame.format() == gst_video::VideoFormat::Nv12;
-            let (matrix, full_range) = color_matrix(info);
-            let planes = if semi_planar {
-                [plane(0)?, plane(1)?, &[][..]]
-            } else {
-                [plane(0)?, plane(1)?, plane(2)?]
-            };
-            import_yuv420(
-                surface,
-                &Yuv420 {
-                    width,
-                    height,
-                    planes,
-                    strides: [stride(0), stride(1), stride(2)],
-                    semi_planar,
-                    matrix,
-                    full_range,
-                },
-            )?;
-        }
-        gst_video::VideoFormat::Rgba => import_packed(
-            surface,
-            &Packed {
-                width,
-                height,
-                data: plane(0)?,
-                stride: stride(0),
-                channels: 4,
-            },
-        )?,
-        other => {
-            return Err(gst_failed(
-                "convert a decoded picture",
-                format!("unexpected format {other:?}"),
-            ))
-        }
-    }
-    Ok(())
-}
-
-/// The GStreamer decoder elements for a config, best first: NVDEC where the
-/// output pool is on the GPU, software otherwise (and as the fallback).
-fn decoder_elements(config: &DecoderConfig, gpu: bool) -> Vec<&'static str> {
-    let (hardware, software): (&[&str], &[&str]) = match config {
-        DecoderConfig::H264 { .. } => (&["nvh264dec", "nvv4l2decoder"], &["avdec_h264"]),
-        DecoderConfig::Hevc { .. } => (&["nvh265dec", "nvv4l2decoder"], &["avdec_h265"]),
-        DecoderConfig::Vp8(_) => (&["nvvp8dec", "nvv4l2decoder"], &["avdec_vp8", "vp8dec"]),
-        DecoderConfig::Vp9(_) => (&["nvvp9dec", "nvv4l2decoder"], &["avdec_vp9", "vp9dec"]),
-        DecoderConfig::Av1(_) => (&["nvav1dec", "nvv4l2decoder"], &["dav1ddec", "av1dec"]),
+/// The GStreamer decoder elements for a config: NVDEC (`nvcodec`) and
+/// software, best first.
+fn decoder_elements(config: &DecoderConfig) -> (&'static [&'static str], &'static [&'static str]) {
+    match config {
+        DecoderConfig::H264 { .. } => (&["nvh264dec"], &["avdec_h264"]),
+        DecoderConfig::Hevc { .. } => (&["nvh265dec"], &["avdec_h265"]),
+        DecoderConfig::Vp8(_) => (&["nvvp8dec"], &["avdec_vp8", "vp8dec"]),
+        DecoderConfig::Vp9(_) => (&["nvvp9dec"], &["avdec_vp9", "vp9dec"]),
+        DecoderConfig::Av1(_) => (&["nvav1dec"], &["dav1ddec", "av1dec"]),
         DecoderConfig::Jpeg(JpegBackend::Gpu) => (&["nvjpegdec"], &["jpegdec"]),
         DecoderConfig::Jpeg(JpegBackend::Cpu) => (&[], &["jpegdec"]),
         DecoderConfig::Png => (&[], &["pngdec"]),
         DecoderConfig::RawRgb { .. } | DecoderConfig::RawRgba { .. } => (&[], &[]),
-    };
-    let mut names = Vec::new();
-    if gpu {
-        names.extend_from_slice(hardware);
     }
-    names.extend_from_slice(software);
-    names
+}
+
+/// The decoder element: NVDEC registered for the pool's GPU where the pool
+/// is on one, with the CUDA context to share when it can be made (else its
+/// output goes through system memory); software otherwise and as the
+/// fallback.
+fn decoder_element(
+    config: &DecoderConfig,
+    generator: &BufferGenerator,
+) -> Result<(gst::Element, Option<SharedContext>)> {
+    let (hardware, software) = decoder_elements(config);
+    if generator.mem_type() != MemType::System {
+        let gpu_id = generator.options().gpu_id;
+        let found = hardware
+            .iter()
+            .filter(|name| gst::ElementFactory::find(name).is_some())
+            .find_map(|name| gst_cuda::element_for_gpu(name, gpu_id));
+        if let Some(element) = found {
+            let cuda = gst_cuda::shared_context(gpu_id)
+                .map_err(|reason| {
+                    tracing::warn!("NVDEC output goes through system memory: {reason}");
+                })
+                .ok();
+            return Ok((element, cuda));
+        }
+    }
+    software
+        .iter()
+        .find_map(|name| gst::ElementFactory::make(name).build().ok())
+        .map(|element| (element, None))
+        .ok_or_else(|| {
+            gst_failed(
+                "find a decoder",
+                format!(
+                    "no GStreamer decoder for {} is installed",
+                    config.codec().name()
+                ),
+            )
+        })
+}
+
+/// What the appsink takes: NV12 in CUDA memory first where NVDEC shares
+/// our context (videoconvert passes it through), then host pictures.
+fn sink_caps(cuda: bool) -> gst::Caps {
+    let host = gst::Caps::builder("video/x-raw")
+        .field("format", gst::List::new(["I420", "NV12", "RGBA"]))
+        .build();
+    if !cuda {
+        return host;
+    }
+    let mut caps = gst::Caps::builder("video/x-raw")
+        .features(["memory:CUDAMemory"])
+        .field("format", "NV12")
+        .build();
+    caps.make_mut().append(host);
+    caps
+}
+
+/// Whether an encoded stream's caps (from its parser) allow NV12 output:
+/// 8-bit 4:2:0, or not said. NVDEC picks CUDA memory whenever downstream
+/// offers it, whatever the format, so a 10-bit or 4:4:4 stream must not be
+/// offered the NV12-only CUDA caps.
+fn decodes_to_nv12(caps: &gst::CapsRef) -> bool {
+    caps.structure(0).is_none_or(|s| {
+        s.get::<&str>("chroma-format")
+            .map_or(true, |c| c == "4:2:0")
+            && s.get::<u32>("bit-depth-luma").map_or(true, |d| d == 8)
+    })
+}
+
+/// Withdraws the CUDA caps from `appsink` when the stream reaching the
+/// decoder is not 8-bit 4:2:0 (and offers them again when it is), before
+/// the decoder negotiates its output.
+fn offer_cuda_only_for_nv12(decoder: &gst::Element, appsink: &gst_app::AppSink) {
+    let Some(pad) = decoder.static_pad("sink") else {
+        return;
+    };
+    let sink = appsink.downgrade();
+    pad.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |_, info| {
+        if let (Some(event), Some(sink)) = (info.event(), sink.upgrade()) {
+            if let gst::EventView::Caps(c) = event.view() {
+                sink.set_caps(Some(&sink_caps(decodes_to_nv12(c.caps()))));
+            }
+        }
+        gst::PadProbeReturn::Ok
+    });
 }
 
 /// Sets the config's hardware options on the decoder element where it has
@@ -432,19 +422,6 @@ impl Session {
         fps: (i64, i64),
     ) -> Result<Self> {
         proj_gstreamer::init().map_err(|e| gst_failed("init", e))?;
-        let gpu = generator.mem_type() != MemType::System;
-        let decoder_name = decoder_elements(config, gpu)
-            .into_iter()
-            .find(|name| gst::ElementFactory::find(name).is_some())
-            .ok_or_else(|| {
-                gst_failed(
-                    "find a decoder",
-                    format!(
-                        "no GStreamer decoder for {} is installed",
-                        config.codec().name()
-                    ),
-                )
-            })?;
         let (mut caps, parser) = input(config, framing, codec_data, params);
         if fps.0 > 0 && fps.1 > 0 {
             if let Some(caps) = caps.get_mut() {
@@ -467,14 +444,11 @@ impl Session {
             .max_buffers(QUEUE_FRAMES)
             .max_bytes(QUEUE_BYTES)
             .build();
-        let decoder = make(decoder_name)?;
+        let (decoder, cuda) = decoder_element(config, &generator)?;
         apply_hardware_options(&decoder, config);
         let convert = make("videoconvert")?;
-        let sink_caps = gst::Caps::builder("video/x-raw")
-            .field("format", gst::List::new(["I420", "NV12", "RGBA"]))
-            .build();
         let appsink = gst_app::AppSink::builder()
-            .caps(&sink_caps)
+            .caps(&sink_caps(cuda.is_some()))
             .sync(false)
             .max_buffers(2)
             .enable_last_sample(false)
@@ -483,6 +457,9 @@ impl Session {
         let mut chain: Vec<gst::Element> = vec![appsrc.clone().upcast()];
         if let Some(parser) = parser {
             chain.push(make(parser)?);
+        }
+        if cuda.is_some() {
+            offer_cuda_only_for_nv12(&decoder, &appsink);
         }
         chain.extend([decoder, convert, appsink.clone().upcast()]);
         pipeline
@@ -503,6 +480,7 @@ impl Session {
             }),
             changed: Condvar::new(),
             closing: AtomicBool::new(false),
+            cuda,
         });
         let weak = Arc::downgrade(&shared);
         appsink.set_callbacks(
@@ -543,6 +521,11 @@ impl Session {
             };
             match message.view() {
                 gst::MessageView::Eos(_) => shared.update(|p| p.eos = true),
+                gst::MessageView::NeedContext(need) => {
+                    if let Some(cuda) = &shared.cuda {
+                        gst_cuda::answer_need_context(need, cuda);
+                    }
+                }
                 gst::MessageView::Error(e) => {
                     let text = format!(
                         "{}{}",
@@ -552,6 +535,8 @@ impl Session {
                     shared.update(|p| {
                         p.error.get_or_insert(text);
                     });
+                    // The streaming thread stops waiting for pool buffers.
+                    shared.closing.store(true, Ordering::Release);
                     // Unblock a push waiting on a dead pipeline, from a
                     // thread of its own (never the streaming thread).
                     let weak_pipeline = weak_pipeline.clone();
@@ -565,6 +550,10 @@ impl Session {
             }
             gst::BusSyncReply::Drop
         });
+        if let Some(cuda) = &shared.cuda {
+            // The decoder takes our context instead of making its own.
+            pipeline.set_context(&cuda.context);
+        }
         pipeline
             .set_state(gst::State::Playing)
             .map_err(|e| gst_failed("start the pipeline", e))?;
@@ -666,4 +655,110 @@ pub(crate) struct Timing {
     pub pts_ns: u64,
     pub dts_ns: Option<u64>,
     pub duration_ns: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// An H.264 stream made by ffmpeg (libx264) in `pix_fmt`.
+    fn h264(pix_fmt: &str) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("proj-{}-{pix_fmt}.h264", std::process::id()));
+        let status = Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=160x120:rate=30",
+            ])
+            .args(["-frames:v", "5", "-c:v", "libx264", "-pix_fmt", pix_fmt])
+            .arg(&path)
+            .status();
+        assert!(matches!(status, Ok(s) if s.success()), "ffmpeg: {status:?}");
+        path
+    }
+
+    /// Decodes `path` through `h264parse ! avdec_h264 ! videoconvert !
+    /// appsink` with the CUDA caps offered and withdrawn as a session does;
+    /// returns the caps the appsink ends with and the pictures' caps.
+    fn decode_offering_cuda(path: &std::path::Path) -> (gst::Caps, Vec<String>) {
+        assert!(proj_gstreamer::init().is_ok());
+        let pipeline = gst::Pipeline::new();
+        let elements: Vec<gst::Element> = ["filesrc", "h264parse", "avdec_h264", "videoconvert"]
+            .iter()
+            .map(|name| make(name))
+            .collect::<Result<_>>()
+            .unwrap_or_default();
+        assert_eq!(elements.len(), 4);
+        elements[0].set_property("location", path.to_string_lossy().as_ref());
+        let appsink = gst_app::AppSink::builder()
+            .caps(&sink_caps(true))
+            .sync(false)
+            .build();
+        offer_cuda_only_for_nv12(&elements[2], &appsink);
+        let mut chain = elements.clone();
+        chain.push(appsink.clone().upcast());
+        assert!(pipeline.add_many(&chain).is_ok());
+        assert!(gst::Element::link_many(&chain).is_ok());
+        assert!(pipeline.set_state(gst::State::Playing).is_ok());
+        let mut pictures = Vec::new();
+        while let Ok(sample) = appsink.pull_sample() {
+            pictures.extend(sample.caps().map(|c| c.to_string()));
+        }
+        let _ = pipeline.set_state(gst::State::Null);
+        let _ = std::fs::remove_file(path);
+        (
+            appsink.caps().unwrap_or_else(gst::Caps::new_empty),
+            pictures,
+        )
+    }
+
+    /// An 8-bit 4:2:0 stream keeps the CUDA caps offered (NVDEC would take
+    /// them) and a software decoder still negotiates host NV12/I420 past
+    /// them; a 10-bit stream gets them withdrawn before the decoder
+    /// negotiates, so NVDEC would output P010 to videoconvert in host
+    /// memory instead of failing.
+    #[test]
+    fn cuda_caps_are_offered_only_for_8_bit_420() {
+        let (caps, pictures) = decode_offering_cuda(&h264("yuv420p"));
+        assert!(caps.to_string().contains("memory:CUDAMemory"), "{caps}");
+        assert_eq!(pictures.len(), 5);
+        assert!(
+            pictures
+                .iter()
+                .all(|c| c.contains("I420") && !c.contains("CUDA")),
+            "{pictures:?}"
+        );
+
+        let (caps, pictures) = decode_offering_cuda(&h264("yuv420p10le"));
+        assert!(!caps.to_string().contains("memory:CUDAMemory"), "{caps}");
+        assert_eq!(
+            pictures.len(),
+            5,
+            "a 10-bit stream decodes to 8-bit host pictures"
+        );
+
+        let (caps, _) = decode_offering_cuda(&h264("yuv444p"));
+        assert!(!caps.to_string().contains("memory:CUDAMemory"), "{caps}");
+    }
+
+    #[test]
+    fn stream_caps_without_depth_or_chroma_allow_nv12() {
+        let parse = |s: &str| {
+            s.parse::<gst::Caps>()
+                .unwrap_or_else(|_| gst::Caps::new_empty())
+        };
+        assert!(proj_gstreamer::init().is_ok());
+        assert!(decodes_to_nv12(&parse("video/x-vp8, width=(int)320")));
+        assert!(!decodes_to_nv12(&parse(
+            "video/x-av1, chroma-format=(string)4:2:0, bit-depth-luma=(uint)10"
+        )));
+        assert!(!decodes_to_nv12(&parse(
+            "video/x-vp9, chroma-format=(string)4:4:4, bit-depth-luma=(uint)8"
+        )));
+    }
 }

@@ -7,60 +7,13 @@
 mod support;
 
 use proj_buffers::MemType;
-use proj_decoders::{FlexibleDecoder, FlexibleDecoderConfig, Output};
+use proj_decoders::Output;
 use proj_frame::VideoCodec;
-use support::{encode, frame, packets, psnr, reference_rgba, Collector, Packet, Record, Result};
+use support::{
+    decode, decoder, encode, frame, packets, psnr, reference_rgba, Collector, Record, Result,
+};
 
 const FRAMES: u32 = 45;
-
-/// Decoded pictures (PTS, RGBA) and every other output.
-type Decoded = (Vec<(i64, Vec<u8>)>, Vec<Output>);
-
-fn decoder(source: &str, collector: &Collector) -> Result<FlexibleDecoder> {
-    let mut config = FlexibleDecoderConfig::new(source, 0, 4);
-    config.settings.mem_type = MemType::System;
-    Ok(FlexibleDecoder::new(config, collector.callback())?)
-}
-
-/// Submits every packet, drains, and returns the decoded pictures by PTS
-/// and every other output.
-fn decode(codec: VideoCodec, size: (u32, u32), packets: &[Packet]) -> Result<Decoded> {
-    let collector = Collector::default();
-    let decoder = decoder("cam", &collector)?;
-    for packet in packets {
-        decoder.submit(
-            frame("cam", codec, size, packet)?,
-            Some(packet.data.clone()),
-        )?;
-    }
-    decoder.graceful_shutdown()?;
-    let mut pictures = Vec::new();
-    let mut others = Vec::new();
-    for record in collector.take() {
-        match record {
-            Record::Frame {
-                pts,
-                rgba,
-                frame_id,
-                uuid,
-                ..
-            } => {
-                assert_eq!(
-                    frame_id,
-                    Some(uuid),
-                    "the decoded frame carries its frame's id"
-                );
-                pictures.push((pts, rgba));
-            }
-            Record::Orphan { pts_ns } => {
-                return Err(format!("orphan picture at {pts_ns} ns").into())
-            }
-            Record::Other(output) => others.push(*output),
-        }
-    }
-    pictures.sort_by_key(|(pts, _)| *pts);
-    Ok((pictures, others))
-}
 
 fn check(
     name: &str,
@@ -84,7 +37,7 @@ fn check(
             "{name}: length-prefixed input"
         );
     }
-    let (pictures, others) = decode(codec, size, &packets)?;
+    let (pictures, others) = decode(codec, size, &packets, MemType::System)?;
     for output in &others {
         assert!(
             matches!(output, Output::Event { .. }),
@@ -260,7 +213,7 @@ fn size_change_mid_stream() -> Result<()> {
     let small = encode("h264-320x240", (320, 240), 30, H264)?;
     let large = encode("h264-480x270", (480, 270), 30, H264)?;
     let collector = Collector::default();
-    let decoder = decoder("cam", &collector)?;
+    let decoder = decoder("cam", MemType::System, &collector)?;
     let offset = 30 * 33_333_333;
     for (path, size, shift) in [(&small, (320, 240), 0), (&large, (480, 270), offset)] {
         for mut packet in packets(path, parse)? {

@@ -62,6 +62,14 @@ pub fn context(gpu_id: u32) -> Result<Arc<CudaContext>> {
     Ok(context)
 }
 
+/// The raw driver handles (`CUcontext` as an address, `CUdevice`) of GPU
+/// `gpu_id`'s primary context, for libraries that share it (GStreamer's
+/// CUDA elements). The context lives as long as the process.
+pub fn raw_context(gpu_id: u32) -> Result<(usize, i32)> {
+    let context = context(gpu_id)?;
+    Ok((context.cu_ctx() as usize, context.cu_device()))
+}
+
 /// Whether GPU `gpu_id` can hold and transform surfaces here: the driver
 /// starts, the device exists and NVRTC is there to compile the kernels.
 pub fn usable(gpu_id: u32) -> bool {

@@ -27,10 +27,13 @@ struct ScaleArg {
 #define FILTER_BOX 3
 #define FILTER_LANCZOS3 4
 
-// Colour conversion: the destination's channel order and the YUV matrix.
+// Colour conversion: the chroma layout and the YUV matrix.
 #define LAYOUT_NV12 0
 #define LAYOUT_NV21 1
 #define LAYOUT_I420 2
+#define MATRIX_BT601 0
+#define MATRIX_BT709 1
+#define MATRIX_BT2020 2
 
 __device__ __forceinline__ int clamp_int(int v, int lo, int hi) {
     return v < lo ? lo : (v > hi ? hi : v);
@@ -168,11 +171,12 @@ extern "C" __global__ void letterbox_plane(PlaneArg src, PlaneArg dst, ScaleArg 
 }
 
 // Scale + letterbox of 4:2:0 YUV into 4-channel RGB (RGBA, or BGRx with
-// bgr = 1), limited range. bt709 = 1 selects BT.709, 0 BT.601. Chroma is
-// sampled at the same point in its half-size plane(s). The bars are black
-// with alpha 255 (s.black).
+// bgr = 1). matrix: MATRIX_BT601, MATRIX_BT709 or MATRIX_BT2020;
+// full_range = 1 for 0-255 YUV, 0 for 16-235/240. Chroma is sampled at the
+// same point in its half-size plane(s). The bars are black with alpha 255
+// (s.black).
 extern "C" __global__ void yuv420_to_rgb(PlaneArg luma, PlaneArg chroma_a, PlaneArg chroma_b, int layout,
-                                         PlaneArg dst, ScaleArg s, int bgr, int bt709) {
+                                         PlaneArg dst, ScaleArg s, int bgr, int matrix, int full_range) {
     const int x = blockIdx.x * blockDim.x + threadIdx.x;
     const int y = blockIdx.y * blockDim.y + threadIdx.y;
     if (x >= dst.width || y >= dst.height) return;
@@ -196,18 +200,18 @@ extern "C" __global__ void yuv420_to_rgb(PlaneArg luma, PlaneArg chroma_a, Plane
         u = first[layout == LAYOUT_NV12 ? 0 : 1];
         v = first[layout == LAYOUT_NV12 ? 1 : 0];
     }
-    const float yy = (l[0] - 16.0f) * 1.164383f;
-    const float cb = u - 128.0f, cr = v - 128.0f;
-    float r, g, b;
-    if (bt709) {
-        r = yy + 1.792741f * cr;
-        g = yy - 0.213249f * cb - 0.532909f * cr;
-        b = yy + 2.112402f * cb;
-    } else {
-        r = yy + 1.596027f * cr;
-        g = yy - 0.391762f * cb - 0.812968f * cr;
-        b = yy + 2.017232f * cb;
-    }
+    // Kr and Kb of the matrix; limited range stretches 219 (luma) and 224
+    // (chroma) steps to 255.
+    const float kr = matrix == MATRIX_BT709 ? 0.2126f : matrix == MATRIX_BT2020 ? 0.2627f : 0.299f;
+    const float kb = matrix == MATRIX_BT709 ? 0.0722f : matrix == MATRIX_BT2020 ? 0.0593f : 0.114f;
+    const float kg = 1.0f - kr - kb;
+    const float luma_gain = full_range ? 1.0f : 255.0f / 219.0f;
+    const float chroma_gain = full_range ? 1.0f : 255.0f / 224.0f;
+    const float yy = (l[0] - (full_range ? 0.0f : 16.0f)) * luma_gain;
+    const float cb = (u - 128.0f) * chroma_gain, cr = (v - 128.0f) * chroma_gain;
+    const float r = yy + 2.0f * (1.0f - kr) * cr;
+    const float g = yy - (2.0f * kb * (1.0f - kb) / kg) * cb - (2.0f * kr * (1.0f - kr) / kg) * cr;
+    const float b = yy + 2.0f * (1.0f - kb) * cb;
     out[0] = to_byte(bgr ? b : r);
     out[1] = to_byte(g);
     out[2] = to_byte(bgr ? r : b);

@@ -7,8 +7,9 @@ use super::kernels::{kernels, Kernels};
 use super::{failed, DeviceMemory};
 use crate::format::Plane;
 use crate::geometry::{Placement, Rect};
+use crate::import::DeviceYuv420;
 use crate::plane_region::plane_region;
-use crate::{BuffersError, Interpolation, Result, Surface, VideoFormat};
+use crate::{BuffersError, ColorMatrix, Interpolation, Result, Surface, VideoFormat};
 
 /// `PlaneArg` of kernels.cu.
 #[repr(C)]
@@ -139,6 +140,56 @@ pub(crate) fn letterbox(
     d.synchronize()
 }
 
+/// Which 4:2:0 layout and colour a YUV source has.
+#[derive(Debug, Clone, Copy)]
+struct YuvSource {
+    /// `[Y, U or UV, V or UV]`.
+    planes: [PlaneArg; 3],
+    layout: i32,
+    matrix: ColorMatrix,
+    full_range: bool,
+}
+
+/// Launches `yuv420_to_rgb` into `dst`'s first plane and waits.
+fn yuv420_to_rgb(
+    d: &DeviceMemory,
+    kernels: &Kernels,
+    src: &YuvSource,
+    dst: &Surface,
+    (crop, region): ([f64; 4], Rect),
+    interpolation: Interpolation,
+) -> Result<()> {
+    let dst_plane = dst
+        .planes()
+        .first()
+        .ok_or_else(|| crate::error::invalid("format", "no destination plane"))?;
+    let scale = scale_arg(crop, region, filter(interpolation), dst.format().black()[0]);
+    let dst_arg = plane_arg(d, dst_plane);
+    let bgr = i32::from(dst.format() == VideoFormat::Bgrx);
+    let matrix = match src.matrix {
+        ColorMatrix::Bt601 => 0i32,
+        ColorMatrix::Bt709 => 1,
+        ColorMatrix::Bt2020 => 2,
+    };
+    let full_range = i32::from(src.full_range);
+    let mut launch = d.stream().launch_builder(&kernels.yuv420_to_rgb);
+    launch
+        .arg(&src.planes[0])
+        .arg(&src.planes[1])
+        .arg(&src.planes[2])
+        .arg(&src.layout)
+        .arg(&dst_arg)
+        .arg(&scale)
+        .arg(&bgr)
+        .arg(&matrix)
+        .arg(&full_range);
+    // SAFETY: the arguments match yuv420_to_rgb; the kernel reads only
+    // inside the source planes (which the callers keep alive until the
+    // synchronize below) and writes only inside dst's first plane.
+    unsafe { launch.launch(grid(dst_plane)) }.map_err(|e| failed("cuLaunchKernel", e))?;
+    d.synchronize()
+}
+
 /// Scale + letterbox of NV12/NV21/I420 into RGBA or BGRx (limited range;
 /// BT.709 above 576 rows, BT.601 otherwise).
 pub(crate) fn convert_yuv420(
@@ -153,8 +204,6 @@ pub(crate) fn convert_yuv420(
         VideoFormat::Nv21 => 1,
         _ => 2,
     };
-    let bgr = i32::from(dst.format() == VideoFormat::Bgrx);
-    let bt709 = i32::from(src.height() > 576);
     let planes = src.planes();
     let plane = |i: usize| planes.get(i).or(planes.get(1)).copied();
     let (Some(luma), Some(a), Some(b), Some(dst_plane)) =
@@ -162,23 +211,81 @@ pub(crate) fn convert_yuv420(
     else {
         return Err(crate::error::invalid("format", "not a 4:2:0 source"));
     };
-    let (crop, region) = plane_region(placement, 0, dst_plane);
-    let scale = scale_arg(crop, region, filter(interpolation), dst.format().black()[0]);
-    let args = [luma, a, b].map(|p| plane_arg(s, &p));
-    let dst_arg = plane_arg(d, dst_plane);
-    let mut launch = d.stream().launch_builder(&kernels.yuv420_to_rgb);
-    launch
-        .arg(&args[0])
-        .arg(&args[1])
-        .arg(&args[2])
-        .arg(&layout)
-        .arg(&dst_arg)
-        .arg(&scale)
-        .arg(&bgr)
-        .arg(&bt709);
-    // SAFETY: as in letterbox; the arguments match yuv420_to_rgb.
-    unsafe { launch.launch(grid(dst_plane)) }.map_err(|e| failed("cuLaunchKernel", e))?;
-    d.synchronize()
+    let source = YuvSource {
+        planes: [luma, a, b].map(|p| plane_arg(s, &p)),
+        layout,
+        matrix: if src.height() > 576 {
+            ColorMatrix::Bt709
+        } else {
+            ColorMatrix::Bt601
+        },
+        full_range: false,
+    };
+    let region = plane_region(placement, 0, dst_plane);
+    yuv420_to_rgb(d, &kernels, &source, dst, region, interpolation)
+}
+
+/// Converts a 4:2:0 picture in foreign device memory into `dst` (RGBA or
+/// BGRx on the same GPU), stretched when the sizes differ.
+///
+/// # Safety
+/// The planes of `src` must be device memory of GPU `src.gpu_id` usable in
+/// its primary context, hold the picture its fields describe, and stay
+/// alive and unchanged until this returns.
+pub(crate) unsafe fn import_device_yuv420(dst: &Surface, src: &DeviceYuv420) -> Result<()> {
+    let d = device_of(dst)?;
+    if d.gpu_id() != src.gpu_id as usize {
+        return Err(crate::error::invalid(
+            "picture",
+            format!(
+                "the picture is on GPU {} and the surface on GPU {}",
+                src.gpu_id,
+                d.gpu_id()
+            ),
+        ));
+    }
+    d.bind()?;
+    let kernels = kernels(d.stream().context())?;
+    let (chroma_w, chroma_h) = (src.width.div_ceil(2), src.height.div_ceil(2));
+    let arg = |i: usize, width: u32, height: u32, channels: i32| PlaneArg {
+        ptr: src.planes[i],
+        pitch: to_i32(src.pitches[i]),
+        width: to_i32(width),
+        height: to_i32(height),
+        channels,
+    };
+    let luma = arg(0, src.width, src.height, 1);
+    let (a, b, layout) = if src.semi_planar {
+        let uv = arg(1, chroma_w, chroma_h, 2);
+        (uv, uv, 0)
+    } else {
+        (
+            arg(1, chroma_w, chroma_h, 1),
+            arg(2, chroma_w, chroma_h, 1),
+            2,
+        )
+    };
+    let source = YuvSource {
+        planes: [luma, a, b],
+        layout,
+        matrix: src.matrix,
+        full_range: src.full_range,
+    };
+    let (width, height) = (dst.width(), dst.height());
+    let crop = [0.0, 0.0, f64::from(src.width), f64::from(src.height)];
+    let region = Rect {
+        left: 0,
+        top: 0,
+        width,
+        height,
+    };
+    // Same size: every pixel maps onto one sample (exact); else stretch.
+    let interpolation = if (src.width, src.height) == (width, height) {
+        Interpolation::Nearest
+    } else {
+        Interpolation::Bilinear
+    };
+    yuv420_to_rgb(d, &kernels, &source, dst, (crop, region), interpolation)
 }
 
 /// Repeats `pattern` (one pixel) over `plane` (without waiting).

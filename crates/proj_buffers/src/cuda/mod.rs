@@ -13,8 +13,8 @@ mod launch;
 mod memory;
 mod nvrtc;
 
-pub use context::{context, device_count, driver_loaded, nvrtc_loaded, usable};
-pub(crate) use launch::{convert_yuv420, fill, letterbox};
+pub use context::{context, device_count, driver_loaded, nvrtc_loaded, raw_context, usable};
+pub(crate) use launch::{convert_yuv420, fill, import_device_yuv420, letterbox};
 pub(crate) use memory::{DeviceMemory, PinnedHost, Placement as MemoryPlacement};
 
 pub use kernels::{compile as compile_kernels, SOURCE as KERNEL_SOURCE};

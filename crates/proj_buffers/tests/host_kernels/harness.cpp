@@ -4,7 +4,7 @@
 // platform on machines with no GPU.
 //
 //   harness letterbox IN OUT sw sh ch dw dh  cx cy cw chh  rx ry rw rh  filter  b0 b1 b2 b3
-//   harness yuv420    IN OUT layout sw sh dw dh  cx cy cw chh  rx ry rw rh  filter bgr bt709
+//   harness yuv420    IN OUT layout sw sh dw dh  cx cy cw chh  rx ry rw rh  filter bgr matrix full_range
 //
 // IN holds tightly packed planes; OUT receives them tightly packed. Planes
 // are given a pitch wider than their rows, as cuMemAllocPitch does.
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
         ScaleArg s{f[5], f[6], f[7], f[8], a[9], a[10], a[11], a[12], a[13], {a[14], a[15], a[16], a[17]}};
         launch(dst.arg, [&] { letterbox_plane(src.arg, dst.arg, s); });
         dst.write_packed(out);
-    } else if (kind == "yuv420" && a.size() == 16) {
+    } else if (kind == "yuv420" && a.size() == 17) {
         const int layout = a[0], sw = a[1], sh = a[2], dw = a[3], dh = a[4];
         const int cw = (sw + 1) / 2, chh = (sh + 1) / 2;
         const size_t luma = (size_t)sw * sh, chroma = (size_t)cw * chh;
@@ -89,8 +89,10 @@ int main(int argc, char** argv) {
         Pitched cb(cw, chh, 1, in.data() + luma + chroma);
         Pitched dst(dw, dh, 4, nullptr);
         ScaleArg s{f[5], f[6], f[7], f[8], a[9], a[10], a[11], a[12], a[13], {0, 0, 0, 0}};
-        const int bgr = a[14], bt709 = a[15];
-        launch(dst.arg, [&] { yuv420_to_rgb(y.arg, ca.arg, layout == LAYOUT_I420 ? cb.arg : ca.arg, layout, dst.arg, s, bgr, bt709); });
+        const int bgr = a[14], matrix = a[15], full_range = a[16];
+        launch(dst.arg, [&] {
+            yuv420_to_rgb(y.arg, ca.arg, layout == LAYOUT_I420 ? cb.arg : ca.arg, layout, dst.arg, s, bgr, matrix, full_range);
+        });
         dst.write_packed(out);
     } else {
         std::fprintf(stderr, "bad arguments\n");

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
-use proj_decoders::{Output, OutputCallback};
+use proj_buffers::MemType;
+use proj_decoders::{FlexibleDecoder, FlexibleDecoderConfig, Output, OutputCallback};
 use proj_frame::{
     FrameContent, Rational, TranscodingMethod, VideoCodec, VideoFrame, VideoFrameParams,
 };
@@ -85,6 +86,11 @@ pub fn packets(path: &Path, parse: &str) -> Result<Vec<Packet>> {
     let pipeline = gst::parse::launch(&description)?
         .downcast::<gst::Pipeline>()
         .map_err(|_| "not a pipeline")?;
+    pull_packets(&pipeline, &description)
+}
+
+/// Runs `pipeline` and returns what its appsink `sink` receives.
+fn pull_packets(pipeline: &gst::Pipeline, description: &str) -> Result<Vec<Packet>> {
     let sink = pipeline
         .by_name("sink")
         .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
@@ -105,7 +111,7 @@ pub fn packets(path: &Path, parse: &str) -> Result<Vec<Packet>> {
     }
     pipeline.set_state(gst::State::Null)?;
     if packets.is_empty() {
-        return Err(format!("no packets in {}", path.display()).into());
+        return Err(format!("no packets from {description}").into());
     }
     Ok(packets)
 }
@@ -206,4 +212,103 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
     } else {
         10.0 * (255.0 * 255.0 / mse).log10()
     }
+}
+
+/// Decoded pictures (PTS, RGBA) and every other output.
+pub type Decoded = (Vec<(i64, Vec<u8>)>, Vec<Output>);
+
+/// A decoder for `source` with its pool in `mem_type` (GPU 0).
+pub fn decoder(source: &str, mem_type: MemType, collector: &Collector) -> Result<FlexibleDecoder> {
+    let mut config = FlexibleDecoderConfig::new(source, 0, 4);
+    config.settings.mem_type = mem_type;
+    Ok(FlexibleDecoder::new(config, collector.callback())?)
+}
+
+/// Submits every packet to a decoder with its pool in `mem_type`, drains,
+/// and returns the decoded pictures by PTS and every other output.
+pub fn decode(
+    codec: VideoCodec,
+    size: (u32, u32),
+    packets: &[Packet],
+    mem_type: MemType,
+) -> Result<Decoded> {
+    let collector = Collector::default();
+    let decoder = decoder("cam", mem_type, &collector)?;
+    for packet in packets {
+        decoder.submit(
+            frame("cam", codec, size, packet)?,
+            Some(packet.data.clone()),
+        )?;
+    }
+    decoder.graceful_shutdown()?;
+    let mut pictures = Vec::new();
+    let mut others = Vec::new();
+    for record in collector.take() {
+        match record {
+            Record::Frame {
+                pts,
+                rgba,
+                frame_id,
+                uuid,
+                ..
+            } => {
+                assert_eq!(
+                    frame_id,
+                    Some(uuid),
+                    "the decoded frame carries its frame's id"
+                );
+                pictures.push((pts, rgba));
+            }
+            Record::Orphan { pts_ns } => {
+                return Err(format!("orphan picture at {pts_ns} ns").into())
+            }
+            Record::Other(output) => others.push(*output),
+        }
+    }
+    pictures.sort_by_key(|(pts, _)| *pts);
+    Ok((pictures, others))
+}
+
+/// The `frames` pictures of `videotestsrc` at `size` that [`gst_packets`]
+/// encodes, as RGBA (converted by GStreamer's videoconvert).
+pub fn gst_source_rgba(size: (u32, u32), frames: u32) -> Result<Vec<Vec<u8>>> {
+    gst::init()?;
+    let description = format!(
+        "videotestsrc pattern=smpte horizontal-speed=4 num-buffers={frames} ! \
+         video/x-raw,format=I420,width={},height={},framerate=30/1 ! videoconvert ! \
+         video/x-raw,format=RGBA ! appsink name=sink sync=false",
+        size.0, size.1
+    );
+    let pipeline = gst::parse::launch(&description)?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| "not a pipeline")?;
+    let row = size.0 as usize * 4;
+    Ok(pull_packets(&pipeline, &description)?
+        .into_iter()
+        .map(|p| {
+            p.data
+                .chunks(row)
+                .take(size.1 as usize)
+                .flatten()
+                .copied()
+                .collect()
+        })
+        .collect())
+}
+
+/// `frames` of `videotestsrc` at `size` encoded in-process by GStreamer
+/// (`encode`: a pipeline fragment ending in the caps wanted), cut into
+/// packets: no ffmpeg needed (the GPU machine has none).
+pub fn gst_packets(encode: &str, size: (u32, u32), frames: u32) -> Result<Vec<Packet>> {
+    gst::init()?;
+    let description = format!(
+        "videotestsrc pattern=smpte horizontal-speed=4 num-buffers={frames} ! \
+         video/x-raw,format=I420,width={},height={},framerate=30/1 ! {encode} ! \
+         appsink name=sink sync=false",
+        size.0, size.1
+    );
+    let pipeline = gst::parse::launch(&description)?
+        .downcast::<gst::Pipeline>()
+        .map_err(|_| "not a pipeline")?;
+    pull_packets(&pipeline, &description)
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the CUDA and NVDEC tests on a GPU machine from what
+# scripts/gpu-bundle.sh packed into .gpu/. GStreamer is unpacked into a
+# folder of its own (never into /); the machine's NVIDIA driver and CUDA
+# toolkit (libnvrtc) are used. `bash scripts/gpu-run.sh bench` runs the
+# benchmarks instead of the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=/tmp/proj-gst
+rm -rf "$root" && mkdir -p "$root"
+for deb in .gpu/debs/*.deb; do dpkg -x "$deb" "$root"; done
+lib="$root/usr/lib/x86_64-linux-gnu"
+export LD_LIBRARY_PATH="$lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+export GST_PLUGIN_SYSTEM_PATH="$lib/gstreamer-1.0"
+export GST_PLUGIN_SCANNER="$lib/gstreamer1.0/gstreamer-1.0/gst-plugin-scanner"
+export GST_REGISTRY="$root/registry.bin"
+export PROJ_REQUIRE_CUDA=1 PROJ_REQUIRE_NVRTC=1
+nvidia-smi --query-gpu=name,driver_version,memory.used --format=csv
+if [ "${1:-}" = bench ]; then
+  .gpu/nvdec --ignored bench --nocapture
+  .gpu/cuda_platform --ignored bench --nocapture --test-threads=1
+else
+  .gpu/cuda_platform --test-threads=1
+  .gpu/nvdec --test-threads=1 --nocapture
+fi
