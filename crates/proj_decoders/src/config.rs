@@ -41,10 +41,12 @@ pub enum CudadecMemtype {
     Unified,
 }
 
-/// Tuning of a hardware decoder. Set on the decoder element where it has
-/// the property (DeepStream's `nvv4l2decoder`); the CPU decoders and
-/// GStreamer's `nvcodec` decoders have none of them, and there they are
-/// skipped (a debug log line), since they only tune speed and memory.
+/// Tuning of a hardware decoder (DeepStream's `nvv4l2decoder` property
+/// names). Set on the decoder element where it has the property; `low
+/// latency` also sets `max-display-delay=0` on GStreamer ≥ 1.24's NVDEC
+/// elements. GStreamer 1.22's NVDEC elements and the CPU decoders have none
+/// of them: there they are skipped (a debug log line), since they only tune
+/// speed and memory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HardwareOptions {
     pub num_extra_surfaces: Option<u32>,

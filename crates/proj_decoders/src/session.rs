@@ -267,8 +267,8 @@ fn offer_cuda_only_for_nv12(decoder: &gst::Element, appsink: &gst_app::AppSink) 
 }
 
 /// Sets the config's hardware options on the decoder element where it has
-/// the property (DeepStream's `nvv4l2decoder`); other decoders have none
-/// of them, and the options are hints there, so they are skipped (logged).
+/// the property (see `HardwareOptions`); elsewhere they are hints, skipped
+/// with a log line.
 fn apply_hardware_options(decoder: &gst::Element, config: &DecoderConfig) {
     let options = match config {
         DecoderConfig::H264 { options, .. }
@@ -296,6 +296,10 @@ fn apply_hardware_options(decoder: &gst::Element, config: &DecoderConfig) {
         (
             "low-latency-mode",
             options.low_latency_mode.map(|v| v.to_string()),
+        ),
+        (
+            "max-display-delay",
+            options.low_latency_mode.filter(|&on| on).map(|_| "0".into()),
         ),
     ];
     for (name, value) in settings {

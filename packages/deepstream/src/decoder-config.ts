@@ -23,8 +23,11 @@ export const CudadecMemtype = frozen({ DEVICE: 'device', PINNED: 'pinned', UNIFI
 export type CudadecMemtype = (typeof CudadecMemtype)[keyof typeof CudadecMemtype];
 
 /** Hardware-decoder tuning shared by H.264, HEVC, VP8, VP9 and AV1
- * configs. Applied where the platform's decoder has the property
- * (DeepStream's `nvv4l2decoder`); the software decoders ignore them. */
+ * configs (DeepStream's `nvv4l2decoder` property names). Applied where the
+ * decoder element has the property; `lowLatencyMode` also sets
+ * `max-display-delay=0` on GStreamer ≥ 1.24's NVDEC elements. GStreamer
+ * 1.22's NVDEC elements and the software decoders have none of them, so
+ * there they are hints that change nothing. */
 abstract class HardwareDecoderConfig {
   cudadecMemtype: CudadecMemtype | null = null;
   dropFrameInterval: number | null = null;
