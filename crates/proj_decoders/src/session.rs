@@ -180,16 +180,26 @@ fn decoder_elements(config: &DecoderConfig) -> (&'static [&'static str], &'stati
     }
 }
 
+/// Whether NVDEC's JPEG decoder takes pictures of this size: both sides at
+/// least 16 and multiples of 8 (as the reference checks).
+fn nvjpeg_size(params: DecoderParameters) -> bool {
+    [params.width, params.height]
+        .iter()
+        .all(|&side| side >= 16 && side % 8 == 0)
+}
+
 /// The decoder element: NVDEC registered for the pool's GPU where the pool
 /// is on one, with the CUDA context to share when it can be made (else its
 /// output goes through system memory); software otherwise and as the
 /// fallback.
 fn decoder_element(
     config: &DecoderConfig,
+    params: DecoderParameters,
     generator: &BufferGenerator,
 ) -> Result<(gst::Element, Option<SharedContext>)> {
     let (hardware, software) = decoder_elements(config);
-    if generator.mem_type() != MemType::System {
+    let hardware_takes_it = !matches!(config, DecoderConfig::Jpeg(_)) || nvjpeg_size(params);
+    if generator.mem_type() != MemType::System && hardware_takes_it {
         let gpu_id = generator.options().gpu_id;
         let found = hardware
             .iter()
@@ -299,7 +309,10 @@ fn apply_hardware_options(decoder: &gst::Element, config: &DecoderConfig) {
         ),
         (
             "max-display-delay",
-            options.low_latency_mode.filter(|&on| on).map(|_| "0".into()),
+            options
+                .low_latency_mode
+                .filter(|&on| on)
+                .map(|_| "0".into()),
         ),
     ];
     for (name, value) in settings {
@@ -448,7 +461,7 @@ impl Session {
             .max_buffers(QUEUE_FRAMES)
             .max_bytes(QUEUE_BYTES)
             .build();
-        let (decoder, cuda) = decoder_element(config, &generator)?;
+        let (decoder, cuda) = decoder_element(config, params, &generator)?;
         apply_hardware_options(&decoder, config);
         let convert = make("videoconvert")?;
         let appsink = gst_app::AppSink::builder()
