@@ -245,8 +245,21 @@ fn shutdown_releases_a_submit_waiting_for_buffers() -> Result<()> {
     std::thread::sleep(Duration::from_millis(800));
     assert!(!feeder.is_finished(), "the feeder waits for output buffers");
     assert_eq!(held.lock().map(|h| h.len()).unwrap_or(0), 1);
-    decoder.shutdown();
+    // Shut down from a thread of its own, so a deadlock fails the test
+    // instead of hanging it.
+    let shutdown = {
+        let decoder = decoder.clone();
+        std::thread::spawn(move || decoder.shutdown())
+    };
     let started = std::time::Instant::now();
+    while !shutdown.is_finished() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "shutdown() returns while a submit waits for output buffers"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = shutdown.join();
     while !feeder.is_finished() {
         assert!(
             started.elapsed() < Duration::from_secs(5),
