@@ -149,8 +149,17 @@ pub(crate) fn element_for_gpu(base: &str, gpu_id: u32) -> Option<gst::Element> {
         .chain((1..16).map(|n| format!("nv{stem}device{n}dec")))
         .filter_map(|name| gst::ElementFactory::make(&name).build().ok())
         .find(|element| {
-            element.find_property("cuda-device-id").is_none()
-                || element.property::<u32>("cuda-device-id") == gpu_id
+            // Read as a GValue: the typed getter panics on a type mismatch.
+            element.find_property("cuda-device-id").is_none_or(|_| {
+                let value = element.property_value("cuda-device-id");
+                let id = value.get::<u32>().ok().or_else(|| {
+                    value
+                        .get::<i32>()
+                        .ok()
+                        .and_then(|v| u32::try_from(v).ok())
+                });
+                id == Some(gpu_id)
+            })
         })
 }
 
