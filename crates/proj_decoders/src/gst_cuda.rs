@@ -152,12 +152,10 @@ pub(crate) fn element_for_gpu(base: &str, gpu_id: u32) -> Option<gst::Element> {
             // Read as a GValue: the typed getter panics on a type mismatch.
             element.find_property("cuda-device-id").is_none_or(|_| {
                 let value = element.property_value("cuda-device-id");
-                let id = value.get::<u32>().ok().or_else(|| {
-                    value
-                        .get::<i32>()
-                        .ok()
-                        .and_then(|v| u32::try_from(v).ok())
-                });
+                let id = value
+                    .get::<u32>()
+                    .ok()
+                    .or_else(|| value.get::<i32>().ok().and_then(|v| u32::try_from(v).ok()));
                 id == Some(gpu_id)
             })
         })
