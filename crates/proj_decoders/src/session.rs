@@ -206,11 +206,15 @@ fn decoder_element(
             .filter(|name| gst::ElementFactory::find(name).is_some())
             .find_map(|name| gst_cuda::element_for_gpu(name, gpu_id));
         if let Some(element) = found {
-            let cuda = gst_cuda::shared_context(gpu_id)
-                .map_err(|reason| {
-                    tracing::warn!("NVDEC output goes through system memory: {reason}");
-                })
-                .ok();
+            let cuda = if gst_cuda::gpu_output_allowed(config.codec()) {
+                gst_cuda::shared_context(gpu_id)
+                    .map_err(|reason| {
+                        tracing::warn!("NVDEC output goes through system memory: {reason}");
+                    })
+                    .ok()
+            } else {
+                None
+            };
             return Ok((element, cuda));
         }
     }
@@ -549,11 +553,15 @@ impl Session {
                         e.error(),
                         e.debug().map(|d| format!(" ({d})")).unwrap_or_default()
                     );
+                    let negotiation_failed = text.contains("not-negotiated");
                     shared.update(|p| {
                         p.error.get_or_insert(text);
                     });
                     // The streaming thread stops waiting for pool buffers.
                     shared.closing.store(true, Ordering::Release);
+                    if shared.cuda.is_some() && negotiation_failed {
+                        gst_cuda::gpu_output_failed(shared.codec);
+                    }
                     // Unblock a push waiting on a dead pipeline, from a
                     // thread of its own (never the streaming thread).
                     let weak_pipeline = weak_pipeline.clone();
