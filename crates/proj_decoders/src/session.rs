@@ -189,9 +189,9 @@ fn nvjpeg_size(params: DecoderParameters) -> bool {
 }
 
 /// The decoder element: NVDEC registered for the pool's GPU where the pool
-/// is on one, with the CUDA context to share when it can be made (else its
-/// output goes through system memory); software otherwise and as the
-/// fallback.
+/// is CUDA memory, with the CUDA context to share when the pool is device
+/// (or unified) memory and the context can be made (else its output goes
+/// through system memory); software otherwise and as the fallback.
 fn decoder_element(
     config: &DecoderConfig,
     params: DecoderParameters,
@@ -206,7 +206,12 @@ fn decoder_element(
             .filter(|name| gst::ElementFactory::find(name).is_some())
             .find_map(|name| gst_cuda::element_for_gpu(name, gpu_id));
         if let Some(element) = found {
-            let cuda = if gst_cuda::gpu_output_allowed(config.codec()) {
+            // Pinned host memory takes NVDEC's output through system memory.
+            let device_pool = matches!(
+                generator.mem_type(),
+                MemType::CudaDevice | MemType::CudaUnified
+            );
+            let cuda = if device_pool && gst_cuda::gpu_output_allowed(config.codec()) {
                 gst_cuda::shared_context(gpu_id)
                     .map_err(|reason| {
                         tracing::warn!("NVDEC output goes through system memory: {reason}");

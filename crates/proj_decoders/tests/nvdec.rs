@@ -173,6 +173,30 @@ fn vp8_vp9_av1() -> Result<()> {
     )
 }
 
+/// A pool in pinned host memory gets NVDEC's pictures through system
+/// memory (no kernel can write there), every one of them.
+#[test]
+fn pinned_pool_takes_system_memory() -> Result<()> {
+    if !nvdec() {
+        return Ok(());
+    }
+    let size = (640, 360);
+    let packets = gst_packets(
+        "x264enc key-int-max=15 ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au",
+        size,
+        FRAMES,
+    )?;
+    let (pictures, others) = decode(VideoCodec::H264, size, &packets, MemType::CudaPinned)?;
+    assert_eq!(pictures.len(), packets.len());
+    assert!(others.iter().all(|o| match o {
+        Output::Event { summary } => !summary.contains("memory:CUDAMemory"),
+        _ => false,
+    }));
+    let db = worst(&pictures, &gst_source_rgba(size, FRAMES)?);
+    assert!(db >= 35.0, "pinned: {db:.1} dB");
+    Ok(())
+}
+
 /// JPEG through NVDEC's JPEG decoder where the size suits it (sides
 /// multiples of 8), through jpegdec where it does not; pixels right either
 /// way. jpegenc is given RGB: given I420 it stores limited-range values in
