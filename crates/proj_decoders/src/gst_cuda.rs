@@ -19,7 +19,6 @@ use gstreamer::glib::translate::from_glib_full;
 use gstreamer::prelude::*;
 use gstreamer_video as gst_video;
 use proj_buffers::{ColorMatrix, DeviceYuv420};
-use proj_frame::VideoCodec;
 
 /// `GST_MAP_CUDA`: `GST_MAP_FLAG_LAST << 1`; with `GST_MAP_READ`, mapping a
 /// `GstCudaMemory` yields its device pointer instead of a host copy.
@@ -138,31 +137,6 @@ pub(crate) fn shared_context(gpu_id: u32) -> Result<SharedContext, String> {
         };
         made.insert(gpu_id, shared.clone());
         Ok(shared)
-    }
-}
-
-/// Codecs whose NVDEC output failed to negotiate in GPU memory in this
-/// process (a stream format the caps probe did not foresee): their later
-/// sessions take system memory, so a restart recovers.
-static NO_GPU_OUTPUT: Mutex<Vec<VideoCodec>> = Mutex::new(Vec::new());
-
-/// Whether NVDEC output for `codec` is offered GPU memory.
-pub(crate) fn gpu_output_allowed(codec: VideoCodec) -> bool {
-    !NO_GPU_OUTPUT
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .contains(&codec)
-}
-
-/// Records that NVDEC output for `codec` could not negotiate GPU memory.
-pub(crate) fn gpu_output_failed(codec: VideoCodec) {
-    tracing::warn!(
-        "NVDEC could not output {} in GPU memory; later sessions use system memory",
-        codec.name()
-    );
-    let mut failed = NO_GPU_OUTPUT.lock().unwrap_or_else(PoisonError::into_inner);
-    if !failed.contains(&codec) {
-        failed.push(codec);
     }
 }
 
@@ -314,15 +288,6 @@ mod tests {
     #[test]
     fn gstreamer_cuda_library_has_every_symbol() {
         assert_eq!(api().map(|_| ()), Ok(()));
-    }
-
-    /// A negotiation failure takes GPU memory away from that codec only.
-    #[test]
-    fn a_failed_codec_falls_back_alone() {
-        assert!(gpu_output_allowed(VideoCodec::RawRgb));
-        gpu_output_failed(VideoCodec::RawRgb);
-        assert!(!gpu_output_allowed(VideoCodec::RawRgb));
-        assert!(gpu_output_allowed(VideoCodec::H264));
     }
 
     /// Without a GPU the shared context is a reason, never a panic.

@@ -14,6 +14,7 @@ mod config;
 mod decoder;
 mod error;
 mod gst_cuda;
+mod nvdec_route;
 mod output;
 mod payload;
 mod pending;

@@ -8,7 +8,7 @@ use proj_buffers::{SharedBuffer, VideoFormat};
 use proj_frame::{VideoCodec, VideoFrame};
 
 /// The codec and size a decoder session was opened for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DecoderParameters {
     pub codec: VideoCodec,
     pub width: u32,

@@ -14,13 +14,14 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 use proj_buffers::{BufferGenerator, BuffersError, MemType, SharedBuffer, VideoFormat};
-use proj_frame::{VideoCodec, VideoFrame};
+use proj_frame::VideoFrame;
 
 use crate::config::{
     CudadecMemtype, DecoderConfig, H264StreamFormat, HevcStreamFormat, JpegBackend,
 };
 use crate::error::gst_failed;
 use crate::gst_cuda::{self, SharedContext};
+use crate::nvdec_route::{self, Route};
 use crate::output::{DecodedFrame, DecoderParameters, Output, OutputCallback, SkipReason};
 use crate::payload::Framing;
 use crate::pending::Pending;
@@ -52,7 +53,6 @@ struct Shared {
     pending: Mutex<Pending>,
     emit: OutputCallback,
     generator: BufferGenerator,
-    codec: VideoCodec,
     /// Intra-only codecs: match in submission order.
     fifo: bool,
     progress: Mutex<Progress>,
@@ -60,6 +60,9 @@ struct Shared {
     closing: AtomicBool,
     /// The CUDA context NVDEC shares with the pool (zero-copy output).
     cuda: Option<SharedContext>,
+    /// How this session decodes, and what it was opened for.
+    route: Route,
+    params: DecoderParameters,
 }
 
 impl Shared {
@@ -143,7 +146,7 @@ impl Shared {
             pts_ns: pts.unwrap_or(0),
             dts_ns: buffer.dts().map(gst::ClockTime::nseconds),
             duration_ns: buffer.duration().map(gst::ClockTime::nseconds),
-            codec: self.codec,
+            codec: self.params.codec,
             format: VideoFormat::Rgba,
             width: self.generator.width(),
             height: self.generator.height(),
@@ -188,18 +191,20 @@ fn nvjpeg_size(params: DecoderParameters) -> bool {
         .all(|&side| side >= 16 && side % 8 == 0)
 }
 
-/// The decoder element: NVDEC registered for the pool's GPU where the pool
-/// is CUDA memory, with the CUDA context to share when the pool is device
-/// (or unified) memory and the context can be made (else its output goes
-/// through system memory); software otherwise and as the fallback.
+/// The decoder element and its route: NVDEC registered for the pool's GPU
+/// where the pool is CUDA memory and the stream's route allows, with the
+/// CUDA context to share when the pool is device (or unified) memory and
+/// the context can be made (else its output goes through system memory);
+/// software otherwise and as the fallback.
 fn decoder_element(
     config: &DecoderConfig,
     params: DecoderParameters,
     generator: &BufferGenerator,
-) -> Result<(gst::Element, Option<SharedContext>)> {
+) -> Result<(gst::Element, Route, Option<SharedContext>)> {
     let (hardware, software) = decoder_elements(config);
+    let route = nvdec_route::best(params);
     let hardware_takes_it = !matches!(config, DecoderConfig::Jpeg(_)) || nvjpeg_size(params);
-    if generator.mem_type() != MemType::System && hardware_takes_it {
+    if generator.mem_type() != MemType::System && hardware_takes_it && route < Route::Software {
         let gpu_id = generator.options().gpu_id;
         let found = hardware
             .iter()
@@ -211,22 +216,27 @@ fn decoder_element(
                 generator.mem_type(),
                 MemType::CudaDevice | MemType::CudaUnified
             );
-            let cuda = if device_pool && gst_cuda::gpu_output_allowed(config.codec()) {
-                gst_cuda::shared_context(gpu_id)
-                    .map_err(|reason| {
-                        tracing::warn!("NVDEC output goes through system memory: {reason}");
-                    })
-                    .ok()
+            let cuda = (device_pool && route == Route::GpuMemory)
+                .then(|| gst_cuda::shared_context(gpu_id))
+                .and_then(|shared| {
+                    shared
+                        .map_err(|reason| {
+                            tracing::warn!("NVDEC output goes through system memory: {reason}");
+                        })
+                        .ok()
+                });
+            let route = if cuda.is_some() {
+                Route::GpuMemory
             } else {
-                None
+                Route::SystemMemory
             };
-            return Ok((element, cuda));
+            return Ok((element, route, cuda));
         }
     }
     software
         .iter()
         .find_map(|name| gst::ElementFactory::make(name).build().ok())
-        .map(|element| (element, None))
+        .map(|element| (element, Route::Software, None))
         .ok_or_else(|| {
             gst_failed(
                 "find a decoder",
@@ -470,7 +480,7 @@ impl Session {
             .max_buffers(QUEUE_FRAMES)
             .max_bytes(QUEUE_BYTES)
             .build();
-        let (decoder, cuda) = decoder_element(config, params, &generator)?;
+        let (decoder, route, cuda) = decoder_element(config, params, &generator)?;
         apply_hardware_options(&decoder, config);
         let convert = make("videoconvert")?;
         let appsink = gst_app::AppSink::builder()
@@ -497,7 +507,6 @@ impl Session {
             pending: Mutex::new(Pending::default()),
             emit,
             generator,
-            codec: config.codec(),
             fifo: matches!(config, DecoderConfig::Jpeg(_) | DecoderConfig::Png),
             progress: Mutex::new(Progress {
                 eos: false,
@@ -507,6 +516,8 @@ impl Session {
             changed: Condvar::new(),
             closing: AtomicBool::new(false),
             cuda,
+            route,
+            params,
         });
         let weak = Arc::downgrade(&shared);
         appsink.set_callbacks(
@@ -564,8 +575,8 @@ impl Session {
                     });
                     // The streaming thread stops waiting for pool buffers.
                     shared.closing.store(true, Ordering::Release);
-                    if shared.cuda.is_some() && negotiation_failed {
-                        gst_cuda::gpu_output_failed(shared.codec);
+                    if negotiation_failed && shared.route != Route::Software {
+                        nvdec_route::failed(shared.params, shared.route);
                     }
                     // Unblock a push waiting on a dead pipeline, from a
                     // thread of its own (never the streaming thread).
@@ -774,6 +785,39 @@ mod tests {
 
         let (caps, _) = decode_offering_cuda(&h264("yuv444p"));
         assert!(!caps.to_string().contains("memory:CUDAMemory"), "{caps}");
+    }
+
+    /// The bus error of a failed negotiation says `not-negotiated`, which
+    /// is what moves a stream to its next route (`nvdec_route`).
+    #[test]
+    fn a_failed_negotiation_is_recognised_on_the_bus() {
+        assert!(proj_gstreamer::init().is_ok());
+        let pipeline = gst::Pipeline::new();
+        let source = make("videotestsrc").unwrap_or_else(|_| gst::Bin::new().upcast());
+        source.set_property("num-buffers", 2i32);
+        let appsink = gst_app::AppSink::builder().build();
+        assert!(pipeline.add_many([&source, appsink.upcast_ref()]).is_ok());
+        assert!(source.link(&appsink).is_ok());
+        // Caps the source cannot produce, set after linking.
+        appsink.set_caps(Some(
+            &"video/x-raw(memory:CUDAMemory)"
+                .parse()
+                .unwrap_or_else(|_| gst::Caps::new_empty()),
+        ));
+        assert!(pipeline.set_state(gst::State::Playing).is_ok());
+        let bus = pipeline.bus();
+        let message = bus.as_ref().and_then(|bus| {
+            bus.timed_pop_filtered(
+                gst::ClockTime::from_seconds(5),
+                &[gst::MessageType::Error, gst::MessageType::Eos],
+            )
+        });
+        let _ = pipeline.set_state(gst::State::Null);
+        let text = match message.as_ref().map(|m| m.view()) {
+            Some(gst::MessageView::Error(e)) => format!("{} {:?}", e.error(), e.debug()),
+            _ => format!("no error: {message:?}"),
+        };
+        assert!(text.contains("not-negotiated"), "{text}");
     }
 
     #[test]
