@@ -252,22 +252,19 @@ fn shutdown_releases_a_submit_waiting_for_buffers() -> Result<()> {
         std::thread::spawn(move || decoder.shutdown())
     };
     let started = std::time::Instant::now();
-    while !shutdown.is_finished() {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "shutdown() returns while a submit waits for output buffers"
-        );
-        std::thread::sleep(Duration::from_millis(10));
+    fn finishes<T>(thread: &std::thread::JoinHandle<T>, started: std::time::Instant, what: &str) {
+        while !thread.is_finished() {
+            assert!(started.elapsed() < Duration::from_secs(5), "{what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
-    let _ = shutdown.join();
-    while !feeder.is_finished() {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "shutdown released the feeder"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let _ = feeder.join();
+    finishes(
+        &shutdown,
+        started,
+        "shutdown() returns while a submit waits for output buffers",
+    );
+    finishes(&feeder, started, "shutdown released the feeder");
+    let _ = (shutdown.join(), feeder.join());
     let reported = reported.lock().map(|r| r.clone()).unwrap_or_default();
     // Frames submitted before the shutdown have exactly one output; the
     // feeder's later submits were refused with an error.
