@@ -296,4 +296,29 @@ mod tests {
         .is_err());
         Ok(())
     }
+
+    /// A device picture into a host surface (a pinned or system pool) is a
+    /// typed error, found before any device address is touched.
+    #[test]
+    fn device_picture_into_host_memory_is_an_error() -> Result<()> {
+        let mut host = Surface::new(VideoFormat::Rgba, 4, 4)?;
+        let picture = DeviceYuv420 {
+            width: 4,
+            height: 4,
+            planes: [0x1000, 0x2000, 0],
+            pitches: [64, 64, 0],
+            semi_planar: true,
+            matrix: ColorMatrix::Bt709,
+            full_range: false,
+            gpu_id: 0,
+        };
+        // SAFETY: the surface is in host memory, which is refused before
+        // the (fake) device addresses could be used.
+        let result = unsafe { import_device_yuv420(&mut host, &picture) };
+        assert!(
+            matches!(result, Err(BuffersError::UnsupportedFormat { .. })),
+            "{result:?}"
+        );
+        Ok(())
+    }
 }
