@@ -98,20 +98,31 @@ fn prepare<'a>(
     src: &'a Surface,
     dst: &'a Surface,
 ) -> Result<(&'a DeviceMemory, &'a DeviceMemory, Kernels)> {
-    let (s, d) = (device_of(src)?, device_of(dst)?);
-    if s.gpu_id() != d.gpu_id() {
+    let s = device_of(src)?;
+    let (d, kernels) = prepare_dst(dst, s.gpu_id(), src.format().name())?;
+    Ok((s, d, kernels))
+}
+
+/// `dst`'s device memory, bound on this thread, and the kernels, for a
+/// source (of `src_format`) on GPU `src_gpu`: both must be on one GPU.
+fn prepare_dst<'a>(
+    dst: &'a Surface,
+    src_gpu: usize,
+    src_format: &'static str,
+) -> Result<(&'a DeviceMemory, Kernels)> {
+    let d = device_of(dst)?;
+    if src_gpu != d.gpu_id() {
         return Err(BuffersError::UnsupportedFormat {
             operation: "transform",
-            format: src.format().name(),
+            format: src_format,
             reason: format!(
-                "the source is on GPU {} and the destination on GPU {}",
-                s.gpu_id(),
+                "the source is on GPU {src_gpu} and the destination on GPU {}",
                 d.gpu_id()
             ),
         });
     }
     d.bind()?;
-    Ok((s, d, kernels(d.stream().context())?))
+    Ok((d, kernels(d.stream().context())?))
 }
 
 /// Scale + letterbox, plane by plane, between surfaces of the same format.
@@ -233,19 +244,13 @@ pub(crate) fn convert_yuv420(
 /// its primary context, hold the picture its fields describe, and stay
 /// alive and unchanged until this returns.
 pub(crate) unsafe fn import_device_yuv420(dst: &Surface, src: &DeviceYuv420) -> Result<()> {
-    let d = device_of(dst)?;
-    if d.gpu_id() != src.gpu_id as usize {
-        return Err(crate::error::invalid(
-            "picture",
-            format!(
-                "the picture is on GPU {} and the surface on GPU {}",
-                src.gpu_id,
-                d.gpu_id()
-            ),
-        ));
+    let format = if src.semi_planar {
+        VideoFormat::Nv12
+    } else {
+        VideoFormat::I420
     }
-    d.bind()?;
-    let kernels = kernels(d.stream().context())?;
+    .name();
+    let (d, kernels) = prepare_dst(dst, src.gpu_id as usize, format)?;
     let (chroma_w, chroma_h) = (src.width.div_ceil(2), src.height.div_ceil(2));
     let arg = |i: usize, width: u32, height: u32, channels: i32| PlaneArg {
         ptr: src.planes[i],
