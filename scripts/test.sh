@@ -39,11 +39,13 @@ nvrtc_lib=$(node scripts/fetch-nvrtc.mjs .cache/nvrtc) || nvrtc_lib=""
 LD_LIBRARY_PATH="$nvrtc_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" PROJ_REQUIRE_NVRTC=1 \
   cargo test --workspace 2>&1 | tee "$results/cargo.txt"
 cargo_status=${PIPESTATUS[0]}
-read -r rust_passed rust_failed < <(
+# An ignored test (one that needs a GPU, or a benchmark) counts as skipped.
+read -r rust_passed rust_failed rust_ignored < <(
   grep -E '^test result:' "$results/cargo.txt" |
-    sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' |
-    awk '{p += $1; f += $2} END {print p + 0, f + 0}'
+    sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed; ([0-9]+) ignored.*/\1 \2 \3/' |
+    awk '{p += $1; f += $2; i += $3} END {print p + 0, f + 0, i + 0}'
 )
+skipped=$((skipped + rust_ignored))
 if [ "$cargo_status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then
   rust_failed=1 # did not build or crashed
   failures+=("cargo test (exit $cargo_status)")
@@ -81,8 +83,7 @@ rm -rf "$results"
 if [ "${#failures[@]}" -gt 0 ]; then
   printf 'failed: %s\n' "${failures[@]}"
 fi
-# Skipped tests need hardware this machine lacks (the CUDA conformance run);
-# their reasons are printed above.
-[ "$skipped" -gt 0 ] && echo "skipped: $skipped (see the reasons above)"
-echo "$passed passed, $failed failed"
+# Skipped tests need hardware this machine lacks (the CUDA and NVDEC
+# suites: scripts/gpu-run.sh runs them on a GPU machine) or are benchmarks.
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -39,11 +39,22 @@ pub fn has_nvenc(gpu_id: u32) -> bool {
 mod tests {
     use super::*;
 
+    /// `has_nvenc` agrees with what this machine registers: false without
+    /// a driver, and otherwise exactly when an NVENC element exists.
     #[test]
-    fn no_driver_no_nvenc() {
-        if !proj_buffers::cuda::driver_loaded() {
-            assert!(!has_nvenc(0));
-            assert!(!has_nvenc(3));
+    fn answers_match_this_machine() {
+        let registered = |id: u32| {
+            crate::init().is_ok()
+                && element_names(id)
+                    .iter()
+                    .any(|name| ElementFactory::find(name).is_some())
+        };
+        if proj_buffers::is_jetson_kernel() {
+            return;
+        }
+        let driver = proj_buffers::cuda::driver_loaded();
+        for id in [0, 3] {
+            assert_eq!(has_nvenc(id), driver && registered(id), "GPU {id}");
         }
         assert_eq!(
             element_names(2),

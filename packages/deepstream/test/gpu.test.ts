@@ -1,5 +1,6 @@
 // The GPU helpers answer for the machine they run on: typed errors, false
 // and null where there is no NVIDIA GPU; real values where there is one.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
@@ -44,7 +45,9 @@ describe('GPU helpers', () => {
     expect(gpuArchitecture()).toMatch(/^(turing|ampere|ada|hopper|blackwell|volta|sm_\d+)$/);
     expect(gpuMemUsedMib()).toBeGreaterThan(0);
     expect(gpuPlatformTag()).toMatch(/^[a-z0-9_]+$/);
-    expect(typeof hasNvenc()).toBe('boolean');
+    // NVENC exactly where GStreamer registers an NVIDIA H.264 encoder (none on H100/H200).
+    const registered = ['nvh264enc', 'nvcudah264enc', 'nvautogpuh264enc'].some((e) => spawnSync('gst-inspect-1.0', [e]).status === 0);
+    expect(hasNvenc()).toBe(registered);
     const gen = new BufferGenerator(VideoFormat.RGBA, 64, 64);
     expect(gen.memType).toBe('cuda_device');
     const info = gen.tryAcquire().surfaceInfo();
