@@ -4,7 +4,8 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use proj_gstreamer as gs;
 
-use crate::error::{from_gstreamer, rejection, Code};
+use crate::entry::{entry, on_thread};
+use crate::error::{from_gstreamer, Code};
 use crate::timestamp::nanoseconds;
 
 #[napi(object)]
@@ -33,30 +34,32 @@ pub struct Mp4Muxer {
 
 #[napi]
 impl Mp4Muxer {
-    #[napi(constructor, catch_unwind)]
+    #[napi(constructor)]
     pub fn new(
         codec: String,
         output_path: String,
         options: Option<Mp4MuxerOptions>,
     ) -> Result<Self, Code> {
-        let codec = gs::Codec::from_name(&codec).map_err(from_gstreamer)?;
-        let options = options.unwrap_or_default();
-        let defaults = gs::Mp4MuxerOptions::default();
-        let options = gs::Mp4MuxerOptions {
-            fps_num: options.fps_num.unwrap_or(defaults.fps_num),
-            fps_den: options.fps_den.unwrap_or(defaults.fps_den),
-            fragment_duration_ms: options
-                .fragment_duration_ms
-                .unwrap_or(defaults.fragment_duration_ms),
-            ..defaults
-        };
-        let inner = gs::Mp4Muxer::new(codec, output_path, &options).map_err(from_gstreamer)?;
-        Ok(Self {
-            inner: Arc::new(inner),
+        entry("Mp4Muxer::new", || {
+            let codec = gs::Codec::from_name(&codec).map_err(from_gstreamer)?;
+            let options = options.unwrap_or_default();
+            let defaults = gs::Mp4MuxerOptions::default();
+            let options = gs::Mp4MuxerOptions {
+                fps_num: options.fps_num.unwrap_or(defaults.fps_num),
+                fps_den: options.fps_den.unwrap_or(defaults.fps_den),
+                fragment_duration_ms: options
+                    .fragment_duration_ms
+                    .unwrap_or(defaults.fragment_duration_ms),
+                ..defaults
+            };
+            let inner = gs::Mp4Muxer::new(codec, output_path, &options).map_err(from_gstreamer)?;
+            Ok(Self {
+                inner: Arc::new(inner),
+            })
         })
     }
 
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn push(
         &self,
         data: Uint8Array,
@@ -64,49 +67,64 @@ impl Mp4Muxer {
         dts_ns: Option<BigInt>,
         duration_ns: Option<BigInt>,
     ) -> Result<(), Code> {
-        let pts = nanoseconds("ptsNs", &pts_ns)?;
-        let dts = dts_ns
-            .as_ref()
-            .map(|v| nanoseconds("dtsNs", v))
-            .transpose()?;
-        let duration = duration_ns
-            .as_ref()
-            .map(|v| nanoseconds("durationNs", v))
-            .transpose()?;
-        self.inner
-            .push(&data, pts, dts, duration)
-            .map_err(from_gstreamer)
+        entry("Mp4Muxer::push", || {
+            let pts = nanoseconds("ptsNs", &pts_ns)?;
+            let dts = dts_ns
+                .as_ref()
+                .map(|v| nanoseconds("dtsNs", v))
+                .transpose()?;
+            let duration = duration_ns
+                .as_ref()
+                .map(|v| nanoseconds("durationNs", v))
+                .transpose()?;
+            self.inner
+                .push(&data, pts, dts, duration)
+                .map_err(from_gstreamer)
+        })
     }
 
     /// Ends the stream at once (a later `push` throws), then completes the
-    /// file off the JS thread.
+    /// file on a thread of its own (never libuv's pool: it can take up to
+    /// a minute on a stalled disk).
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn finish(&self) -> AsyncTask<FinishTask> {
-        self.inner.end_stream();
-        AsyncTask::new(FinishTask {
-            muxer: Arc::clone(&self.inner),
+    pub fn finish<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
+        entry("Mp4Muxer::finish", || {
+            self.inner.end_stream();
+            let muxer = Arc::clone(&self.inner);
+            on_thread(
+                env,
+                "Mp4Muxer::finish",
+                move || muxer.finish().map_err(from_gstreamer),
+                Ok,
+            )
         })
     }
 
     #[napi(getter)]
-    pub fn is_finished(&self) -> bool {
-        self.inner.is_finished()
+    pub fn is_finished(&self) -> Result<bool, Code> {
+        entry("Mp4Muxer::is_finished", || Ok(self.inner.is_finished()))
     }
 
     #[napi(getter)]
-    pub fn codec(&self) -> String {
-        self.inner.codec().name().to_owned()
+    pub fn codec(&self) -> Result<String, Code> {
+        entry("Mp4Muxer::codec", || {
+            Ok(self.inner.codec().name().to_owned())
+        })
     }
 
-    #[napi(catch_unwind)]
-    pub fn stats(&self) -> Mp4MuxerStats {
-        let stats = self.inner.stats();
-        let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        Mp4MuxerStats {
-            frames: clamp(stats.frames),
-            bytes: clamp(stats.bytes),
-            queued_bytes: clamp(stats.queued_bytes),
-        }
+    #[napi]
+    pub fn stats(&self) -> Result<Mp4MuxerStats, Code> {
+        entry("Mp4Muxer::stats", || {
+            Ok({
+                let stats = self.inner.stats();
+                let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+                Mp4MuxerStats {
+                    frames: clamp(stats.frames),
+                    bytes: clamp(stats.bytes),
+                    queued_bytes: clamp(stats.queued_bytes),
+                }
+            })
+        })
     }
 }
 
@@ -125,30 +143,5 @@ impl Drop for Mp4Muxer {
                 tracing::warn!(%error, "finishing a dropped MP4 muxer on the JS thread");
             }
         }
-    }
-}
-
-#[derive(Debug)]
-pub struct FinishTask {
-    muxer: Arc<gs::Mp4Muxer>,
-}
-
-impl Task for FinishTask {
-    type Output = std::result::Result<(), gs::GstreamerError>;
-    type JsValue = ();
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let muxer = Arc::clone(&self.muxer);
-        Ok(
-            std::panic::catch_unwind(move || muxer.finish()).unwrap_or_else(|_| {
-                Err(gs::GstreamerError::Pipeline {
-                    reason: "the muxer panicked while finishing".into(),
-                })
-            }),
-        )
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<()> {
-        output.map_err(|error| rejection(&env, from_gstreamer(error)))
     }
 }

@@ -154,6 +154,22 @@ impl SurfaceBatch {
         Ok(placement)
     }
 
+    /// What [`transform_slot`](Self::transform_slot) writes into, for a
+    /// caller that scales without holding the batch (its lock): the
+    /// batch's buffer and config. Mark the slot with [`mark_filled`](Self::mark_filled) after.
+    pub fn slot_target(&self, slot: usize) -> Result<(SharedBuffer, TransformConfig)> {
+        self.writable(slot)?;
+        Ok((self.buffer.clone(), self.config))
+    }
+
+    /// Records that `slot` was written (by a transform done outside the
+    /// batch); an error if the batch was finalized meanwhile.
+    pub fn mark_filled(&mut self, slot: usize) -> Result<()> {
+        self.writable(slot)?;
+        self.mark(slot);
+        Ok(())
+    }
+
     pub fn upload_slot(&mut self, slot: usize, data: &[u8]) -> Result<()> {
         self.writable(slot)?;
         self.buffer.with_surface_mut(slot, |s| s.upload(data))??;

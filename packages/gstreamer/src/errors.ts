@@ -26,6 +26,10 @@ export const ErrorCode = Object.freeze({
   CONSUMED: 'ERR_PROJ_CONSUMED',
   SHUT_DOWN: 'ERR_PROJ_SHUT_DOWN',
   QUEUE_FULL: 'ERR_PROJ_QUEUE_FULL',
+  /** A bug in @proj (a Rust panic caught at the boundary); the process goes on. */
+  INTERNAL: 'ERR_PROJ_INTERNAL',
+  /** The system refused a resource (a thread, memory). */
+  RESOURCES: 'ERR_PROJ_RESOURCES',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -5,12 +5,13 @@ use napi_derive::napi;
 use proj_buffers as pb;
 
 use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfigJs};
-use crate::buffers::generator::settle;
 use crate::buffers::ids::{ids_from_js, SavantIdJs};
 use crate::buffers::shared_buffer::{rect, SharedBufferJs};
 use crate::buffers::view::SurfaceViewJs;
 use crate::convert::saturating_u32;
-use crate::error::{from_buffers, spawn_failed, Code};
+use crate::entry::{entry, promise};
+use crate::error::{from_buffers, Code};
+use crate::workers;
 
 /// A pool of batches of same-size surfaces (a model's input batch).
 #[napi(js_name = "UniformBatchGenerator")]
@@ -21,7 +22,7 @@ pub struct UniformBatchGeneratorJs {
 
 #[napi]
 impl UniformBatchGeneratorJs {
-    #[napi(constructor, catch_unwind)]
+    #[napi(constructor)]
     pub fn new(
         video_format: String,
         width: u32,
@@ -29,55 +30,69 @@ impl UniformBatchGeneratorJs {
         max_batch_size: u32,
         options: Option<GeneratorOptionsJs>,
     ) -> Result<Self, Code> {
-        let options = GeneratorOptionsJs::parse(options.as_ref(), 2)?;
-        let inner = pb::UniformBatchGenerator::new(
-            format(&video_format)?,
-            width,
-            height,
-            max_batch_size as usize,
-            options,
-        )
-        .map_err(from_buffers)?;
-        Ok(Self { inner })
+        entry("UniformBatchGeneratorJs::new", || {
+            let options = GeneratorOptionsJs::parse(options.as_ref(), 2)?;
+            let inner = pb::UniformBatchGenerator::new(
+                format(&video_format)?,
+                width,
+                height,
+                max_batch_size as usize,
+                options,
+            )
+            .map_err(from_buffers)?;
+            Ok(Self { inner })
+        })
     }
 
     #[napi(getter)]
-    pub fn format(&self) -> String {
-        self.inner.format().name().into()
+    pub fn format(&self) -> Result<String, Code> {
+        entry("UniformBatchGeneratorJs::format", || {
+            Ok(self.inner.format().name().into())
+        })
     }
     #[napi(getter)]
-    pub fn width(&self) -> u32 {
-        self.inner.width()
+    pub fn width(&self) -> Result<u32, Code> {
+        entry("UniformBatchGeneratorJs::width", || Ok(self.inner.width()))
     }
     #[napi(getter)]
-    pub fn height(&self) -> u32 {
-        self.inner.height()
+    pub fn height(&self) -> Result<u32, Code> {
+        entry("UniformBatchGeneratorJs::height", || {
+            Ok(self.inner.height())
+        })
     }
     #[napi(getter)]
-    pub fn max_batch_size(&self) -> u32 {
-        saturating_u32(self.inner.max_batch_size())
+    pub fn max_batch_size(&self) -> Result<u32, Code> {
+        entry("UniformBatchGeneratorJs::max_batch_size", || {
+            Ok(saturating_u32(self.inner.max_batch_size()))
+        })
     }
     #[napi(getter)]
-    pub fn gpu_id(&self) -> u32 {
-        self.inner.options().gpu_id
+    pub fn gpu_id(&self) -> Result<u32, Code> {
+        entry("UniformBatchGeneratorJs::gpu_id", || {
+            Ok(self.inner.options().gpu_id)
+        })
     }
     #[napi(getter)]
-    pub fn available(&self) -> u32 {
-        saturating_u32(self.inner.available())
+    pub fn available(&self) -> Result<u32, Code> {
+        entry("UniformBatchGeneratorJs::available", || {
+            Ok(saturating_u32(self.inner.available()))
+        })
     }
 
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn try_acquire_batch(
         &self,
         config: Option<TransformConfigJs>,
         ids: Option<Vec<SavantIdJs>>,
     ) -> Result<SurfaceBatchJs, Code> {
-        let config = TransformConfigJs::parse(config.as_ref())?;
-        let batch = self
-            .inner
-            .try_acquire_batch(config, ids_from_js(ids)?)
-            .map_err(from_buffers)?;
-        Ok(SurfaceBatchJs::wrap(batch))
+        entry("UniformBatchGeneratorJs::try_acquire_batch", || {
+            let config = TransformConfigJs::parse(config.as_ref())?;
+            let batch = self
+                .inner
+                .try_acquire_batch(config, ids_from_js(ids)?)
+                .map_err(from_buffers)?;
+            Ok(SurfaceBatchJs::wrap(batch))
+        })
     }
 
     #[napi(ts_return_type = "Promise<SurfaceBatch>")]
@@ -87,10 +102,16 @@ impl UniformBatchGeneratorJs {
         config: Option<TransformConfigJs>,
         ids: Option<Vec<SavantIdJs>>,
     ) -> Result<PromiseRaw<'env, SurfaceBatchJs>, Code> {
-        let config = TransformConfigJs::parse(config.as_ref())?;
-        let acquire = self.inner.acquire_batch(config, ids_from_js(ids)?);
-        env.spawn_future(async move { Ok(SurfaceBatchJs::wrap(acquire.await)) })
-            .map_err(spawn_failed)
+        entry("UniformBatchGeneratorJs::acquire_batch", || {
+            let config = TransformConfigJs::parse(config.as_ref())?;
+            let acquire = self.inner.acquire_batch(config, ids_from_js(ids)?);
+            promise(
+                env,
+                "UniformBatchGeneratorJs::acquire_batch",
+                async move { Ok(acquire.await) },
+                |batch| Ok(SurfaceBatchJs::wrap(batch)),
+            )
+        })
     }
 }
 
@@ -116,16 +137,22 @@ impl SurfaceBatchJs {
 #[napi]
 impl SurfaceBatchJs {
     #[napi(getter)]
-    pub fn max_batch_size(&self) -> u32 {
-        saturating_u32(self.lock().max_batch_size())
+    pub fn max_batch_size(&self) -> Result<u32, Code> {
+        entry("SurfaceBatchJs::max_batch_size", || {
+            Ok(saturating_u32(self.lock().max_batch_size()))
+        })
     }
     #[napi(getter)]
-    pub fn num_filled(&self) -> u32 {
-        saturating_u32(self.lock().num_filled())
+    pub fn num_filled(&self) -> Result<u32, Code> {
+        entry("SurfaceBatchJs::num_filled", || {
+            Ok(saturating_u32(self.lock().num_filled()))
+        })
     }
     #[napi(getter)]
-    pub fn is_finalized(&self) -> bool {
-        self.lock().is_finalized()
+    pub fn is_finalized(&self) -> Result<bool, Code> {
+        entry("SurfaceBatchJs::is_finalized", || {
+            Ok(self.lock().is_finalized())
+        })
     }
 
     /// Scales a source into `slot` (off the JS thread).
@@ -137,67 +164,99 @@ impl SurfaceBatchJs {
         src: &SharedBufferJs,
         src_rect: Option<RectJs>,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        let src = src.get()?;
-        let batch = std::sync::Arc::clone(&self.inner);
-        let src_rect = rect(src_rect);
-        env.spawn_future_with_callback(
-            async move {
-                let mut batch = batch.lock().unwrap_or_else(|e| e.into_inner());
-                Ok(batch
-                    .transform_slot(slot as usize, &src, src_rect)
-                    .map(drop))
-            },
-            settle,
-        )
-        .map_err(spawn_failed)
+        entry("SurfaceBatchJs::transform_slot", || {
+            let src = src.get()?;
+            // The batch's lock is held only to look up and to mark the
+            // slot, never while scaling, so its getters answer at once.
+            let (dst, config) = self
+                .lock()
+                .slot_target(slot as usize)
+                .map_err(from_buffers)?;
+            let batch = std::sync::Arc::clone(&self.inner);
+            let src_rect = rect(src_rect);
+            let name = "SurfaceBatchJs::transform_slot";
+            promise(
+                env,
+                name,
+                workers::run(name, move || {
+                    pb::BufferGenerator::transform_into(
+                        &src,
+                        0,
+                        src_rect,
+                        &dst,
+                        slot as usize,
+                        &config,
+                    )
+                    .map_err(from_buffers)?;
+                    batch
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .mark_filled(slot as usize)
+                        .map_err(from_buffers)
+                }),
+                Ok,
+            )
+        })
     }
 
     /// Scales a source into `slot` on the calling thread.
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn transform_slot_sync(
         &self,
         slot: u32,
         src: &SharedBufferJs,
         src_rect: Option<RectJs>,
     ) -> Result<(), Code> {
-        let src = src.get()?;
-        self.lock()
-            .transform_slot(slot as usize, &src, rect(src_rect))
-            .map(drop)
-            .map_err(from_buffers)
+        entry("SurfaceBatchJs::transform_slot_sync", || {
+            let src = src.get()?;
+            self.lock()
+                .transform_slot(slot as usize, &src, rect(src_rect))
+                .map(drop)
+                .map_err(from_buffers)
+        })
     }
 
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn upload_slot(&self, slot: u32, data: &[u8]) -> Result<(), Code> {
-        self.lock()
-            .upload_slot(slot as usize, data)
-            .map_err(from_buffers)
+        entry("SurfaceBatchJs::upload_slot", || {
+            self.lock()
+                .upload_slot(slot as usize, data)
+                .map_err(from_buffers)
+        })
     }
 
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn memset_slot(&self, slot: u32, value: u32) -> Result<(), Code> {
-        let value = u8::try_from(value)
-            .map_err(|_| crate::error::invalid_argument("value must be 0-255"))?;
-        self.lock()
-            .memset_slot(slot as usize, value)
-            .map_err(from_buffers)
+        entry("SurfaceBatchJs::memset_slot", || {
+            let value = u8::try_from(value)
+                .map_err(|_| crate::error::invalid_argument("value must be 0-255"))?;
+            self.lock()
+                .memset_slot(slot as usize, value)
+                .map_err(from_buffers)
+        })
     }
 
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn view(&self, slot: u32) -> Result<SurfaceViewJs, Code> {
-        let inner = self.lock().view(slot as usize).map_err(from_buffers)?;
-        Ok(SurfaceViewJs::wrap(inner))
+        entry("SurfaceBatchJs::view", || {
+            let inner = self.lock().view(slot as usize).map_err(from_buffers)?;
+            Ok(SurfaceViewJs::wrap(inner))
+        })
     }
 
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn finalize(&self) -> Result<(), Code> {
-        self.lock().finalize().map_err(from_buffers)
+        entry("SurfaceBatchJs::finalize", || {
+            self.lock().finalize().map_err(from_buffers)
+        })
     }
 
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn shared_buffer(&self) -> Result<SharedBufferJs, Code> {
-        let buffer = self.lock().shared_buffer().map_err(from_buffers)?;
-        Ok(SharedBufferJs::wrap(buffer))
+        entry("SurfaceBatchJs::shared_buffer", || {
+            let buffer = self.lock().shared_buffer().map_err(from_buffers)?;
+            Ok(SharedBufferJs::wrap(buffer))
+        })
     }
 }
 
@@ -211,40 +270,52 @@ pub struct NonUniformBatchJs {
 #[napi]
 impl NonUniformBatchJs {
     #[napi(constructor)]
-    pub fn new(gpu_id: Option<u32>) -> Self {
-        Self {
-            inner: Mutex::new(Some(pb::NonUniformBatch::new(gpu_id.unwrap_or(0)))),
-        }
+    pub fn new(gpu_id: Option<u32>) -> Result<Self, Code> {
+        entry("NonUniformBatchJs::new", || {
+            Ok({
+                Self {
+                    inner: Mutex::new(Some(pb::NonUniformBatch::new(gpu_id.unwrap_or(0)))),
+                }
+            })
+        })
     }
 
     #[napi(getter)]
-    pub fn len(&self) -> u32 {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map_or(0, |b| saturating_u32(b.len()))
+    pub fn len(&self) -> Result<u32, Code> {
+        entry("NonUniformBatchJs::len", || {
+            Ok({
+                self.inner
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .as_ref()
+                    .map_or(0, |b| saturating_u32(b.len()))
+            })
+        })
     }
 
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn add(&self, view: &SurfaceViewJs) -> Result<(), Code> {
-        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let batch = guard.as_mut().ok_or_else(finalized)?;
-        batch.add(&view.get()?).map_err(from_buffers)
+        entry("NonUniformBatchJs::add", || {
+            let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let batch = guard.as_mut().ok_or_else(finalized)?;
+            batch.add(&view.get()?).map_err(from_buffers)
+        })
     }
 
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn finalize(&self, ids: Option<Vec<SavantIdJs>>) -> Result<SharedBufferJs, Code> {
-        let ids = ids_from_js(ids)?;
-        let batch = self
-            .inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .ok_or_else(finalized)?;
-        Ok(SharedBufferJs::wrap(
-            batch.finalize(ids).map_err(from_buffers)?,
-        ))
+        entry("NonUniformBatchJs::finalize", || {
+            let ids = ids_from_js(ids)?;
+            let batch = self
+                .inner
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .ok_or_else(finalized)?;
+            Ok(SharedBufferJs::wrap(
+                batch.finalize(ids).map_err(from_buffers)?,
+            ))
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use proj_buffers::{
     TransformConfig, VideoFormat,
 };
 
+use crate::entry::entry;
 use crate::error::{from_buffers, Code};
 
 type Res<T> = std::result::Result<T, Error<Code>>;
@@ -140,44 +141,50 @@ pub struct BufferNames {
     pub interpolations: Vec<String>,
 }
 
-#[napi(catch_unwind)]
-pub fn buffer_names() -> BufferNames {
-    BufferNames {
-        video_formats: VideoFormat::ALL.iter().map(|f| f.name().into()).collect(),
-        mem_types: MemType::ALL.iter().map(|m| m.name().into()).collect(),
-        interpolations: Interpolation::ALL.iter().map(|i| i.name().into()).collect(),
-    }
+#[napi]
+pub fn buffer_names() -> Result<BufferNames, Code> {
+    entry("buffer_names", || {
+        Ok({
+            BufferNames {
+                video_formats: VideoFormat::ALL.iter().map(|f| f.name().into()).collect(),
+                mem_types: MemType::ALL.iter().map(|m| m.name().into()).collect(),
+                interpolations: Interpolation::ALL.iter().map(|i| i.name().into()).collect(),
+            }
+        })
+    })
 }
 
 /// Parses a name of `kind` (`videoFormat`, `memType`, `interpolation`,
 /// `padding`, `computeMode`) and returns its canonical form.
-#[napi(catch_unwind)]
+#[napi]
 pub fn parse_buffer_name(kind: String, name: String) -> Result<String, Code> {
-    let canonical = match kind.as_str() {
-        "videoFormat" => VideoFormat::from_name(&name).map(|f| f.name().to_owned()),
-        "memType" => MemType::from_name(&name).map(|m| m.name().to_owned()),
-        "interpolation" => Interpolation::from_name(&name).map(|i| i.name().to_owned()),
-        "padding" => Padding::from_name(&name).map(|p| {
-            match p {
-                Padding::None => "none",
-                Padding::RightBottom => "right_bottom",
-                Padding::Symmetric => "symmetric",
+    entry("parse_buffer_name", || {
+        let canonical = match kind.as_str() {
+            "videoFormat" => VideoFormat::from_name(&name).map(|f| f.name().to_owned()),
+            "memType" => MemType::from_name(&name).map(|m| m.name().to_owned()),
+            "interpolation" => Interpolation::from_name(&name).map(|i| i.name().to_owned()),
+            "padding" => Padding::from_name(&name).map(|p| {
+                match p {
+                    Padding::None => "none",
+                    Padding::RightBottom => "right_bottom",
+                    Padding::Symmetric => "symmetric",
+                }
+                .to_owned()
+            }),
+            "computeMode" => ComputeMode::from_name(&name).map(|c| {
+                match c {
+                    ComputeMode::Default => "default",
+                    ComputeMode::Gpu => "gpu",
+                    ComputeMode::Vic => "vic",
+                }
+                .to_owned()
+            }),
+            other => {
+                return Err(crate::error::invalid_argument(format!(
+                    "unknown name kind {other:?}"
+                )))
             }
-            .to_owned()
-        }),
-        "computeMode" => ComputeMode::from_name(&name).map(|c| {
-            match c {
-                ComputeMode::Default => "default",
-                ComputeMode::Gpu => "gpu",
-                ComputeMode::Vic => "vic",
-            }
-            .to_owned()
-        }),
-        other => {
-            return Err(crate::error::invalid_argument(format!(
-                "unknown name kind {other:?}"
-            )))
-        }
-    };
-    canonical.map_err(from_buffers)
+        };
+        canonical.map_err(from_buffers)
+    })
 }

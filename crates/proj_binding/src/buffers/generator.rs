@@ -6,8 +6,10 @@ use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfig
 use crate::buffers::ids::id_from_bigint;
 use crate::buffers::shared_buffer::{rect, SharedBufferJs};
 use crate::convert::saturating_u32;
-use crate::error::{from_buffers, rejection, spawn_failed, Code};
+use crate::entry::{entry, promise};
+use crate::error::{from_buffers, Code};
 use crate::timestamp::nanoseconds;
+use crate::workers;
 
 /// What to stamp on an acquired buffer.
 #[napi(object)]
@@ -53,11 +55,6 @@ fn stamped(buffer: pb::SharedBuffer, s: &Stamp) -> pb::SharedBuffer {
     buffer
 }
 
-/// Settles a future's outcome on the JS thread, keeping error codes.
-pub fn settle<T>(env: &Env, outcome: std::result::Result<T, pb::BuffersError>) -> napi::Result<T> {
-    outcome.map_err(|e| rejection(env, from_buffers(e)))
-}
-
 /// A bounded pool of frame buffers of one format and size.
 #[napi(js_name = "BufferGenerator")]
 #[derive(Debug)]
@@ -67,55 +64,69 @@ pub struct BufferGeneratorJs {
 
 #[napi]
 impl BufferGeneratorJs {
-    #[napi(constructor, catch_unwind)]
+    #[napi(constructor)]
     pub fn new(
         video_format: String,
         width: u32,
         height: u32,
         options: Option<GeneratorOptionsJs>,
     ) -> Result<Self, Code> {
-        let options = GeneratorOptionsJs::parse(options.as_ref(), 4)?;
-        let inner = pb::BufferGenerator::new(format(&video_format)?, width, height, options)
-            .map_err(from_buffers)?;
-        Ok(Self { inner })
+        entry("BufferGeneratorJs::new", || {
+            let options = GeneratorOptionsJs::parse(options.as_ref(), 4)?;
+            let inner = pb::BufferGenerator::new(format(&video_format)?, width, height, options)
+                .map_err(from_buffers)?;
+            Ok(Self { inner })
+        })
     }
 
     #[napi(getter)]
-    pub fn format(&self) -> String {
-        self.inner.format().name().into()
+    pub fn format(&self) -> Result<String, Code> {
+        entry("BufferGeneratorJs::format", || {
+            Ok(self.inner.format().name().into())
+        })
     }
     #[napi(getter)]
-    pub fn width(&self) -> u32 {
-        self.inner.width()
+    pub fn width(&self) -> Result<u32, Code> {
+        entry("BufferGeneratorJs::width", || Ok(self.inner.width()))
     }
     #[napi(getter)]
-    pub fn height(&self) -> u32 {
-        self.inner.height()
+    pub fn height(&self) -> Result<u32, Code> {
+        entry("BufferGeneratorJs::height", || Ok(self.inner.height()))
     }
     #[napi(getter)]
-    pub fn mem_type(&self) -> String {
-        self.inner.mem_type().name().into()
+    pub fn mem_type(&self) -> Result<String, Code> {
+        entry("BufferGeneratorJs::mem_type", || {
+            Ok(self.inner.mem_type().name().into())
+        })
     }
     #[napi(getter)]
-    pub fn pool_size(&self) -> u32 {
-        saturating_u32(self.inner.pool_size())
+    pub fn pool_size(&self) -> Result<u32, Code> {
+        entry("BufferGeneratorJs::pool_size", || {
+            Ok(saturating_u32(self.inner.pool_size()))
+        })
     }
     /// Buffers free now.
     #[napi(getter)]
-    pub fn available(&self) -> u32 {
-        saturating_u32(self.inner.available())
+    pub fn available(&self) -> Result<u32, Code> {
+        entry("BufferGeneratorJs::available", || {
+            Ok(saturating_u32(self.inner.available()))
+        })
     }
     #[napi]
-    pub fn caps_string(&self) -> String {
-        self.inner.caps_string()
+    pub fn caps_string(&self) -> Result<String, Code> {
+        entry("BufferGeneratorJs::caps_string", || {
+            Ok(self.inner.caps_string())
+        })
     }
 
     /// A free buffer now, or `ERR_PROJ_POOL_EXHAUSTED`.
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn try_acquire(&self, options: Option<AcquireOptions>) -> Result<SharedBufferJs, Code> {
-        let s = stamp(options.as_ref())?;
-        let buffer = self.inner.try_acquire(s.id).map_err(from_buffers)?;
-        Ok(SharedBufferJs::wrap(stamped(buffer, &s)))
+        entry("BufferGeneratorJs::try_acquire", || {
+            let s = stamp(options.as_ref())?;
+            let buffer = self.inner.try_acquire(s.id).map_err(from_buffers)?;
+            Ok(SharedBufferJs::wrap(stamped(buffer, &s)))
+        })
     }
 
     /// Resolves with a buffer as soon as one is free.
@@ -125,10 +136,16 @@ impl BufferGeneratorJs {
         env: &'env Env,
         options: Option<AcquireOptions>,
     ) -> Result<PromiseRaw<'env, SharedBufferJs>, Code> {
-        let s = stamp(options.as_ref())?;
-        let acquire = self.inner.acquire(s.id);
-        env.spawn_future(async move { Ok(SharedBufferJs::wrap(stamped(acquire.await, &s))) })
-            .map_err(spawn_failed)
+        entry("BufferGeneratorJs::acquire", || {
+            let s = stamp(options.as_ref())?;
+            let acquire = self.inner.acquire(s.id);
+            promise(
+                env,
+                "BufferGeneratorJs::acquire",
+                async move { Ok(stamped(acquire.await, &s)) },
+                |buffer| Ok(SharedBufferJs::wrap(buffer)),
+            )
+        })
     }
 
     /// Scales and letterboxes `src` into a new buffer from this pool.
@@ -141,20 +158,27 @@ impl BufferGeneratorJs {
         options: Option<AcquireOptions>,
         src_rect: Option<RectJs>,
     ) -> Result<PromiseRaw<'env, SharedBufferJs>, Code> {
-        let src = src.get()?;
-        let config = TransformConfigJs::parse(config.as_ref())?;
-        let s = stamp(options.as_ref())?;
-        let acquire = self.inner.acquire(s.id);
-        let src_rect = rect(src_rect);
-        env.spawn_future_with_callback(
-            async move {
-                let dst = stamped(acquire.await, &s);
-                let placed =
-                    pb::BufferGenerator::transform_into(&src, 0, src_rect, &dst, 0, &config);
-                Ok(placed.map(|_| dst))
-            },
-            |env, outcome| settle(env, outcome).map(SharedBufferJs::wrap),
-        )
-        .map_err(spawn_failed)
+        entry("BufferGeneratorJs::transform", || {
+            let src = src.get()?;
+            let config = TransformConfigJs::parse(config.as_ref())?;
+            let s = stamp(options.as_ref())?;
+            let acquire = self.inner.acquire(s.id);
+            let src_rect = rect(src_rect);
+            let name = "BufferGeneratorJs::transform";
+            promise(
+                env,
+                name,
+                async move {
+                    let dst = stamped(acquire.await, &s);
+                    workers::run(name, move || {
+                        pb::BufferGenerator::transform_into(&src, 0, src_rect, &dst, 0, &config)
+                            .map_err(from_buffers)?;
+                        Ok(dst)
+                    })
+                    .await
+                },
+                |dst| Ok(SharedBufferJs::wrap(dst)),
+            )
+        })
     }
 }

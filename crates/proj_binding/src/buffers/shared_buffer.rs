@@ -7,6 +7,7 @@ use proj_buffers as pb;
 use crate::buffers::config::RectJs;
 use crate::buffers::ids::{ids_from_js, ids_to_js, SavantIdJs};
 use crate::convert::saturating_u32;
+use crate::entry::entry;
 use crate::error::{consumed, from_buffers, Code};
 use crate::timestamp::nanoseconds;
 
@@ -82,80 +83,109 @@ fn ns_to_js(value: Option<u64>) -> Option<BigInt> {
 impl SharedBufferJs {
     #[napi(getter)]
     pub fn pts_ns(&self) -> Result<Option<BigInt>, Code> {
-        Ok(ns_to_js(self.get()?.pts_ns()))
+        entry("SharedBufferJs::pts_ns", || {
+            Ok(ns_to_js(self.get()?.pts_ns()))
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn set_pts_ns(&self, value: Option<BigInt>) -> Result<(), Code> {
-        let pts = value
-            .as_ref()
-            .map(|v| nanoseconds("ptsNs", v))
-            .transpose()?;
-        self.get()?.set_pts_ns(pts);
-        Ok(())
+        entry("SharedBufferJs::set_pts_ns", || {
+            let pts = value
+                .as_ref()
+                .map(|v| nanoseconds("ptsNs", v))
+                .transpose()?;
+            self.get()?.set_pts_ns(pts);
+            Ok(())
+        })
     }
     #[napi(getter)]
     pub fn duration_ns(&self) -> Result<Option<BigInt>, Code> {
-        Ok(ns_to_js(self.get()?.duration_ns()))
+        entry("SharedBufferJs::duration_ns", || {
+            Ok(ns_to_js(self.get()?.duration_ns()))
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn set_duration_ns(&self, value: Option<BigInt>) -> Result<(), Code> {
-        let duration = value
-            .as_ref()
-            .map(|v| nanoseconds("durationNs", v))
-            .transpose()?;
-        self.get()?.set_duration_ns(duration);
-        Ok(())
+        entry("SharedBufferJs::set_duration_ns", || {
+            let duration = value
+                .as_ref()
+                .map(|v| nanoseconds("durationNs", v))
+                .transpose()?;
+            self.get()?.set_duration_ns(duration);
+            Ok(())
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn savant_ids(&self) -> Result<Vec<SavantIdJs>, Code> {
-        Ok(ids_to_js(&self.get()?.savant_ids()))
+        entry("SharedBufferJs::savant_ids", || {
+            Ok(ids_to_js(&self.get()?.savant_ids()))
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn set_savant_ids(&self, ids: Vec<SavantIdJs>) -> Result<(), Code> {
-        let ids = ids_from_js(Some(ids))?;
-        self.get()?.set_savant_ids(ids);
-        Ok(())
+        entry("SharedBufferJs::set_savant_ids", || {
+            let ids = ids_from_js(Some(ids))?;
+            self.get()?.set_savant_ids(ids);
+            Ok(())
+        })
     }
     /// References to the underlying buffer (views and batches hold some).
     #[napi(getter)]
     pub fn strong_count(&self) -> Result<u32, Code> {
-        // This handle's own clone in `get` is dropped before counting.
-        let count = self.get()?.strong_count().saturating_sub(1);
-        Ok(saturating_u32(count))
+        entry("SharedBufferJs::strong_count", || {
+            // This handle's own clone in `get` is dropped before counting.
+            let count = self.get()?.strong_count().saturating_sub(1);
+            Ok(saturating_u32(count))
+        })
     }
     #[napi(getter)]
-    pub fn is_consumed(&self) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_none()
+    pub fn is_consumed(&self) -> Result<bool, Code> {
+        entry("SharedBufferJs::is_consumed", || {
+            Ok({
+                self.inner
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .is_none()
+            })
+        })
     }
     /// Lets go of the buffer now rather than when collected.
     #[napi]
-    pub fn release(&self) {
-        drop(self.inner.lock().unwrap_or_else(|e| e.into_inner()).take());
+    pub fn release(&self) -> Result<(), Code> {
+        entry("SharedBufferJs::release", || {
+            drop(self.inner.lock().unwrap_or_else(|e| e.into_inner()).take());
+            Ok(())
+        })
     }
     #[napi(getter)]
     pub fn batch_size(&self) -> Result<u32, Code> {
-        Ok(saturating_u32(self.get()?.batch_size()))
+        entry("SharedBufferJs::batch_size", || {
+            Ok(saturating_u32(self.get()?.batch_size()))
+        })
     }
     #[napi(getter)]
     pub fn num_filled(&self) -> Result<u32, Code> {
-        Ok(saturating_u32(self.get()?.num_filled()))
+        entry("SharedBufferJs::num_filled", || {
+            Ok(saturating_u32(self.get()?.num_filled()))
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn set_num_filled(&self, count: u32) -> Result<(), Code> {
-        self.get()?
-            .set_num_filled(count as usize)
-            .map_err(from_buffers)
+        entry("SharedBufferJs::set_num_filled", || {
+            self.get()?
+                .set_num_filled(count as usize)
+                .map_err(from_buffers)
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn surface_info(&self, slot: Option<u32>) -> Result<SurfaceInfoJs, Code> {
-        let info = self
-            .get()?
-            .surface_info(slot.unwrap_or(0) as usize)
-            .map_err(from_buffers)?;
-        Ok(info_to_js(&info))
+        entry("SharedBufferJs::surface_info", || {
+            let info = self
+                .get()?
+                .surface_info(slot.unwrap_or(0) as usize)
+                .map_err(from_buffers)?;
+            Ok(info_to_js(&info))
+        })
     }
 }
 

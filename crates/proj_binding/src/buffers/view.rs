@@ -4,6 +4,7 @@ use proj_buffers as pb;
 
 use crate::buffers::shared_buffer::{info_to_js, SharedBufferJs, SurfaceInfoJs};
 use crate::convert::saturating_u32;
+use crate::entry::entry;
 use crate::error::{consumed, from_buffers, Code};
 
 /// One slot of a buffer: fill it, read it, or hand its descriptor to native
@@ -33,83 +34,108 @@ impl SurfaceViewJs {
 
 #[napi]
 impl SurfaceViewJs {
-    #[napi(factory, catch_unwind)]
+    #[napi(factory)]
     pub fn from_buffer(buffer: &SharedBufferJs, slot_index: Option<u32>) -> Result<Self, Code> {
-        let buffer = buffer.get()?;
-        let inner = pb::SurfaceView::new(&buffer, slot_index.unwrap_or(0) as usize)
-            .map_err(from_buffers)?;
-        Ok(Self::wrap(inner))
+        entry("SurfaceViewJs::from_buffer", || {
+            let buffer = buffer.get()?;
+            let inner = pb::SurfaceView::new(&buffer, slot_index.unwrap_or(0) as usize)
+                .map_err(from_buffers)?;
+            Ok(Self::wrap(inner))
+        })
     }
 
     /// Lets go of the buffer (it can return to its pool); later calls fail
     /// with `ERR_PROJ_CONSUMED`.
     #[napi]
-    pub fn release(&self) {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+    pub fn release(&self) -> Result<(), Code> {
+        entry("SurfaceViewJs::release", || {
+            self.inner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            Ok(())
+        })
     }
 
-    #[napi(getter, catch_unwind)]
+    #[napi(getter)]
     pub fn width(&self) -> Result<u32, Code> {
-        Ok(self.get()?.info().width)
+        entry("SurfaceViewJs::width", || Ok(self.get()?.info().width))
     }
-    #[napi(getter, catch_unwind)]
+    #[napi(getter)]
     pub fn height(&self) -> Result<u32, Code> {
-        Ok(self.get()?.info().height)
+        entry("SurfaceViewJs::height", || Ok(self.get()?.info().height))
     }
-    #[napi(getter, catch_unwind)]
+    #[napi(getter)]
     pub fn pitch(&self) -> Result<u32, Code> {
-        Ok(saturating_u32(self.get()?.info().pitch))
+        entry("SurfaceViewJs::pitch", || {
+            Ok(saturating_u32(self.get()?.info().pitch))
+        })
     }
-    #[napi(getter, catch_unwind)]
+    #[napi(getter)]
     pub fn format(&self) -> Result<String, Code> {
-        Ok(self.get()?.info().format.name().into())
+        entry("SurfaceViewJs::format", || {
+            Ok(self.get()?.info().format.name().into())
+        })
     }
     /// Interleaved channels, or null for multi-plane formats.
-    #[napi(getter, catch_unwind)]
+    #[napi(getter)]
     pub fn channels(&self) -> Result<Option<u32>, Code> {
-        Ok(self.get()?.channels().and_then(|c| u32::try_from(c).ok()))
+        entry("SurfaceViewJs::channels", || {
+            Ok(self.get()?.channels().and_then(|c| u32::try_from(c).ok()))
+        })
     }
-    #[napi(getter, catch_unwind)]
+    #[napi(getter)]
     pub fn slot_index(&self) -> Result<u32, Code> {
-        Ok(saturating_u32(self.get()?.slot()))
+        entry("SurfaceViewJs::slot_index", || {
+            Ok(saturating_u32(self.get()?.slot()))
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn descriptor(&self) -> Result<SurfaceInfoJs, Code> {
-        Ok(info_to_js(self.get()?.info()))
+        entry("SurfaceViewJs::descriptor", || {
+            Ok(info_to_js(self.get()?.info()))
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn fill(&self, color: Vec<u32>) -> Result<(), Code> {
-        let bytes = color
-            .iter()
-            .map(|&c| u8::try_from(c))
-            .collect::<std::result::Result<Vec<u8>, _>>()
-            .map_err(|_| crate::error::invalid_argument("color values must be 0-255"))?;
-        self.get()?.fill(&bytes).map_err(from_buffers)
+        entry("SurfaceViewJs::fill", || {
+            let bytes = color
+                .iter()
+                .map(|&c| u8::try_from(c))
+                .collect::<std::result::Result<Vec<u8>, _>>()
+                .map_err(|_| crate::error::invalid_argument("color values must be 0-255"))?;
+            self.get()?.fill(&bytes).map_err(from_buffers)
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn memset(&self, value: u32) -> Result<(), Code> {
-        let value = u8::try_from(value)
-            .map_err(|_| crate::error::invalid_argument("value must be 0-255"))?;
-        self.get()?.memset(value).map_err(from_buffers)
+        entry("SurfaceViewJs::memset", || {
+            let value = u8::try_from(value)
+                .map_err(|_| crate::error::invalid_argument("value must be 0-255"))?;
+            self.get()?.memset(value).map_err(from_buffers)
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn upload(&self, data: &[u8]) -> Result<(), Code> {
-        self.get()?.upload(data).map_err(from_buffers)
+        entry("SurfaceViewJs::upload", || {
+            self.get()?.upload(data).map_err(from_buffers)
+        })
     }
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn download(&self) -> Result<Buffer, Code> {
-        Ok(self.get()?.download().map_err(from_buffers)?.into())
+        entry("SurfaceViewJs::download", || {
+            Ok(self.get()?.download().map_err(from_buffers)?.into())
+        })
     }
     /// Copies the pixels into `out` (exactly their size), avoiding a new
     /// allocation per frame.
-    #[napi(catch_unwind)]
+    #[napi]
     pub fn download_into(&self, mut out: Uint8Array) -> Result<(), Code> {
-        // SAFETY: this is a synchronous call on the JS thread, so no JS
-        // code can touch the array while we write into it.
-        let bytes = unsafe { out.as_mut() };
-        self.get()?.download_into(bytes).map_err(from_buffers)
+        entry("SurfaceViewJs::download_into", || {
+            // SAFETY: this is a synchronous call on the JS thread, so no JS
+            // code can touch the array while we write into it.
+            let bytes = unsafe { out.as_mut() };
+            self.get()?.download_into(bytes).map_err(from_buffers)
+        })
     }
 }

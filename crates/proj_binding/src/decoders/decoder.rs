@@ -11,7 +11,8 @@ use proj_decoders as pd;
 use crate::decoders::config::{DecoderConfigJs, FlexibleDecoderConfigJs};
 use crate::decoders::output::DecoderOutputJs;
 use crate::decoders::queue::Queue;
-use crate::error::{from_decoders, rejection, spawn_failed, Code};
+use crate::entry::{entry, guarded_stage, on_thread, promise, Outcome};
+use crate::error::{from_decoders, Code};
 use crate::frame::VideoFrame;
 
 /// Called on the JS thread with every output.
@@ -86,24 +87,31 @@ pub fn config_callback(callback: ConfigFn) -> pd::ConfigCallback {
     )
 }
 
-/// Settles a queued call's Promise with its outcome.
+/// Settles a queued call's Promise with its outcome; a panic in the call
+/// is `ERR_PROJ_INTERNAL` (never `ERR_PROJ_SHUT_DOWN`), and later calls
+/// still run.
 pub fn queued<'env, F>(
     env: &'env Env,
+    name: &'static str,
     queue: &Queue,
     call: F,
-) -> std::result::Result<PromiseRaw<'env, ()>, Error<Code>>
+) -> Outcome<PromiseRaw<'env, ()>>
 where
     F: FnOnce() -> pd::Result<()> + Send + 'static,
 {
     let (tx, rx) = tokio::sync::oneshot::channel();
     queue.push(Box::new(move || {
-        let _ = tx.send(call());
+        let _ = tx.send(guarded_stage(name, "job", || call().map_err(from_decoders)));
     }))?;
-    env.spawn_future_with_callback(
-        async move { Ok(rx.await.unwrap_or(Err(pd::DecodersError::ShutDown))) },
-        |env, outcome| outcome.map_err(|e| rejection(env, from_decoders(e))),
+    promise(
+        env,
+        name,
+        async move {
+            rx.await
+                .unwrap_or_else(|_| Err(from_decoders(pd::DecodersError::ShutDown)))
+        },
+        Ok,
     )
-    .map_err(spawn_failed)
 }
 
 /// Tells JS that no output follows (after every earlier one, on the same
@@ -119,28 +127,13 @@ pub fn closed(outputs: &OutputFn) {
 /// a Promise with its outcome.
 pub fn detached<'env, F>(
     env: &'env Env,
+    name: &'static str,
     call: F,
-) -> std::result::Result<PromiseRaw<'env, ()>, Error<Code>>
+) -> Outcome<PromiseRaw<'env, ()>>
 where
     F: FnOnce() -> pd::Result<()> + Send + 'static,
 {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("flex-dec-shutdown".into())
-        .spawn(move || {
-            let _ = tx.send(call());
-        })
-        .map_err(|e| {
-            Error::new(
-                Code("ERR_PROJ_PIPELINE"),
-                format!("cannot start a thread: {e}"),
-            )
-        })?;
-    env.spawn_future_with_callback(
-        async move { Ok(rx.await.unwrap_or(Err(pd::DecodersError::ShutDown))) },
-        |env, outcome| outcome.map_err(|e| rejection(env, from_decoders(e))),
-    )
-    .map_err(spawn_failed)
+    on_thread(env, name, move || call().map_err(from_decoders), Ok)
 }
 
 /// One source's adaptive decoder (`FlexibleDecoder` of the seed).
@@ -163,7 +156,6 @@ impl std::fmt::Debug for FlexibleDecoderJs {
 impl FlexibleDecoderJs {
     #[napi(
         constructor,
-        catch_unwind,
         ts_args_type = "config: FlexibleDecoderConfigJs, callback: (output: DecoderOutputJs) => void, configFn?: ((config: DecoderConfigJs, frame: VideoFrame) => DecoderConfigJs) | undefined | null"
     )]
     pub fn new(
@@ -171,22 +163,26 @@ impl FlexibleDecoderJs {
         callback: OutputFn,
         config_fn: Option<ConfigFn>,
     ) -> Result<Self, Code> {
-        let mut config = config.into_model()?;
-        config.settings.decoder_config_callback = config_fn.map(config_callback);
-        let name = format!("flex-dec-{}", config.source_id);
-        let outputs = Arc::new(callback);
-        let inner = pd::FlexibleDecoder::new(config, output_callback(outputs.clone()))
-            .map_err(from_decoders)?;
-        Ok(Self {
-            inner: Arc::new(inner),
-            queue: Queue::new(name),
-            outputs,
+        entry("FlexibleDecoderJs::new", || {
+            let mut config = config.into_model()?;
+            config.settings.decoder_config_callback = config_fn.map(config_callback);
+            let name = format!("flex-dec-{}", config.source_id);
+            let outputs = Arc::new(callback);
+            let inner = pd::FlexibleDecoder::new(config, output_callback(outputs.clone()))
+                .map_err(from_decoders)?;
+            Ok(Self {
+                inner: Arc::new(inner),
+                queue: Queue::new(name),
+                outputs,
+            })
         })
     }
 
     #[napi(getter)]
-    pub fn source_id(&self) -> String {
-        self.inner.config().source_id.clone()
+    pub fn source_id(&self) -> Result<String, Code> {
+        entry("FlexibleDecoderJs::source_id", || {
+            Ok(self.inner.config().source_id.clone())
+        })
     }
 
     /// Queues one encoded frame; resolves when the decoder has taken it
@@ -198,9 +194,13 @@ impl FlexibleDecoderJs {
         frame: &VideoFrame,
         data: Option<Uint8Array>,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        let (frame, data) = (frame.model(), data.map(|d| d.to_vec()));
-        let decoder = self.inner.clone();
-        queued(env, &self.queue, move || decoder.submit(frame, data))
+        entry("FlexibleDecoderJs::submit", || {
+            let (frame, data) = (frame.model(), data.map(|d| d.to_vec()));
+            let decoder = self.inner.clone();
+            queued(env, "FlexibleDecoderJs::submit", &self.queue, move || {
+                decoder.submit(frame, data)
+            })
+        })
     }
 
     /// Drains the stream and reports `source_eos` after every output of the
@@ -211,21 +211,35 @@ impl FlexibleDecoderJs {
         env: &'env Env,
         source_id: String,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        let decoder = self.inner.clone();
-        queued(env, &self.queue, move || decoder.source_eos(&source_id))
+        entry("FlexibleDecoderJs::source_eos", || {
+            let decoder = self.inner.clone();
+            queued(
+                env,
+                "FlexibleDecoderJs::source_eos",
+                &self.queue,
+                move || decoder.source_eos(&source_id),
+            )
+        })
     }
 
     /// Drains and shuts down.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn graceful_shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
-        let (decoder, outputs) = (self.inner.clone(), self.outputs.clone());
-        let promise = queued(env, &self.queue, move || {
-            let result = decoder.graceful_shutdown();
-            closed(&outputs);
-            result
-        })?;
-        self.queue.close();
-        Ok(promise)
+        entry("FlexibleDecoderJs::graceful_shutdown", || {
+            let (decoder, outputs) = (self.inner.clone(), self.outputs.clone());
+            let promise = queued(
+                env,
+                "FlexibleDecoderJs::graceful_shutdown",
+                &self.queue,
+                move || {
+                    let result = decoder.graceful_shutdown();
+                    closed(&outputs);
+                    result
+                },
+            )?;
+            self.queue.close();
+            Ok(promise)
+        })
     }
 
     /// Shuts down at once, ahead of queued calls (which then fail with
@@ -233,20 +247,24 @@ impl FlexibleDecoderJs {
     /// output.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
-        self.queue.close();
-        let (decoder, outputs) = (self.inner.clone(), self.outputs.clone());
-        detached(env, move || {
-            let was_open = !decoder.is_shut_down();
-            decoder.shutdown();
-            if was_open {
-                closed(&outputs);
-            }
-            Ok(())
+        entry("FlexibleDecoderJs::shutdown", || {
+            self.queue.close();
+            let (decoder, outputs) = (self.inner.clone(), self.outputs.clone());
+            detached(env, "FlexibleDecoderJs::shutdown", move || {
+                let was_open = !decoder.is_shut_down();
+                decoder.shutdown();
+                if was_open {
+                    closed(&outputs);
+                }
+                Ok(())
+            })
         })
     }
 
     #[napi(getter)]
-    pub fn is_shut_down(&self) -> bool {
-        self.inner.is_shut_down()
+    pub fn is_shut_down(&self) -> Result<bool, Code> {
+        entry("FlexibleDecoderJs::is_shut_down", || {
+            Ok(self.inner.is_shut_down())
+        })
     }
 }

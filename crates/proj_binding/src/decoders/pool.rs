@@ -14,6 +14,7 @@ use crate::decoders::decoder::{
     ask, closed, config_callback, detached, output_callback, queued, ConfigFn, OutputFn,
 };
 use crate::decoders::queue::Queue;
+use crate::entry::entry;
 use crate::error::{from_decoders, Code};
 use crate::frame::VideoFrame;
 
@@ -87,7 +88,6 @@ impl FlexibleDecoderPoolJs {
 impl FlexibleDecoderPoolJs {
     #[napi(
         constructor,
-        catch_unwind,
         ts_args_type = "config: FlexibleDecoderPoolConfigJs, callback: (output: DecoderOutputJs) => void, eviction?: ((sourceId: string) => string) | undefined | null, configFn?: ((config: DecoderConfigJs, frame: VideoFrame) => DecoderConfigJs) | undefined | null"
     )]
     pub fn new(
@@ -96,20 +96,22 @@ impl FlexibleDecoderPoolJs {
         eviction: Option<EvictionFn>,
         config_fn: Option<ConfigFn>,
     ) -> Result<Self, Code> {
-        let mut config = config.into_model()?;
-        config.settings.decoder_config_callback = config_fn.map(config_callback);
-        let outputs = Arc::new(callback);
-        let inner = pd::FlexibleDecoderPool::new(
-            config,
-            output_callback(outputs.clone()),
-            eviction.map(eviction_callback),
-        )
-        .map_err(from_decoders)?;
-        Ok(Self {
-            inner: Arc::new(inner),
-            queues: Mutex::default(),
-            closed: AtomicBool::new(false),
-            outputs,
+        entry("FlexibleDecoderPoolJs::new", || {
+            let mut config = config.into_model()?;
+            config.settings.decoder_config_callback = config_fn.map(config_callback);
+            let outputs = Arc::new(callback);
+            let inner = pd::FlexibleDecoderPool::new(
+                config,
+                output_callback(outputs.clone()),
+                eviction.map(eviction_callback),
+            )
+            .map_err(from_decoders)?;
+            Ok(Self {
+                inner: Arc::new(inner),
+                queues: Mutex::default(),
+                closed: AtomicBool::new(false),
+                outputs,
+            })
         })
     }
 
@@ -121,10 +123,14 @@ impl FlexibleDecoderPoolJs {
         frame: &VideoFrame,
         data: Option<Uint8Array>,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        let (frame, data) = (frame.model(), data.map(|d| d.to_vec()));
-        let queue = self.queue(frame.source_id())?;
-        let pool = self.inner.clone();
-        queued(env, &queue, move || pool.submit(frame, data))
+        entry("FlexibleDecoderPoolJs::submit", || {
+            let (frame, data) = (frame.model(), data.map(|d| d.to_vec()));
+            let queue = self.queue(frame.source_id())?;
+            let pool = self.inner.clone();
+            queued(env, "FlexibleDecoderPoolJs::submit", &queue, move || {
+                pool.submit(frame, data)
+            })
+        })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
@@ -133,49 +139,62 @@ impl FlexibleDecoderPoolJs {
         env: &'env Env,
         source_id: String,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        let queue = self.queue(&source_id)?;
-        let pool = self.inner.clone();
-        queued(env, &queue, move || pool.source_eos(&source_id))
+        entry("FlexibleDecoderPoolJs::source_eos", || {
+            let queue = self.queue(&source_id)?;
+            let pool = self.inner.clone();
+            queued(
+                env,
+                "FlexibleDecoderPoolJs::source_eos",
+                &queue,
+                move || pool.source_eos(&source_id),
+            )
+        })
     }
 
     /// Sources with a decoder now.
     #[napi(getter)]
-    pub fn stream_count(&self) -> u32 {
-        u32::try_from(self.inner.len()).unwrap_or(u32::MAX)
+    pub fn stream_count(&self) -> Result<u32, Code> {
+        entry("FlexibleDecoderPoolJs::stream_count", || {
+            Ok(u32::try_from(self.inner.len()).unwrap_or(u32::MAX))
+        })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
     /// Lets every queued call run, then drains every decoder.
     pub fn graceful_shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(Error::new(
-                Code("ERR_PROJ_SHUT_DOWN"),
-                "the pool is shut down",
-            ));
-        }
-        let queues = self.close_queues();
-        let (pool, outputs) = (self.inner.clone(), self.outputs.clone());
-        detached(env, move || {
-            for queue in queues {
-                queue.finish();
+        entry("FlexibleDecoderPoolJs::graceful_shutdown", || {
+            if self.closed.load(Ordering::Acquire) {
+                return Err(Error::new(
+                    Code("ERR_PROJ_SHUT_DOWN"),
+                    "the pool is shut down",
+                ));
             }
-            let result = pool.graceful_shutdown();
-            closed(&outputs);
-            result
+            let queues = self.close_queues();
+            let (pool, outputs) = (self.inner.clone(), self.outputs.clone());
+            detached(env, "FlexibleDecoderPoolJs::graceful_shutdown", move || {
+                for queue in queues {
+                    queue.finish();
+                }
+                let result = pool.graceful_shutdown();
+                closed(&outputs);
+                result
+            })
         })
     }
 
     #[napi(ts_return_type = "Promise<void>")]
     pub fn shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
-        let was_open = !self.closed.load(Ordering::Acquire);
-        self.close_queues();
-        let (pool, outputs) = (self.inner.clone(), self.outputs.clone());
-        detached(env, move || {
-            pool.shutdown();
-            if was_open {
-                closed(&outputs);
-            }
-            Ok(())
+        entry("FlexibleDecoderPoolJs::shutdown", || {
+            let was_open = !self.closed.load(Ordering::Acquire);
+            self.close_queues();
+            let (pool, outputs) = (self.inner.clone(), self.outputs.clone());
+            detached(env, "FlexibleDecoderPoolJs::shutdown", move || {
+                pool.shutdown();
+                if was_open {
+                    closed(&outputs);
+                }
+                Ok(())
+            })
         })
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 
+use crate::entry::spawn_thread;
 use crate::error::Code;
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -61,9 +62,9 @@ impl Shared {
                     }
                 }
             };
-            // A panicking job must not take later jobs with it (the library
-            // crates do not panic anyway).
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            // Jobs come from `queued`, which runs them guarded: a panic in
+            // one cannot take later jobs with it.
+            job();
         }
     }
 }
@@ -112,15 +113,7 @@ impl Queue {
             return Ok(());
         }
         let shared = self.shared.clone();
-        let thread = std::thread::Builder::new()
-            .name(self.name.clone())
-            .spawn(move || shared.serve())
-            .map_err(|e| {
-                Error::new(
-                    Code("ERR_PROJ_PIPELINE"),
-                    format!("cannot start a thread: {e}"),
-                )
-            });
+        let thread = spawn_thread(&self.name, move || shared.serve());
         match thread {
             Ok(thread) => {
                 state.running = true;
