@@ -7,13 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build: pkg-config and the GStreamer headers for the -sys crates.
-# Run time: GStreamer's parsers and muxers (base/good/bad), x264enc (ugly)
+# Run time: GStreamer's parsers and muxers (base/good/bad), x264enc (ugly),
+# the software decoders of H.264/HEVC (libav)
 # and the command-line tools; ffmpeg/ffprobe make and check test media.
 # Tests: g++ runs the CUDA kernels on the CPU, unzip unpacks NVRTC.
 DEBS=(
   pkg-config g++ unzip
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+  gstreamer1.0-libav
   gstreamer1.0-tools
   ffmpeg
 )

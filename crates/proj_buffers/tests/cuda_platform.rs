@@ -24,16 +24,15 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// GPU 0 must be usable: a test here that runs without it fails.
 fn require_gpu() {
-    if cuda::usable(0) {
-        return;
-    }
+    let usable = cuda::usable(0);
     let reason = match cuda::device_count() {
+        _ if usable => String::new(),
         Err(e) => e.to_string(),
         Ok(0) => "no CUDA device".into(),
         Ok(_) if !cuda::nvrtc_loaded() => "NVRTC (libnvrtc.so.13) is not installed".into(),
         Ok(_) => "GPU 0 did not start".into(),
     };
-    panic!("the CUDA platform cannot run here: {reason}");
+    assert!(usable, "the CUDA platform cannot run here: {reason}");
 }
 
 fn options(mem_type: MemType, pool_size: usize) -> GeneratorOptions {

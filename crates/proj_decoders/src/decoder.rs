@@ -5,30 +5,22 @@
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use proj_buffers::{
-    import_packed, BufferGenerator, BuffersError, GeneratorOptions, Packed, VideoFormat,
-};
+use proj_buffers::{BufferGenerator, GeneratorOptions, VideoFormat};
 use proj_frame::{FrameContent, Rational, VideoCodec, VideoFrame};
 
 use crate::config::{DecoderConfig, FlexibleDecoderConfig};
-use crate::output::{DecodedFrame, DecoderParameters, Output, OutputCallback, SkipReason};
+use crate::output::{DecoderParameters, Output, OutputCallback, SkipReason};
 use crate::payload::{detect_framing, inspect, Framing, Inspected};
-use crate::session::{Closer, Session, Timing};
+use crate::raw::RawSession;
+use crate::session::{Closer, Session};
+use crate::timing::Timing;
 use crate::{DecodersError, Result};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A raw-picture "session": pictures are copied into the pool directly.
-#[derive(Debug)]
-struct RawSession {
-    params: DecoderParameters,
-    generator: BufferGenerator,
-    channels: usize,
 }
 
 #[derive(Debug)]
@@ -45,7 +37,21 @@ impl Active {
         }
     }
 
-    fn drain(&self, idle_timeout: Duration) -> Vec<VideoFrame> {
+    fn framing(&self) -> Framing {
+        match self {
+            Self::Stream(s) => s.framing,
+            Self::Raw(_) => Framing::AnnexB,
+        }
+    }
+
+    fn stopper(&self) -> Stopper {
+        match self {
+            Self::Stream(s) => Stopper::Stream(s.closer()),
+            Self::Raw(r) => Stopper::Raw(r.stop_flag()),
+        }
+    }
+
+    fn drain(&self, idle_timeout: std::time::Duration) -> Vec<VideoFrame> {
         match self {
             Self::Stream(s) => s.drain(idle_timeout),
             Self::Raw(_) => Vec::new(),
@@ -55,7 +61,44 @@ impl Active {
     fn stop(&self) -> Vec<VideoFrame> {
         match self {
             Self::Stream(s) => s.stop(),
-            Self::Raw(_) => Vec::new(),
+            Self::Raw(r) => {
+                r.stop();
+                Vec::new()
+            }
+        }
+    }
+
+    /// Queues one checked frame; waits while the decoder is behind (never
+    /// called under the state lock).
+    fn push(&self, frame: VideoFrame, data: Vec<u8>, t: Timing, keyframe: bool) -> Option<Output> {
+        match self {
+            Self::Stream(session) => session
+                .push(frame, data, t, keyframe)
+                .err()
+                .map(|rejected| {
+                    let (frame, message) = *rejected;
+                    Output::Error {
+                        message,
+                        frames: vec![frame],
+                    }
+                }),
+            Self::Raw(raw) => Some(raw.picture(frame, &data, t)),
+        }
+    }
+}
+
+/// Stops the current session from any thread, without the state lock.
+#[derive(Debug, Clone)]
+enum Stopper {
+    Stream(Closer),
+    Raw(Arc<AtomicBool>),
+}
+
+impl Stopper {
+    fn stop(&self) {
+        match self {
+            Self::Stream(closer) => closer.close(),
+            Self::Raw(flag) => flag.store(true, Ordering::Release),
         }
     }
 }
@@ -69,24 +112,38 @@ enum State {
         framing: Framing,
         buffered: Vec<(VideoFrame, Vec<u8>)>,
     },
-    Active(Active),
+    Active(Arc<Active>),
     ShutDown,
 }
 
-/// Converts a frame's ticks into nanoseconds.
-fn nanoseconds(ticks: i64, time_base: Rational) -> u64 {
-    let ns = i128::from(ticks) * i128::from(time_base.num) * 1_000_000_000
-        / i128::from(time_base.den.max(1));
-    u64::try_from(ns.max(0)).unwrap_or(u64::MAX)
-}
-
-fn timing(frame: &VideoFrame) -> Timing {
-    let tb = frame.time_base();
-    Timing {
-        pts_ns: nanoseconds(frame.pts(), tb),
-        dts_ns: frame.dts().map(|t| nanoseconds(t, tb)),
-        duration_ns: frame.duration().map(|t| nanoseconds(t, tb)),
-    }
+/// What a submit does after the state lock is released: everything that
+/// can wait (a session's start, the decoder-config callback, a push into a
+/// full queue, a pipeline's stop) happens here, never under the lock.
+enum Step {
+    Done,
+    Push {
+        active: Arc<Active>,
+        frame: VideoFrame,
+        data: Vec<u8>,
+        keyframe: bool,
+    },
+    Activate {
+        frame: VideoFrame,
+        data: Vec<u8>,
+        params: DecoderParameters,
+        framing: Framing,
+        inspected: Inspected,
+        /// Packets held before this random access point, skipped once it
+        /// is taken.
+        held: Vec<(VideoFrame, Vec<u8>)>,
+    },
+    /// The session failed: stop it, report its frames, then start over.
+    Restart {
+        failed: Arc<Active>,
+        message: String,
+        frame: VideoFrame,
+        data: Vec<u8>,
+    },
 }
 
 fn skipped(frame: VideoFrame, data: Option<Vec<u8>>, reason: SkipReason) -> Output {
@@ -132,22 +189,33 @@ fn lost_at_end(frames: Vec<VideoFrame>, out: &mut Vec<Output>) {
 
 /// One source's decoder. Every submitted frame gets exactly one `Frame`,
 /// `Skipped` or `Error` output through the callback.
+///
+/// Locks: `state` is held only to look at and change the state, never
+/// across a push, a pool wait, a pipeline change or a callback, so
+/// `is_shut_down`, `Debug` and `shutdown` answer at once. `feeding`
+/// serialises the calls that feed the session (submit, source EOS,
+/// graceful shutdown) and is held across their waits; nothing else takes it.
 pub struct FlexibleDecoder {
     config: FlexibleDecoderConfig,
     emit: OutputCallback,
     state: Mutex<State>,
+    feeding: Mutex<()>,
+    shut_down: AtomicBool,
     /// Output pools by size, kept across sessions.
     generators: Mutex<HashMap<(u32, u32), BufferGenerator>>,
     /// Stops the current session without the state lock (`shutdown`).
-    closer: Mutex<Option<Closer>>,
+    stopper: Mutex<Option<Stopper>>,
 }
 
 impl std::fmt::Debug for FlexibleDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FlexibleDecoder")
-            .field("config", &self.config)
-            .field("state", &*lock(&self.state))
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("FlexibleDecoder");
+        d.field("config", &self.config);
+        match self.state.try_lock() {
+            Ok(state) => d.field("state", &*state),
+            Err(_) => d.field("state", &"<changing>"),
+        };
+        d.finish_non_exhaustive()
     }
 }
 
@@ -164,8 +232,10 @@ impl FlexibleDecoder {
             config,
             emit,
             state: Mutex::new(State::Idle),
+            feeding: Mutex::new(()),
+            shut_down: AtomicBool::new(false),
             generators: Mutex::new(HashMap::new()),
-            closer: Mutex::new(None),
+            stopper: Mutex::new(None),
         })
     }
 
@@ -184,9 +254,10 @@ impl FlexibleDecoder {
     /// error is a decoder that is shut down. Waits while the decoder's
     /// queue is full (back-pressure).
     pub fn submit(&self, frame: VideoFrame, data: Option<Vec<u8>>) -> Result<()> {
-        if matches!(*lock(&self.state), State::ShutDown) {
+        if self.is_shut_down() {
             return Err(DecodersError::ShutDown);
         }
+        let _feeding = lock(&self.feeding);
         let mut out = Vec::new();
         let change = self.submit_inner(frame, data, &mut out);
         self.emit_all(out);
@@ -233,6 +304,17 @@ impl FlexibleDecoder {
             }
             Some(codec) => codec,
         };
+        let timing = match Timing::of(&frame) {
+            Ok(timing) => timing,
+            Err(reason) => {
+                out.push(skipped(
+                    frame,
+                    Some(data),
+                    SkipReason::InvalidPayload(reason),
+                ));
+                return Ok(None);
+            }
+        };
         let size = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
         let params = DecoderParameters {
             codec,
@@ -272,11 +354,49 @@ impl FlexibleDecoder {
             (active.params(), params)
         });
 
-        let mut state = lock(&self.state);
-        self.handle(&mut state, frame, data, params, out);
+        let mut next = Some((frame, data));
+        while let Some((frame, data)) = next.take() {
+            let step = self.handle(&mut lock(&self.state), frame, data, params, out);
+            match step {
+                Step::Done => {}
+                Step::Push {
+                    active,
+                    frame,
+                    data,
+                    keyframe,
+                } => out.extend(active.push(frame, data, timing, keyframe)),
+                Step::Activate {
+                    frame,
+                    data,
+                    params,
+                    framing,
+                    inspected,
+                    held,
+                } => {
+                    self.activate(frame, data, params, framing, &inspected, timing, out);
+                    for (f, d) in held {
+                        out.push(skipped(f, Some(d), SkipReason::WaitingForKeyframe));
+                    }
+                }
+                Step::Restart {
+                    failed,
+                    message,
+                    frame,
+                    data,
+                } => {
+                    // Frames in flight are lost with the error; this frame
+                    // starts over as if from Idle.
+                    let frames = failed.stop();
+                    out.push(Output::Error { message, frames });
+                    next = Some((frame, data));
+                }
+            }
+        }
         Ok(change)
     }
 
+    /// Decides what to do with a frame, under the state lock: only checks
+    /// and state changes here, every wait is in the returned step.
     fn handle(
         &self,
         state: &mut State,
@@ -284,20 +404,30 @@ impl FlexibleDecoder {
         data: Vec<u8>,
         params: DecoderParameters,
         out: &mut Vec<Output>,
-    ) {
+    ) -> Step {
         match state {
-            State::ShutDown => out.push(Output::Error {
-                message: "the decoder is shut down".into(),
-                frames: vec![frame],
-            }),
+            State::ShutDown => {
+                out.push(Output::Error {
+                    message: "the decoder is shut down".into(),
+                    frames: vec![frame],
+                });
+                Step::Done
+            }
             State::Idle => {
                 let framing = detect_framing(params.codec, &data);
                 let Some((frame, data, inspected)) = checked(frame, data, params, framing, out)
                 else {
-                    return;
+                    return Step::Done;
                 };
                 if inspected.random_access {
-                    self.activate(state, frame, data, params, framing, &inspected, out);
+                    Step::Activate {
+                        frame,
+                        data,
+                        params,
+                        framing,
+                        inspected,
+                        held: Vec::new(),
+                    }
                 } else if matches!(params.codec, VideoCodec::H264 | VideoCodec::Hevc) {
                     *state = State::Detecting {
                         params,
@@ -305,52 +435,63 @@ impl FlexibleDecoder {
                         buffered: Vec::new(),
                     };
                     self.hold(state, frame, data, out);
+                    Step::Done
                 } else {
                     out.push(skipped(frame, Some(data), SkipReason::WaitingForKeyframe));
+                    Step::Done
                 }
             }
             State::Detecting { framing, .. } => {
                 let framing = *framing;
                 let Some((frame, data, inspected)) = checked(frame, data, params, framing, out)
                 else {
-                    return;
+                    return Step::Done;
                 };
                 if inspected.random_access {
                     let held = match std::mem::replace(state, State::Idle) {
                         State::Detecting { buffered, .. } => buffered,
                         _ => Vec::new(),
                     };
-                    self.activate(state, frame, data, params, framing, &inspected, out);
-                    for (f, d) in held {
-                        out.push(skipped(f, Some(d), SkipReason::WaitingForKeyframe));
+                    Step::Activate {
+                        frame,
+                        data,
+                        params,
+                        framing,
+                        inspected,
+                        held,
                     }
                 } else {
                     self.hold(state, frame, data, out);
+                    Step::Done
                 }
             }
-            State::Active(Active::Stream(session)) if session.failure().is_some() => {
-                // Restart: frames in flight are lost with the error; this
-                // frame starts over as if from Idle.
-                let message = session.failure().unwrap_or_default();
-                let frames = session.stop();
-                out.push(Output::Error { message, frames });
-                *state = State::Idle;
-                self.handle(state, frame, data, params, out);
-            }
             State::Active(active) => {
-                let framing = match active {
-                    Active::Stream(session) => session.framing,
-                    Active::Raw(_) => Framing::AnnexB,
-                };
-                if let Some((frame, data, inspected)) = checked(frame, data, params, framing, out) {
-                    self.push(active, frame, data, &inspected, out);
+                if let Active::Stream(session) = &**active {
+                    if let Some(message) = session.failure() {
+                        let failed = Arc::clone(active);
+                        *state = State::Idle;
+                        return Step::Restart {
+                            failed,
+                            message,
+                            frame,
+                            data,
+                        };
+                    }
+                }
+                let active = Arc::clone(active);
+                match checked(frame, data, params, active.framing(), out) {
+                    Some((frame, data, inspected)) => Step::Push {
+                        active,
+                        frame,
+                        data,
+                        keyframe: inspected.keyframe,
+                    },
+                    None => Step::Done,
                 }
             }
         }
     }
 
-    /// Holds a packet until a random access point; on overflow every held
-    /// packet is skipped.
     fn hold(&self, state: &mut State, frame: VideoFrame, data: Vec<u8>, out: &mut Vec<Output>) {
         if let State::Detecting { buffered, .. } = state {
             buffered.push((frame, data));
@@ -414,15 +555,22 @@ impl FlexibleDecoder {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Starts a session for a random access point and pushes it, outside
+    /// the state lock (the config callback and the pipeline's start can
+    /// take a while); then makes it the decoder's session, unless the
+    /// decoder was shut down meanwhile.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one frame's facts, passed on as they are"
+    )]
     fn activate(
         &self,
-        state: &mut State,
         frame: VideoFrame,
         data: Vec<u8>,
         params: DecoderParameters,
         framing: Framing,
         inspected: &Inspected,
+        timing: Timing,
         out: &mut Vec<Output>,
     ) {
         let Some(config) = self.decoder_config(params, &frame) else {
@@ -440,15 +588,12 @@ impl FlexibleDecoder {
             .generator(params, frame.fps())
             .and_then(|generator| match config {
                 DecoderConfig::RawRgb { .. } | DecoderConfig::RawRgba { .. } => {
-                    Ok(Active::Raw(RawSession {
-                        params,
-                        generator,
-                        channels: if params.codec == VideoCodec::RawRgb {
-                            3
-                        } else {
-                            4
-                        },
-                    }))
+                    let channels = if params.codec == VideoCodec::RawRgb {
+                        3
+                    } else {
+                        4
+                    };
+                    Ok(Active::Raw(RawSession::new(params, generator, channels)))
                 }
                 _ => Session::start(
                     &config,
@@ -461,101 +606,36 @@ impl FlexibleDecoder {
                 )
                 .map(Active::Stream),
             });
-        match started {
-            Ok(mut active) => {
-                if let Active::Stream(session) = &active {
-                    *lock(&self.closer) = Some(session.closer());
-                }
-                self.push(&mut active, frame, data, inspected, out);
-                *state = State::Active(active);
-            }
-            Err(e) => out.push(skipped(
-                frame,
-                Some(data),
-                SkipReason::DecoderCreationFailed(e.to_string()),
-            )),
-        }
-    }
-
-    fn push(
-        &self,
-        active: &mut Active,
-        frame: VideoFrame,
-        data: Vec<u8>,
-        inspected: &Inspected,
-        out: &mut Vec<Output>,
-    ) {
-        match active {
-            Active::Stream(session) => {
-                let t = timing(&frame);
-                if let Err(rejected) = session.push(frame, data, t, inspected.keyframe) {
-                    let (frame, message) = *rejected;
-                    out.push(Output::Error {
-                        message,
-                        frames: vec![frame],
-                    });
-                }
-            }
-            Active::Raw(raw) => out.push(Self::raw_picture(raw, frame, &data)),
-        }
-    }
-
-    fn raw_picture(raw: &RawSession, frame: VideoFrame, data: &[u8]) -> Output {
-        let id = frame.uuid().as_u128();
-        let t = timing(&frame);
-        // Waits while the consumer holds every buffer (back-pressure).
-        let buffer = loop {
-            match raw
-                .generator
-                .acquire_timeout(Some(id), Duration::from_millis(100))
-            {
-                Ok(buffer) => break buffer,
-                Err(BuffersError::AcquireTimeout { .. }) => {}
-                Err(e) => {
-                    return Output::Error {
-                        message: format!("no output buffer: {e}"),
-                        frames: vec![frame],
-                    }
-                }
+        let active = match started {
+            Ok(active) => Arc::new(active),
+            Err(e) => {
+                out.push(skipped(
+                    frame,
+                    Some(data),
+                    SkipReason::DecoderCreationFailed(e.to_string()),
+                ));
+                return;
             }
         };
-        let packed = Packed {
-            width: raw.params.width,
-            height: raw.params.height,
-            data,
-            stride: raw.params.width as usize * raw.channels,
-            channels: raw.channels,
-        };
-        let written = buffer
-            .with_surface_mut(0, |surface| import_packed(surface, &packed))
-            .and_then(|r| r);
-        if let Err(e) = written {
-            return Output::Error {
-                message: format!("could not copy the raw picture: {e}"),
-                frames: vec![frame],
-            };
+        {
+            let mut state = lock(&self.state);
+            if matches!(*state, State::ShutDown) {
+                drop(state);
+                active.stop();
+                out.push(Output::Error {
+                    message: "the decoder was shut down while its session started".into(),
+                    frames: vec![frame],
+                });
+                return;
+            }
+            *state = State::Active(Arc::clone(&active));
+            *lock(&self.stopper) = Some(active.stopper());
         }
-        buffer.set_pts_ns(Some(t.pts_ns));
-        buffer.set_duration_ns(t.duration_ns);
-        let decoded = DecodedFrame {
-            frame_id: Some(id),
-            pts_ns: t.pts_ns,
-            dts_ns: t.dts_ns,
-            duration_ns: t.duration_ns,
-            codec: raw.params.codec,
-            format: VideoFormat::Rgba,
-            width: raw.params.width,
-            height: raw.params.height,
-        };
-        Output::Frame {
-            frame,
-            decoded,
-            buffer,
-        }
+        out.extend(active.push(frame, data, timing, inspected.keyframe));
     }
 
     /// Takes the session out (and any held packets), leaving `next`.
-    fn take_session(&self, next: State, out: &mut Vec<Output>) -> Result<Option<Active>> {
+    fn take_session(&self, next: State, out: &mut Vec<Output>) -> Result<Option<Arc<Active>>> {
         let mut state = lock(&self.state);
         if matches!(*state, State::ShutDown) {
             return Err(DecodersError::ShutDown);
@@ -576,6 +656,7 @@ impl FlexibleDecoder {
     /// before gets its output), then reports `SourceEos`. The next submit
     /// starts a new session.
     pub fn source_eos(&self, source_id: &str) -> Result<()> {
+        let _feeding = lock(&self.feeding);
         let mut out = Vec::new();
         let active = self.take_session(State::Idle, &mut out)?;
         if let Some(active) = active {
@@ -590,8 +671,10 @@ impl FlexibleDecoder {
 
     /// Drains the session and shuts down; later calls fail with `ShutDown`.
     pub fn graceful_shutdown(&self) -> Result<()> {
+        let _feeding = lock(&self.feeding);
         let mut out = Vec::new();
         let active = self.take_session(State::ShutDown, &mut out)?;
+        self.shut_down.store(true, Ordering::Release);
         if let Some(active) = active {
             lost_at_end(active.drain(self.config.settings.idle_timeout), &mut out);
         }
@@ -599,12 +682,13 @@ impl FlexibleDecoder {
         Ok(())
     }
 
-    /// Shuts down at once: frames in flight are reported in one `Error`.
-    /// A submit waiting for room (its consumer holding every output
-    /// buffer) is released first.
+    /// Shuts down at once, without waiting for a submit in progress: the
+    /// session is stopped first (a submit waiting for room returns), and
+    /// frames in flight are reported in one `Error`.
     pub fn shutdown(&self) {
-        if let Some(closer) = lock(&self.closer).take() {
-            closer.close();
+        self.shut_down.store(true, Ordering::Release);
+        if let Some(stopper) = lock(&self.stopper).take() {
+            stopper.stop();
         }
         let mut out = Vec::new();
         if let Ok(Some(active)) = self.take_session(State::ShutDown, &mut out) {
@@ -619,8 +703,9 @@ impl FlexibleDecoder {
         self.emit_all(out);
     }
 
+    /// Answers at once, whatever the decoder is doing.
     pub fn is_shut_down(&self) -> bool {
-        matches!(*lock(&self.state), State::ShutDown)
+        self.shut_down.load(Ordering::Acquire)
     }
 }
 

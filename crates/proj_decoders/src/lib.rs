@@ -20,7 +20,9 @@ mod payload;
 mod pending;
 mod picture;
 mod pool;
+mod raw;
 mod session;
+mod timing;
 
 pub use config::{
     ConfigCallback, CudadecMemtype, DecoderConfig, DecoderSettings, EvictionCallback,

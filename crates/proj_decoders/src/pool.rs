@@ -20,7 +20,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 struct Entry {
     decoder: Arc<FlexibleDecoder>,
+    /// When its last submit ended (or the entry was made).
     last_activity: Instant,
+    /// Submits in progress: a source whose submit waits for room (its
+    /// consumer holds every buffer) is busy, not idle, however long it waits.
+    submitting: usize,
+}
+
+impl Entry {
+    fn idle_for(&self, ttl: Duration) -> bool {
+        self.submitting == 0 && self.last_activity.elapsed() >= ttl
+    }
 }
 
 struct Inner {
@@ -40,7 +50,7 @@ impl Inner {
         let ttl = self.config.eviction_ttl;
         let expired: Vec<String> = lock(&self.entries)
             .iter()
-            .filter(|(_, e)| e.last_activity.elapsed() >= ttl)
+            .filter(|(_, e)| e.idle_for(ttl))
             .map(|(id, _)| id.clone())
             .collect();
         for source_id in expired {
@@ -57,9 +67,7 @@ impl Inner {
                         None
                     }
                     // A submit since the decision keeps it too.
-                    (EvictionDecision::Evict, Some(entry))
-                        if entry.last_activity.elapsed() >= ttl =>
-                    {
+                    (EvictionDecision::Evict, Some(entry)) if entry.idle_for(ttl) => {
                         entries.remove(&source_id).map(|e| e.decoder)
                     }
                     _ => None,
@@ -153,16 +161,23 @@ impl FlexibleDecoderPool {
                 None => {
                     let config = self.inner.config.decoder(&source_id);
                     let decoder = FlexibleDecoder::new(config, self.inner.emit.clone())?;
-                    entries.entry(source_id).or_insert(Entry {
+                    entries.entry(source_id.clone()).or_insert(Entry {
                         decoder: Arc::new(decoder),
                         last_activity: Instant::now(),
+                        submitting: 0,
                     })
                 }
             };
-            entry.last_activity = Instant::now();
-            entry.decoder.clone()
+            entry.submitting += 1;
+            (source_id, entry.decoder.clone())
         };
-        decoder.submit(frame, data)
+        let (source_id, decoder) = decoder;
+        let result = decoder.submit(frame, data);
+        if let Some(entry) = lock(&self.inner.entries).get_mut(&source_id) {
+            entry.submitting = entry.submitting.saturating_sub(1);
+            entry.last_activity = Instant::now();
+        }
+        result
     }
 
     /// Drains and removes the source's decoder, then reports `SourceEos`.
@@ -215,7 +230,13 @@ impl FlexibleDecoderPool {
         let decoders = self.close()?;
         std::thread::scope(|scope| {
             for decoder in &decoders {
-                scope.spawn(move || decoder.graceful_shutdown());
+                // Where no thread can be made, drain on this one.
+                let spawned = std::thread::Builder::new()
+                    .name("flex-pool-drain".into())
+                    .spawn_scoped(scope, move || decoder.graceful_shutdown());
+                if spawned.is_err() {
+                    let _ = decoder.graceful_shutdown();
+                }
             }
         });
         Ok(())

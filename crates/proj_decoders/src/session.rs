@@ -5,8 +5,8 @@
 //! context and its 8-bit 4:2:0 output stays in GPU memory (videoconvert
 //! passes it through); other output goes through system memory.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use gstreamer as gst;
@@ -26,6 +26,7 @@ use crate::output::{DecodedFrame, DecoderParameters, Output, OutputCallback, Ski
 use crate::payload::Framing;
 use crate::pending::Pending;
 use crate::picture::write_picture;
+use crate::timing::Timing;
 use crate::{DecodersError, Result};
 
 /// How long the streaming thread waits for a free pool buffer before it
@@ -65,11 +66,37 @@ struct Shared {
     params: DecoderParameters,
 }
 
+/// A drain that keeps seeing progress elsewhere still ends after this many
+/// idle timeouts (a decoder that hangs must not hold a shutdown forever).
+const DRAIN_LIMIT: u32 = 30;
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// When any session of the process last made progress (ms since `epoch`).
+static ANY_PROGRESS_MS: AtomicU64 = AtomicU64::new(0);
+
+fn mark_progress() {
+    let ms = u64::try_from(epoch().elapsed().as_millis()).unwrap_or(u64::MAX);
+    ANY_PROGRESS_MS.fetch_max(ms, Ordering::Relaxed);
+}
+
+/// How long since any session of the process made progress: a drain waits
+/// while the machine is busy with other streams (hundreds of sources
+/// draining at once on two cores), not a fixed idle time of its own.
+fn since_any_progress() -> Duration {
+    let last = Duration::from_millis(ANY_PROGRESS_MS.load(Ordering::Relaxed));
+    epoch().elapsed().saturating_sub(last)
+}
+
 impl Shared {
     fn update(&self, f: impl FnOnce(&mut Progress)) {
         let mut progress = lock(&self.progress);
         f(&mut progress);
         progress.last = Instant::now();
+        mark_progress();
         self.changed.notify_all();
     }
 
@@ -336,10 +363,10 @@ fn apply_hardware_options(decoder: &gst::Element, config: &DecoderConfig) {
     ];
     for (name, value) in settings {
         let Some(value) = value else { continue };
-        if decoder.find_property(name).is_some() {
-            decoder.set_property_from_str(name, &value);
-        } else {
+        if decoder.find_property(name).is_none() {
             tracing::debug!("{} has no property {name}; option ignored", decoder.name());
+        } else if let Err(e) = proj_gstreamer::set_property(decoder, name, &value) {
+            tracing::warn!("hardware decoder option ignored: {e}");
         }
     }
 }
@@ -578,14 +605,14 @@ impl Session {
                     if negotiation_failed && shared.route != Route::Software {
                         nvdec_route::failed(shared.params, shared.route);
                     }
-                    // Unblock a push waiting on a dead pipeline, from a
-                    // thread of its own (never the streaming thread).
-                    let weak_pipeline = weak_pipeline.clone();
-                    std::thread::spawn(move || {
-                        if let Some(pipeline) = weak_pipeline.upgrade() {
+                    // Unblock a push waiting on a dead pipeline. Not from
+                    // this (streaming) thread: GStreamer's own thread pool
+                    // does it, with no thread of ours to fail to start.
+                    if let Some(pipeline) = weak_pipeline.upgrade() {
+                        pipeline.call_async(|pipeline| {
                             let _ = pipeline.set_state(gst::State::Null);
-                        }
-                    });
+                        });
+                    }
                 }
                 _ => {}
             }
@@ -656,20 +683,22 @@ impl Session {
     }
 
     /// Ends the stream and waits until every picture is out, or until
-    /// nothing happened for `idle_timeout`. Returns the frames that got no
-    /// picture.
+    /// neither this session nor any other made progress for
+    /// `idle_timeout` (at most `DRAIN_LIMIT` idle timeouts in all).
+    /// Returns the frames that got no picture.
     pub fn drain(&self, idle_timeout: Duration) -> Vec<VideoFrame> {
         let _ = self.appsrc.end_of_stream();
+        let started = Instant::now();
         let mut progress = lock(&self.shared.progress);
         while !progress.eos && progress.error.is_none() {
-            let waited = progress.last.elapsed();
-            if waited >= idle_timeout {
+            let quiet = progress.last.elapsed().min(since_any_progress());
+            if quiet >= idle_timeout || started.elapsed() >= idle_timeout * DRAIN_LIMIT {
                 break;
             }
             progress = self
                 .shared
                 .changed
-                .wait_timeout(progress, idle_timeout - waited)
+                .wait_timeout(progress, idle_timeout - quiet)
                 .map(|(guard, _)| guard)
                 .unwrap_or_else(|e| e.into_inner().0);
         }
@@ -688,14 +717,6 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.closer().close();
     }
-}
-
-/// A frame's timestamps in nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Timing {
-    pub pts_ns: u64,
-    pub dts_ns: Option<u64>,
-    pub duration_ns: Option<u64>,
 }
 
 #[cfg(test)]

@@ -230,16 +230,18 @@ fn shutdown_releases_a_submit_waiting_for_buffers() -> Result<()> {
         .iter()
         .map(|p| frame("cam", VideoCodec::H264, (160, 120), p).map(|f| (f, p.data.clone())))
         .collect::<Result<_>>()?;
-    let submitted: Vec<_> = frames.iter().map(|(f, _)| f.uuid()).collect();
     let feeder = {
         let decoder = decoder.clone();
         std::thread::spawn(move || {
+            let mut accepted = Vec::new();
             for (f, data) in frames {
+                let uuid = f.uuid();
                 if decoder.submit(f, Some(data)).is_err() {
-                    return false;
+                    break;
                 }
+                accepted.push(uuid);
             }
-            true
+            accepted
         })
     };
     std::thread::sleep(Duration::from_millis(800));
@@ -264,16 +266,28 @@ fn shutdown_releases_a_submit_waiting_for_buffers() -> Result<()> {
         "shutdown() returns while a submit waits for output buffers",
     );
     finishes(&feeder, started, "shutdown released the feeder");
-    let _ = (shutdown.join(), feeder.join());
+    let _ = shutdown.join();
+    let accepted = feeder.join().map_err(|_| "feeder panicked")?;
     let reported = reported.lock().map(|r| r.clone()).unwrap_or_default();
-    // Frames submitted before the shutdown have exactly one output; the
-    // feeder's later submits were refused with an error.
+    // Every frame the decoder accepted (its submit returned Ok, the one
+    // that waited included) has exactly one output; the feeder's next
+    // submit was refused with an error, so it needs none.
     let mut counts: HashMap<_, usize> = HashMap::new();
     for uuid in &reported {
         *counts.entry(*uuid).or_default() += 1;
     }
-    assert!(counts.values().all(|&n| n == 1), "no frame reported twice");
-    assert!(reported.iter().all(|u| submitted.contains(u)));
+    assert!(
+        accepted.len() > 1,
+        "frames were accepted before the shutdown"
+    );
+    for uuid in &accepted {
+        assert_eq!(
+            counts.get(uuid),
+            Some(&1),
+            "accepted frame {uuid} reported once"
+        );
+    }
+    assert_eq!(reported.len(), accepted.len(), "nothing else reported");
     Ok(())
 }
 
@@ -446,11 +460,13 @@ fn every_frame_is_accounted_for_exactly_once() -> Result<()> {
         evictions.load(Ordering::Relaxed) > 0,
         "idle sources were offered for eviction"
     );
+    // Memory settles after the first round (pools, sessions, caches):
+    // the last round may not hold more than 64 MiB over the second.
+    assert!(rss.iter().all(|&kib| kib > 0), "RSS readable: {rss:?}");
+    let (settled, last) = (rss[1], rss[rss.len() - 1]);
     assert!(
-        rss[1] < rss[0] + 64 * 1024,
-        "memory grew from {} to {} KiB",
-        rss[0],
-        rss[1]
+        last < settled + 64 * 1024,
+        "memory grew from {settled} to {last} KiB over the rounds"
     );
     Ok(())
 }

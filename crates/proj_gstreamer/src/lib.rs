@@ -12,6 +12,7 @@ mod flow;
 mod init;
 mod mp4_muxer;
 mod nvenc;
+mod property;
 
 pub use access_unit::{
     inspect_access_unit, inspect_nal_units, split_annex_b, split_length_prefixed, AccessUnit,
@@ -23,3 +24,4 @@ pub use flow::{FlowResult, InvocationReason};
 pub use init::init;
 pub use mp4_muxer::{Mp4Muxer, Mp4MuxerOptions, Mp4MuxerStats};
 pub use nvenc::has_nvenc;
+pub use property::set_property;

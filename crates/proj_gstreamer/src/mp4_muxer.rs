@@ -165,13 +165,13 @@ impl Mp4Muxer {
             // file and only then appends the moov: a crash in between leaves
             // no moov at all (seen in the crash test).
             mux.set_property("fragment-duration", options.fragment_duration_ms);
-            mux.set_property_from_str("fragment-mode", "dash-or-mss");
+            crate::set_property(&mux, "fragment-mode", "dash-or-mss")?;
         }
         let sink = make("filesink")?;
         sink.set_property("location", location);
         // Unbuffered: every fragment reaches the kernel as soon as qtmux
         // writes it, so it survives the process being killed.
-        sink.set_property_from_str("buffer-mode", "unbuffered");
+        crate::set_property(&sink, "buffer-mode", "unbuffered")?;
 
         let pipeline = gst::Pipeline::new();
         let pipeline_error = |e: &dyn std::fmt::Display| GstreamerError::Pipeline {
