@@ -32,6 +32,8 @@ pub fn gstreamer_code(error: &GstreamerError) -> Code {
         GstreamerError::Finished => "ERR_PROJ_FINISHED",
         GstreamerError::Pipeline { .. } => "ERR_PROJ_PIPELINE",
         GstreamerError::Timeout { .. } => "ERR_PROJ_TIMEOUT",
+        GstreamerError::QueueFull { .. } => "ERR_PROJ_QUEUE_FULL",
+        GstreamerError::NoFrames { .. } => "ERR_PROJ_NO_FRAMES",
     })
 }
 

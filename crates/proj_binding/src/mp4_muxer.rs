@@ -5,7 +5,7 @@ use napi_derive::napi;
 use proj_gstreamer as gs;
 
 use crate::entry::{entry, on_thread};
-use crate::error::{from_gstreamer, Code};
+use crate::error::{from_gstreamer, invalid_argument, Code};
 use crate::timestamp::nanoseconds;
 
 #[napi(object)]
@@ -15,6 +15,36 @@ pub struct Mp4MuxerOptions {
     pub fps_den: Option<u32>,
     /// Media time per fragment in ms (default 500); 0 disables crash safety.
     pub fragment_duration_ms: Option<u32>,
+    /// Queued bytes from which `push` returns false (default 16 MiB).
+    pub high_water_bytes: Option<f64>,
+    /// Queued bytes a frame may never take the queue past (default 64 MiB).
+    pub max_queued_bytes: Option<f64>,
+}
+
+/// Options of `drained()`.
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct DrainedOptions {
+    /// Give up with `ERR_PROJ_TIMEOUT` after this long (default: never; a
+    /// warning is logged every 5 s of waiting).
+    pub timeout_ms: Option<f64>,
+}
+
+fn byte_count(name: &str, value: Option<f64>, default: u64) -> Result<u64, Code> {
+    match value {
+        None => Ok(default),
+        Some(v) if v.fract() == 0.0 && (1.0..=9_007_199_254_740_991.0).contains(&v) =>
+        {
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "a whole number below 2^53, checked above"
+            )]
+            Ok(v as u64)
+        }
+        Some(v) => Err(invalid_argument(format!(
+            "{name} must be a positive whole number of bytes, got {v}"
+        ))),
+    }
 }
 
 #[napi(object)]
@@ -50,7 +80,16 @@ impl Mp4Muxer {
                 fragment_duration_ms: options
                     .fragment_duration_ms
                     .unwrap_or(defaults.fragment_duration_ms),
-                ..defaults
+                high_water_bytes: byte_count(
+                    "highWaterBytes",
+                    options.high_water_bytes,
+                    defaults.high_water_bytes,
+                )?,
+                max_queued_bytes: byte_count(
+                    "maxQueuedBytes",
+                    options.max_queued_bytes,
+                    defaults.max_queued_bytes,
+                )?,
             };
             let inner = gs::Mp4Muxer::new(codec, output_path, &options).map_err(from_gstreamer)?;
             Ok(Self {
@@ -66,7 +105,7 @@ impl Mp4Muxer {
         pts_ns: BigInt,
         dts_ns: Option<BigInt>,
         duration_ns: Option<BigInt>,
-    ) -> Result<(), Code> {
+    ) -> Result<bool, Code> {
         entry("Mp4Muxer::push", || {
             let pts = nanoseconds("ptsNs", &pts_ns)?;
             let dts = dts_ns
@@ -80,6 +119,36 @@ impl Mp4Muxer {
             self.inner
                 .push(&data, pts, dts, duration)
                 .map_err(from_gstreamer)
+        })
+    }
+
+    /// Resolves when the queue is down to half the high-water mark (or
+    /// the stream ended); rejects on a pipeline error or after `timeoutMs`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn drained<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<DrainedOptions>,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
+        entry("Mp4Muxer::drained", || {
+            let timeout = match options.and_then(|o| o.timeout_ms) {
+                None => None,
+                Some(ms) if ms.is_finite() && ms >= 0.0 => {
+                    Some(std::time::Duration::from_secs_f64(ms / 1000.0))
+                }
+                Some(ms) => {
+                    return Err(invalid_argument(format!(
+                        "timeoutMs must be a non-negative number, got {ms}"
+                    )))
+                }
+            };
+            let muxer = Arc::clone(&self.inner);
+            on_thread(
+                env,
+                "Mp4Muxer::drained",
+                move || muxer.wait_drained(timeout).map_err(from_gstreamer),
+                Ok,
+            )
         })
     }
 

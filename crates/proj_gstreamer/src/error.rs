@@ -48,6 +48,14 @@ pub enum GstreamerError {
 
     #[error("the muxer did not finish within {seconds} s")]
     Timeout { seconds: u64 },
+
+    #[error(
+        "{queued} bytes are queued and this frame would pass the limit of {limit}: wait for drained() (the output is slower than the input)"
+    )]
+    QueueFull { queued: u64, limit: u64 },
+
+    #[error("no frame was pushed: {path:?} holds no video")]
+    NoFrames { path: PathBuf },
 }
 
 pub type Result<T, E = GstreamerError> = std::result::Result<T, E>;

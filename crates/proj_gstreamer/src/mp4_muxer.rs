@@ -18,7 +18,12 @@ pub struct Mp4MuxerOptions {
     /// fragment survives a crash, and the file stays a fragmented MP4. 0
     /// writes a regular MP4 that is only valid after `finish`.
     pub fragment_duration_ms: u32,
-    /// Bytes the muxer may hold before `push` waits for the pipeline.
+    /// Queued bytes from which `push` answers `false` (slow down: wait for
+    /// [`Mp4Muxer::wait_drained`]).
+    pub high_water_bytes: u64,
+    /// Queued bytes `push` never goes past: a frame that would is refused
+    /// with [`GstreamerError::QueueFull`] (and nothing already accepted is
+    /// lost). `push` itself never waits.
     pub max_queued_bytes: u64,
 }
 
@@ -28,10 +33,15 @@ impl Default for Mp4MuxerOptions {
             fps_num: 30,
             fps_den: 1,
             fragment_duration_ms: 500,
+            high_water_bytes: 16 << 20,
             max_queued_bytes: 64 << 20,
         }
     }
 }
+
+/// The largest timestamp or duration GStreamer carries (`u64::MAX` is its
+/// "none").
+const MAX_NS: u64 = u64::MAX - 1;
 
 /// Counters for progress reporting.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,8 +63,11 @@ pub struct Mp4Muxer {
     path: PathBuf,
     framerate: gst::Fraction,
     frame_duration_ns: u64,
-    pipeline: gst::Pipeline,
-    appsrc: gst_app::AppSrc,
+    high_water_bytes: u64,
+    max_queued_bytes: u64,
+    /// The pipeline, released (with its bus's file descriptors) once the
+    /// file is complete.
+    parts: Mutex<Option<Parts>>,
     bus: Arc<BusEvents>,
     state: Mutex<State>,
     /// The outcome of `finish`, once it has run.
@@ -72,6 +85,12 @@ struct State {
     image_size: Option<(u32, u32)>,
     frames: u64,
     bytes: u64,
+}
+
+#[derive(Debug)]
+struct Parts {
+    pipeline: gst::Pipeline,
+    appsrc: gst_app::AppSrc,
 }
 
 /// What the pipeline reported, written from GStreamer's threads.
@@ -148,16 +167,38 @@ impl Mp4Muxer {
             path: path.clone(),
             reason: "the path is not valid UTF-8".into(),
         })?;
+        if location.contains('\0') {
+            return Err(GstreamerError::OutputOpen {
+                path: path.clone(),
+                reason: "the path contains a NUL character".into(),
+            });
+        }
+        if options.high_water_bytes == 0 || options.high_water_bytes > options.max_queued_bytes {
+            return Err(GstreamerError::InvalidArgument {
+                name: "highWaterBytes",
+                reason: format!(
+                    "must be between 1 and maxQueuedBytes ({})",
+                    options.max_queued_bytes
+                ),
+            });
+        }
 
         let appsrc = gst_app::AppSrc::builder()
             .caps(&codec.input_caps(fps_num, fps_den))
             .format(gst::Format::Time)
             .stream_type(gst_app::AppStreamType::Stream)
+            // Never blocks: `push` enforces the limits itself.
             .max_bytes(options.max_queued_bytes)
-            .block(true)
+            .block(false)
             .build();
         let parser = codec.parser_element().map(make).transpose()?;
         let mux = make("qtmux")?;
+        if options.fps_num < options.fps_den {
+            // Below 1 fps (time-lapse) qtmux's automatic timescale rounds
+            // to 0: the file then claims a timescale of 0 and players see
+            // one frame. 90 kHz is video's usual clock.
+            mux.set_property("trak-timescale", 90_000u32);
+        }
         if options.fragment_duration_ms > 0 {
             // Plain fragments (moov, then moof+mdat pairs), kept at finish.
             // `first-moov-then-finalise` would end as a regular MP4, but its
@@ -202,19 +243,21 @@ impl Mp4Muxer {
             gst::BusSyncReply::Drop
         });
 
+        let started = pipeline.set_state(gst::State::Playing);
         let muxer = Self {
             codec,
             path,
             framerate: gst::Fraction::new(fps_num, fps_den),
             frame_duration_ns,
-            pipeline,
-            appsrc,
+            high_water_bytes: options.high_water_bytes,
+            max_queued_bytes: options.max_queued_bytes,
+            parts: Mutex::new(Some(Parts { pipeline, appsrc })),
             bus: bus_events,
             state: Mutex::new(State::default()),
             outcome: Mutex::new(None),
         };
         // filesink opens the file on READY → PAUSED; a failure shows here.
-        if muxer.pipeline.set_state(gst::State::Playing).is_err() {
+        if started.is_err() {
             let reason = muxer
                 .bus
                 .lock()
@@ -246,31 +289,57 @@ impl Mp4Muxer {
     }
 
     pub fn stats(&self) -> Mp4MuxerStats {
-        let state = self.lock_state();
+        let (frames, bytes) = {
+            let state = self.lock_state();
+            (state.frames, state.bytes)
+        };
         Mp4MuxerStats {
-            frames: state.frames,
-            bytes: state.bytes,
-            queued_bytes: self.appsrc.current_level_bytes(),
+            frames,
+            bytes,
+            queued_bytes: self.queued_bytes(),
         }
+    }
+
+    /// Bytes accepted but not yet taken by the pipeline.
+    fn queued_bytes(&self) -> u64 {
+        self.lock_parts()
+            .as_ref()
+            .map_or(0, |p| p.appsrc.current_level_bytes())
     }
 
     /// Pushes one encoded frame. `dts_ns` defaults to `pts_ns` and must
     /// increase from frame to frame; `duration_ns` defaults to 1/fps.
     ///
-    /// Waits only when more than `max_queued_bytes` are queued.
+    /// Never waits. Returns whether the caller may go on at full speed:
+    /// `false` once `high_water_bytes` are queued (the output is slower
+    /// than the input), when it should wait for [`wait_drained`](Self::wait_drained).
+    /// A frame that would take the queue past `max_queued_bytes` is
+    /// refused with [`GstreamerError::QueueFull`].
     pub fn push(
         &self,
         data: &[u8],
         pts_ns: u64,
         dts_ns: Option<u64>,
         duration_ns: Option<u64>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut state = self.lock_state();
         if state.finished {
             return Err(GstreamerError::Finished);
         }
         if let Some(error) = self.bus.error() {
             return Err(error);
+        }
+        for (name, value) in [
+            ("ptsNs", Some(pts_ns)),
+            ("dtsNs", dts_ns),
+            ("durationNs", duration_ns),
+        ] {
+            if value.is_some_and(|v| v > MAX_NS) {
+                return Err(GstreamerError::InvalidArgument {
+                    name,
+                    reason: "must be below 2^64-1 ns".into(),
+                });
+            }
         }
         let au = inspect_access_unit(self.codec, data)?;
         if !state.started && !au.random_access {
@@ -313,16 +382,66 @@ impl Mp4Muxer {
                 buffer.set_flags(gst::BufferFlags::DELTA_UNIT);
             }
         }
-        if let Err(flow) = self.appsrc.push_buffer(buffer) {
+        let parts = self.lock_parts();
+        let Some(appsrc) = parts.as_ref().map(|p| &p.appsrc) else {
+            return Err(GstreamerError::Finished);
+        };
+        let queued = appsrc.current_level_bytes();
+        let size = data.len() as u64;
+        if queued.saturating_add(size) > self.max_queued_bytes {
+            return Err(GstreamerError::QueueFull {
+                queued,
+                limit: self.max_queued_bytes,
+            });
+        }
+        if let Err(flow) = appsrc.push_buffer(buffer) {
             return Err(self.bus.error().unwrap_or(GstreamerError::Pipeline {
                 reason: format!("appsrc: {flow:?}"),
             }));
         }
+        let below_high_water = appsrc.current_level_bytes() < self.high_water_bytes;
+        drop(parts);
         state.started = true;
         state.last_dts_ns = Some(dts_ns);
         state.frames += 1;
-        state.bytes += data.len() as u64;
-        Ok(())
+        state.bytes += size;
+        Ok(below_high_water)
+    }
+
+    /// Waits until the queue is down to half the high-water mark (or the
+    /// stream has ended), at most `timeout`; a pipeline error ends the
+    /// wait with that error. Logs a warning every 5 s that it waits.
+    pub fn wait_drained(&self, timeout: Option<Duration>) -> Result<()> {
+        const SLICE: Duration = Duration::from_millis(10);
+        const STALL: Duration = Duration::from_secs(5);
+        let low = self.high_water_bytes / 2;
+        let started = Instant::now();
+        let mut warned = Duration::ZERO;
+        loop {
+            if let Some(error) = self.bus.error() {
+                return Err(error);
+            }
+            let queued = self.queued_bytes();
+            if queued <= low || self.bus.lock().eos {
+                return Ok(());
+            }
+            let waited = started.elapsed();
+            if timeout.is_some_and(|t| waited >= t) {
+                return Err(GstreamerError::Timeout {
+                    seconds: waited.as_secs(),
+                });
+            }
+            if waited >= warned + STALL {
+                warned = waited;
+                tracing::warn!(
+                    path = %self.path.display(),
+                    queued,
+                    "the MP4 muxer's output has not drained for {} s (a slow or stalled disk?)",
+                    waited.as_secs()
+                );
+            }
+            std::thread::sleep(SLICE);
+        }
     }
 
     /// Ends the stream without waiting: from now on `push` fails with
@@ -334,7 +453,11 @@ impl Mp4Muxer {
             return;
         }
         state.finished = true;
-        if let Err(flow) = self.appsrc.end_of_stream() {
+        let ended = match self.lock_parts().as_ref() {
+            Some(parts) => parts.appsrc.end_of_stream(),
+            None => Ok(gst::FlowSuccess::Ok),
+        };
+        if let Err(flow) = ended {
             state.end_error = Some(self.bus.error().unwrap_or(GstreamerError::Pipeline {
                 reason: format!("EOS: {flow:?}"),
             }));
@@ -353,10 +476,23 @@ impl Mp4Muxer {
         if let Some(result) = outcome.as_ref() {
             return result.clone();
         }
-        let result = match self.lock_state().end_error.clone() {
+        let (end_error, frames) = {
+            let state = self.lock_state();
+            (state.end_error.clone(), state.frames)
+        };
+        let result = match end_error {
             Some(error) => Err(error),
             None => self.bus.wait_eos(FINISH_TIMEOUT),
-        };
+        }
+        .and_then(|()| {
+            if frames == 0 {
+                Err(GstreamerError::NoFrames {
+                    path: self.path.clone(),
+                })
+            } else {
+                Ok(())
+            }
+        });
         self.shut_down();
         *outcome = Some(result.clone());
         result
@@ -387,21 +523,31 @@ impl Mp4Muxer {
                     structure.set("width", dimension("width", width)?);
                     structure.set("height", dimension("height", height)?);
                 }
-                self.appsrc.set_caps(Some(&caps));
+                if let Some(parts) = self.lock_parts().as_ref() {
+                    parts.appsrc.set_caps(Some(&caps));
+                }
                 state.image_size = Some((width, height));
                 Ok(())
             }
         }
     }
 
+    /// Stops the pipeline and lets it go, with its bus's file descriptors.
     fn shut_down(&self) {
-        if let Err(error) = self.pipeline.set_state(gst::State::Null) {
-            tracing::warn!(path = %self.path.display(), %error, "MP4 muxer pipeline did not stop cleanly");
+        let parts = self.lock_parts().take();
+        if let Some(parts) = parts {
+            if let Err(error) = parts.pipeline.set_state(gst::State::Null) {
+                tracing::warn!(path = %self.path.display(), %error, "MP4 muxer pipeline did not stop cleanly");
+            }
         }
     }
 
     fn lock_state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_parts(&self) -> MutexGuard<'_, Option<Parts>> {
+        self.parts.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

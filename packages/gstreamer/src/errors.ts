@@ -26,6 +26,8 @@ export const ErrorCode = Object.freeze({
   CONSUMED: 'ERR_PROJ_CONSUMED',
   SHUT_DOWN: 'ERR_PROJ_SHUT_DOWN',
   QUEUE_FULL: 'ERR_PROJ_QUEUE_FULL',
+  /** `finish()` on a muxer that never accepted a frame: the file holds no video. */
+  NO_FRAMES: 'ERR_PROJ_NO_FRAMES',
   /** A bug in @proj (a Rust panic caught at the boundary); the process goes on. */
   INTERNAL: 'ERR_PROJ_INTERNAL',
   /** The system refused a resource (a thread, memory). */

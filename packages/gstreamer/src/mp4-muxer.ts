@@ -16,6 +16,18 @@ export interface Mp4MuxerOptions {
    * a regular (unfragmented) MP4 that is valid only after `finish()`.
    */
   fragmentDurationMs?: number;
+  /**
+   * Queued bytes from which `push()` returns `false`: the output (a slow
+   * disk, a network filesystem) is behind, so wait for `drained()` before
+   * pushing more (default 16 MiB).
+   */
+  highWaterBytes?: number;
+  /**
+   * Queued bytes that `push()` never goes past: a frame that would is
+   * refused with `ERR_PROJ_QUEUE_FULL` and frames accepted before are kept
+   * (default 64 MiB). `push()` never blocks the event loop.
+   */
+  maxQueuedBytes?: number;
 }
 
 export interface Mp4MuxerStats {
@@ -45,6 +57,17 @@ export class Mp4Muxer implements AsyncDisposable {
       throw argumentError('type', 'outputPath must be a non-empty string');
     }
     const native_options: native.Mp4MuxerOptions = {};
+    if (options === null || typeof options !== 'object') {
+      throw argumentError('type', 'options must be an object');
+    }
+    for (const key of ['highWaterBytes', 'maxQueuedBytes'] as const) {
+      const value = options[key];
+      if (value === undefined) continue;
+      if (!Number.isSafeInteger(value) || value < 1) {
+        throw argumentError('range', `${key} must be a positive integer, got ${value}`);
+      }
+      native_options[key] = value;
+    }
     for (const key of ['fpsNum', 'fpsDen', 'fragmentDurationMs'] as const) {
       const value = options[key];
       if (value === undefined) continue;
@@ -77,15 +100,43 @@ export class Mp4Muxer implements AsyncDisposable {
    * Pushes one encoded frame. `dtsNs` defaults to `ptsNs`; `durationNs`
    * defaults to one frame at the configured rate. The data is copied, so the
    * caller may reuse its buffer at once.
+   *
+   * Never blocks. Returns `false` when `highWaterBytes` are queued (the
+   * output is slower than the input, as `stream.write()` does): wait for
+   * `drained()` before pushing more, or use `write()`. Past
+   * `maxQueuedBytes` the frame is refused with `ERR_PROJ_QUEUE_FULL`.
    */
-  push(data: Uint8Array, ptsNs: Nanoseconds, dtsNs?: Nanoseconds | null, durationNs?: Nanoseconds | null): void {
+  push(data: Uint8Array, ptsNs: Nanoseconds, dtsNs?: Nanoseconds | null, durationNs?: Nanoseconds | null): boolean {
     if (!(data instanceof Uint8Array)) {
       throw argumentError('type', 'data must be a Uint8Array or a Buffer');
     }
     const pts = toNanoseconds('ptsNs', ptsNs);
     const dts = toOptionalNanoseconds('dtsNs', dtsNs);
     const duration = toOptionalNanoseconds('durationNs', durationNs);
-    call(() => this.#inner.push(data, pts, dts, duration));
+    return call(() => this.#inner.push(data, pts, dts, duration));
+  }
+
+  /**
+   * Resolves when the queue is down to half of `highWaterBytes` (or the
+   * stream has ended); rejects with the pipeline's error, or with
+   * `ERR_PROJ_TIMEOUT` after `timeoutMs`. Without a timeout a stalled output
+   * is logged (`PROJ_LOG=warn`) every 5 s.
+   */
+  async drained(options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+      throw argumentError('range', `timeoutMs must be a non-negative number, got ${String(timeoutMs)}`);
+    }
+    try {
+      await call(() => this.#inner.drained(timeoutMs === undefined ? undefined : { timeoutMs }));
+    } catch (error) {
+      throw toProjError(error);
+    }
+  }
+
+  /** `push()`, then waits for `drained()` when the output is behind. */
+  async write(data: Uint8Array, ptsNs: Nanoseconds, dtsNs?: Nanoseconds | null, durationNs?: Nanoseconds | null): Promise<void> {
+    if (!this.push(data, ptsNs, dtsNs, durationNs)) await this.drained();
   }
 
   /** Ends the stream at once (`push` after it throws `ERR_PROJ_FINISHED`) and
@@ -93,7 +144,7 @@ export class Mp4Muxer implements AsyncDisposable {
    * call's outcome. */
   async finish(): Promise<void> {
     try {
-      await this.#inner.finish();
+      await call(() => this.#inner.finish());
     } catch (error) {
       throw toProjError(error);
     }
