@@ -10,6 +10,7 @@ mod entry;
 mod error;
 mod frame;
 mod gpu;
+mod log;
 mod mp4_muxer;
 mod timestamp;
 mod workers;
