@@ -73,6 +73,7 @@ pub fn buffers_code(error: &BuffersError) -> Code {
         BuffersError::UnknownName { .. } => "ERR_PROJ_UNKNOWN_NAME",
         BuffersError::UnsupportedFormat { .. } => "ERR_PROJ_UNSUPPORTED_FORMAT",
         BuffersError::PoolExhausted { .. } => "ERR_PROJ_POOL_EXHAUSTED",
+        BuffersError::QueueFull { .. } => "ERR_PROJ_QUEUE_FULL",
         BuffersError::AcquireTimeout { .. } => "ERR_PROJ_TIMEOUT",
         BuffersError::CudaUnavailable { .. } => "ERR_PROJ_CUDA_UNAVAILABLE",
         BuffersError::Cuda { .. } => "ERR_PROJ_CUDA",

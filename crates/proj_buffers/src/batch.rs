@@ -88,10 +88,15 @@ impl UniformBatchGenerator {
         &self,
         config: TransformConfig,
         ids: SavantIds,
-    ) -> impl Future<Output = SurfaceBatch> + Send + 'static {
+    ) -> impl Future<Output = Result<SurfaceBatch>> + Send + 'static {
         let acquire = self.surfaces.pool.acquire();
         let this = self.clone();
-        async move { this.wrap(acquire.await, config, ids) }
+        async move { Ok(this.wrap(acquire.await?, config, ids)) }
+    }
+
+    /// Callers waiting for a batch now.
+    pub fn waiting(&self) -> usize {
+        self.surfaces.pool.waiting()
     }
 }
 

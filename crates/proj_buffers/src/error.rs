@@ -22,6 +22,9 @@ pub enum BuffersError {
     #[error("the pool of {capacity} buffers is exhausted")]
     PoolExhausted { capacity: usize },
 
+    #[error("{waiting} callers already wait for this pool of {capacity}: release buffers (`release()`/`using`) before asking for more")]
+    QueueFull { waiting: usize, capacity: usize },
+
     #[error("timed out after {ms} ms waiting for a free buffer in a pool of {capacity}")]
     AcquireTimeout { ms: u64, capacity: usize },
 

@@ -166,10 +166,20 @@ impl BufferGenerator {
         Ok(Self::wrap(self.surfaces.pool.acquire_timeout(timeout)?, id))
     }
 
-    /// Resolves with a free buffer.
-    pub fn acquire(&self, id: Option<u128>) -> impl Future<Output = SharedBuffer> + Send + 'static {
+    /// Resolves with a free buffer, in turn (first come, first served);
+    /// `QueueFull` when too many already wait. Dropping the future gives up
+    /// its place.
+    pub fn acquire(
+        &self,
+        id: Option<u128>,
+    ) -> impl Future<Output = Result<SharedBuffer>> + Send + 'static {
         let acquire = self.surfaces.pool.acquire();
-        async move { Self::wrap(acquire.await, id) }
+        async move { Ok(Self::wrap(acquire.await?, id)) }
+    }
+
+    /// Callers waiting for a buffer now.
+    pub fn waiting(&self) -> usize {
+        self.surfaces.pool.waiting()
     }
 
     /// Scales (and letterboxes) slot `src_slot` of `src` into slot

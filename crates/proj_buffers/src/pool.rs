@@ -1,7 +1,14 @@
 //! A bounded pool. `acquire` waits for a free item (blocking with a timeout,
 //! or as a future); `try_acquire` fails at once with `PoolExhausted`. Items
 //! go back when their [`Pooled`] guard drops, on any thread.
+//!
+//! Waiters are served first come, first served: a returned item is handed
+//! to the oldest waiter, never to a newcomer. At most [`MAX_WAITERS`] wait
+//! at once (more is `QueueFull`). A waiter that gives up (its future
+//! dropped, its timeout passed) leaves the queue and never takes an item
+//! afterwards; one handed to it meanwhile goes on to the next waiter.
 
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
@@ -10,6 +17,10 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::{BuffersError, Result};
+
+/// Waiters one pool queues at most: a caller that never releases its
+/// buffers must not grow memory without bound.
+pub const MAX_WAITERS: usize = 1024;
 
 #[derive(Debug)]
 pub struct Pool<T> {
@@ -32,9 +43,67 @@ struct Shared<T> {
 }
 
 #[derive(Debug)]
+struct Ticket {
+    id: u64,
+    /// A future's waker; `None` for a thread waiting on the condvar.
+    waker: Option<Waker>,
+}
+
+#[derive(Debug)]
 struct State<T> {
     free: Vec<T>,
-    wakers: Vec<Waker>,
+    /// Oldest first.
+    waiters: VecDeque<Ticket>,
+    /// Items handed to a waiter that has not picked them up yet.
+    granted: HashMap<u64, T>,
+    next_ticket: u64,
+}
+
+impl<T> State<T> {
+    /// Hands `item` to the oldest waiter, or puts it back; returns the
+    /// waker to wake once the lock is released.
+    fn give(&mut self, item: T) -> Option<Waker> {
+        match self.waiters.pop_front() {
+            Some(ticket) => {
+                self.granted.insert(ticket.id, item);
+                ticket.waker
+            }
+            None => {
+                self.free.push(item);
+                None
+            }
+        }
+    }
+
+    /// A new ticket at the back of the queue, or `QueueFull`.
+    fn enqueue(&mut self, waker: Option<Waker>, capacity: usize) -> Result<u64> {
+        if self.waiters.len() >= MAX_WAITERS {
+            return Err(BuffersError::QueueFull {
+                waiting: self.waiters.len(),
+                capacity,
+            });
+        }
+        let id = self.next_ticket;
+        self.next_ticket += 1;
+        self.waiters.push_back(Ticket { id, waker });
+        Ok(id)
+    }
+
+    /// Leaves the queue; an item already handed over goes to the next
+    /// waiter. Returns the waker to wake.
+    fn withdraw(&mut self, id: u64) -> Option<Waker> {
+        self.waiters.retain(|t| t.id != id);
+        self.granted.remove(&id).and_then(|item| self.give(item))
+    }
+
+    /// An item for a newcomer: only if nobody is waiting before it.
+    fn take_free(&mut self) -> Option<T> {
+        if self.waiters.is_empty() {
+            self.free.pop()
+        } else {
+            None
+        }
+    }
 }
 
 /// An item out of its pool; it goes back when this drops.
@@ -52,7 +121,9 @@ impl<T> Pool<T> {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
                     free: items,
-                    wakers: Vec::new(),
+                    waiters: VecDeque::new(),
+                    granted: HashMap::new(),
+                    next_ticket: 0,
                 }),
                 returned: Condvar::new(),
                 capacity,
@@ -69,30 +140,43 @@ impl<T> Pool<T> {
         self.shared.lock().free.len()
     }
 
-    fn take(&self, state: &mut State<T>) -> Option<Pooled<T>> {
-        state.free.pop().map(|item| Pooled {
+    /// Callers waiting for an item now.
+    pub fn waiting(&self) -> usize {
+        self.shared.lock().waiters.len()
+    }
+
+    fn pooled(&self, item: T) -> Pooled<T> {
+        Pooled {
             item: Some(item),
             shared: Arc::clone(&self.shared),
-        })
+        }
     }
 
     pub fn try_acquire(&self) -> Result<Pooled<T>> {
-        let mut state = self.shared.lock();
-        self.take(&mut state).ok_or(BuffersError::PoolExhausted {
-            capacity: self.shared.capacity,
-        })
+        let item = self.shared.lock().take_free();
+        item.map(|item| self.pooled(item))
+            .ok_or(BuffersError::PoolExhausted {
+                capacity: self.shared.capacity,
+            })
     }
 
-    /// Waits up to `timeout` for a free item.
+    /// Waits up to `timeout` for a free item, in turn.
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<Pooled<T>> {
         let deadline = Instant::now() + timeout;
         let mut state = self.shared.lock();
+        if let Some(item) = state.take_free() {
+            return Ok(self.pooled(item));
+        }
+        let id = state.enqueue(None, self.shared.capacity)?;
         loop {
-            if let Some(item) = self.take(&mut state) {
-                return Ok(item);
+            if let Some(item) = state.granted.remove(&id) {
+                return Ok(self.pooled(item));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
+                let waker = state.withdraw(id);
+                drop(state);
+                self.shared.wake(waker);
                 return Err(BuffersError::AcquireTimeout {
                     ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                     capacity: self.shared.capacity,
@@ -106,9 +190,13 @@ impl<T> Pool<T> {
         }
     }
 
-    /// Resolves with a free item, waiting as long as it takes.
+    /// Resolves with a free item, in turn, waiting as long as it takes (or
+    /// `QueueFull` at once). Dropping the future leaves the queue.
     pub fn acquire(&self) -> Acquire<T> {
-        Acquire { pool: self.clone() }
+        Acquire {
+            pool: self.clone(),
+            ticket: None,
+        }
     }
 }
 
@@ -116,27 +204,72 @@ impl<T> Shared<T> {
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Wakes whoever was handed an item (a task, or the waiting threads).
+    fn wake(&self, waker: Option<Waker>) {
+        match waker {
+            Some(waker) => waker.wake(),
+            None => self.returned.notify_all(),
+        }
+    }
 }
 
 /// The future of [`Pool::acquire`].
 #[derive(Debug)]
 pub struct Acquire<T> {
     pool: Pool<T>,
+    ticket: Option<u64>,
 }
 
 impl<T> Future for Acquire<T> {
-    type Output = Pooled<T>;
+    type Output = Result<Pooled<T>>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = self.pool.shared.lock();
-        match self.pool.take(&mut state) {
-            Some(item) => Poll::Ready(item),
-            None => {
-                if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                    state.wakers.push(cx.waker().clone());
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let pool = self.pool.clone();
+        let mut state = pool.shared.lock();
+        match self.ticket {
+            Some(id) => {
+                if let Some(item) = state.granted.remove(&id) {
+                    drop(state);
+                    self.ticket = None;
+                    return Poll::Ready(Ok(pool.pooled(item)));
+                }
+                if let Some(ticket) = state.waiters.iter_mut().find(|t| t.id == id) {
+                    if !ticket
+                        .waker
+                        .as_ref()
+                        .is_some_and(|w| w.will_wake(cx.waker()))
+                    {
+                        ticket.waker = Some(cx.waker().clone());
+                    }
                 }
                 Poll::Pending
             }
+            None => {
+                if let Some(item) = state.take_free() {
+                    drop(state);
+                    return Poll::Ready(Ok(pool.pooled(item)));
+                }
+                match state.enqueue(Some(cx.waker().clone()), pool.shared.capacity) {
+                    Ok(id) => {
+                        drop(state);
+                        self.ticket = Some(id);
+                        Poll::Pending
+                    }
+                    Err(e) => Poll::Ready(Err(e)),
+                }
+            }
+        }
+    }
+}
+
+impl<T> Drop for Acquire<T> {
+    /// A waiter that gives up leaves the queue; an item already handed to
+    /// it goes on to the next waiter.
+    fn drop(&mut self) {
+        if let Some(id) = self.ticket.take() {
+            let waker = self.pool.shared.lock().withdraw(id);
+            self.pool.shared.wake(waker);
         }
     }
 }
@@ -160,20 +293,16 @@ impl<T> DerefMut for Pooled<T> {
 impl<T> Drop for Pooled<T> {
     fn drop(&mut self) {
         let Some(item) = self.item.take() else { return };
-        let wakers = {
-            let mut state = self.shared.lock();
-            state.free.push(item);
-            // Wake every waiter: one that was dropped must not strand the rest.
-            std::mem::take(&mut state.wakers)
-        };
-        self.shared.returned.notify_one();
-        wakers.into_iter().for_each(Waker::wake);
+        let waker = self.shared.lock().give(item);
+        self.shared.wake(waker);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::task::Wake;
 
     #[test]
     fn bounded_and_returns_on_drop() -> Result<()> {
@@ -188,6 +317,7 @@ mod tests {
             pool.acquire_timeout(Duration::from_millis(20)),
             Err(BuffersError::AcquireTimeout { .. })
         ));
+        assert_eq!(pool.waiting(), 0, "a timed-out waiter left the queue");
         let waiter = {
             let pool = pool.clone();
             std::thread::spawn(move || pool.acquire_timeout(Duration::from_secs(5)).map(|p| *p))
@@ -200,6 +330,97 @@ mod tests {
             .is_ok());
         drop(b);
         assert_eq!(pool.available(), 2);
+        Ok(())
+    }
+
+    /// Wakes by raising a flag.
+    struct Flag(AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn poll<T>(future: &mut Acquire<T>, flag: &Arc<Flag>) -> Poll<Result<Pooled<T>>> {
+        let waker = Waker::from(Arc::clone(flag));
+        Pin::new(future).poll(&mut Context::from_waker(&waker))
+    }
+
+    /// Twenty futures waiting on a pool of one are served in the order
+    /// they asked, one per returned item (before, the first came 10th).
+    #[test]
+    fn waiters_are_served_in_order() -> Result<()> {
+        let pool = Pool::new(vec![0]);
+        let mut held = pool.try_acquire()?;
+        let flags: Vec<_> = (0..20)
+            .map(|_| Arc::new(Flag(AtomicBool::new(false))))
+            .collect();
+        let mut waiters: Vec<_> = (0..20).map(|_| pool.acquire()).collect();
+        for (w, f) in waiters.iter_mut().zip(&flags) {
+            assert!(poll(w, f).is_pending());
+        }
+        assert_eq!(pool.waiting(), 20);
+        for i in 0..20 {
+            *held = i;
+            drop(held);
+            // Only the oldest waiter was woken and holds the item.
+            assert!(flags[i].0.load(Ordering::SeqCst), "waiter {i} woken");
+            for later in &flags[i + 1..] {
+                assert!(!later.0.load(Ordering::SeqCst));
+            }
+            for (j, w) in waiters.iter_mut().enumerate().skip(i + 1) {
+                assert!(poll(w, &flags[j]).is_pending(), "waiter {j} waits its turn");
+            }
+            held = match poll(&mut waiters[i], &flags[i]) {
+                Poll::Ready(item) => item?,
+                Poll::Pending => return Err(BuffersError::PoolExhausted { capacity: i }),
+            };
+            assert_eq!(*held, i, "the item passed from waiter to waiter");
+        }
+        Ok(())
+    }
+
+    /// A waiter that gives up never takes an item: one handed to it before
+    /// it gave up goes on to the next waiter.
+    #[test]
+    fn a_waiter_that_gives_up_takes_nothing() -> Result<()> {
+        let pool = Pool::new(vec![7]);
+        let held = pool.try_acquire()?;
+        let (f1, f2) = (
+            Arc::new(Flag(AtomicBool::new(false))),
+            Arc::new(Flag(AtomicBool::new(false))),
+        );
+        let (mut first, mut second) = (pool.acquire(), pool.acquire());
+        assert!(poll(&mut first, &f1).is_pending());
+        assert!(poll(&mut second, &f2).is_pending());
+        drop(held); // handed to `first`
+        drop(first); // which gives up: on to `second`
+        assert!(f2.0.load(Ordering::SeqCst));
+        assert!(matches!(poll(&mut second, &f2), Poll::Ready(Ok(_))));
+        assert_eq!(pool.waiting(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn waiters_are_bounded() -> Result<()> {
+        let pool = Pool::new(vec![()]);
+        let _held = pool.try_acquire()?;
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let mut waiters: Vec<_> = (0..MAX_WAITERS).map(|_| pool.acquire()).collect();
+        for w in &mut waiters {
+            assert!(poll(w, &flag).is_pending());
+        }
+        let mut one_more = pool.acquire();
+        assert!(matches!(
+            poll(&mut one_more, &flag),
+            Poll::Ready(Err(BuffersError::QueueFull { .. }))
+        ));
+        assert!(matches!(
+            pool.acquire_timeout(Duration::from_millis(1)),
+            Err(BuffersError::QueueFull { .. })
+        ));
+        drop(waiters);
+        assert_eq!(pool.waiting(), 0);
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
 import * as native from '@proj/native';
-import { argumentError, native as call, integerArgument, type Nanoseconds, toOptionalNanoseconds, toProjError } from '@proj/gstreamer/internal';
+import { argumentError, ErrorCode, native as call, integerArgument, type Nanoseconds, ProjError, toOptionalNanoseconds, toProjError } from '@proj/gstreamer/internal';
 
 import type { ComputeMode, Interpolation, MemType, Padding, SavantIdMetaKind, VideoFormat } from './enums.js';
 
@@ -42,11 +42,44 @@ export interface GeneratorOptions {
   poolSize?: number;
 }
 
-export interface AcquireOptions {
+/**
+ * Bounds on a wait for a free buffer. Pools are first come, first served;
+ * a waiter that times out or is aborted leaves the queue and never takes a
+ * buffer afterwards. Without either, a wait that lasts more than 3 s is
+ * logged (`PROJ_LOG=warn`) and counted in `stalledWaits`: the usual cause
+ * is buffers that were never released (call `release()` or use `using`).
+ */
+export interface WaitOptions {
+  /** Rejects with `ERR_PROJ_ABORTED` when the signal aborts. */
+  signal?: AbortSignal;
+  /** Rejects with `ERR_PROJ_TIMEOUT` after this many ms. */
+  timeoutMs?: number;
+}
+
+export interface AcquireOptions extends WaitOptions {
   /** A frame id to attach (`{ kind: 'frame', id }`). */
   id?: bigint | number;
   ptsNs?: Nanoseconds;
   durationNs?: Nanoseconds;
+}
+
+/** Runs a native wait with its timeout and its signal (through a native
+ * cancel token), and settles it with coded errors. */
+async function waiting<T>(options: WaitOptions, start: (timeoutMs: number | undefined, token: native.CancelToken | undefined) => Promise<T>): Promise<T> {
+  const { signal, timeoutMs } = options;
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+    throw argumentError('range', `timeoutMs must be a non-negative number, got ${String(timeoutMs)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw argumentError('type', 'signal must be an AbortSignal');
+  if (signal?.aborted) throw new ProjError(ErrorCode.ABORTED, 'the wait for a free buffer was aborted', { cause: signal.reason });
+  const token = signal === undefined ? undefined : new native.CancelToken();
+  const onAbort = (): void => token?.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await settle(call(() => start(timeoutMs, token)));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /** Where a surface's pixels are, for native interop. `dataPtr` stays valid
@@ -80,6 +113,7 @@ function toId(name: string, value: bigint | number): bigint {
 }
 
 function nativeAcquire(options: AcquireOptions = {}): native.AcquireOptions {
+  if (options === null || typeof options !== 'object') throw argumentError('type', 'options must be an object');
   return {
     id: options.id === undefined ? undefined : toId('id', options.id),
     ptsNs: toOptionalNanoseconds('ptsNs', options.ptsNs),
@@ -342,10 +376,20 @@ export class BufferGenerator {
     return this.#native.capsString();
   }
 
-  /** Resolves with a buffer as soon as one is free (the JS thread never waits). */
-  async acquire(options?: AcquireOptions): Promise<SharedBuffer> {
+  /** Callers waiting for a buffer now. */
+  get waiting(): number {
+    return this.#native.waiting;
+  }
+  /** Waits that lasted more than 3 s (each also logged): buffers not released? */
+  get stalledWaits(): number {
+    return this.#native.stalledWaits;
+  }
+
+  /** Resolves with a buffer as soon as one is free, in turn (the JS thread
+   * never waits); `signal` and `timeoutMs` bound the wait. */
+  async acquire(options: AcquireOptions = {}): Promise<SharedBuffer> {
     const o = nativeAcquire(options);
-    return wrapBuffer(await settle(this.#native.acquire(o)));
+    return wrapBuffer(await waiting(options, (timeoutMs, token) => this.#native.acquire({ ...o, timeoutMs }, token)));
   }
   /** Like `acquire`, stamping PTS and duration. */
   async acquireWithParams(ptsNs: Nanoseconds, durationNs: Nanoseconds, options: { id?: bigint | number } = {}): Promise<SharedBuffer> {
@@ -361,8 +405,8 @@ export class BufferGenerator {
   async transform(src: SharedBuffer, config?: TransformConfig, options: AcquireOptions & { srcRect?: Rect } = {}): Promise<SharedBuffer> {
     if (!(src instanceof SharedBuffer)) throw argumentError('type', 'src must be a SharedBuffer');
     const { srcRect, ...acquire } = options;
-    const promise = call(() => this.#native.transform(src.native, nativeConfig(config), nativeAcquire(acquire), nativeRect(srcRect)));
-    return wrapBuffer(await settle(promise));
+    const [c, o, r] = [nativeConfig(config), nativeAcquire(acquire), nativeRect(srcRect)];
+    return wrapBuffer(await waiting(acquire, (timeoutMs, token) => this.#native.transform(src.native, c, { ...o, timeoutMs }, r, token)));
   }
 }
 
@@ -444,10 +488,19 @@ export class UniformBatchGenerator {
   get available(): number {
     return this.#native.available;
   }
-  /** Resolves with a batch as soon as one is free. */
-  async acquireBatch(config?: TransformConfig, ids?: SavantId[]): Promise<SurfaceBatch> {
-    const promise = call(() => this.#native.acquireBatch(nativeConfig(config), nativeIds(ids)));
-    return new SurfaceBatch(await settle(promise));
+  /** Callers waiting for a batch now. */
+  get waiting(): number {
+    return this.#native.waiting;
+  }
+  /** Waits that lasted more than 3 s (each also logged): batches not released? */
+  get stalledWaits(): number {
+    return this.#native.stalledWaits;
+  }
+  /** Resolves with a batch as soon as one is free, in turn; `signal` and
+   * `timeoutMs` bound the wait. */
+  async acquireBatch(config?: TransformConfig, ids?: SavantId[], options: WaitOptions = {}): Promise<SurfaceBatch> {
+    const [c, i] = [nativeConfig(config), nativeIds(ids)];
+    return new SurfaceBatch(await waiting(options, (timeoutMs, token) => this.#native.acquireBatch(c, i, { timeoutMs }, token)));
   }
   /** A free batch now, or `ERR_PROJ_POOL_EXHAUSTED`. */
   tryAcquireBatch(config?: TransformConfig, ids?: SavantId[]): SurfaceBatch {

@@ -15,6 +15,7 @@ export {
 export { ErrorCode, isProjError, ProjError } from '@proj/gstreamer';
 export {
   type AcquireOptions,
+  type WaitOptions,
   BufferGenerator,
   type DstPadding,
   type GeneratorOptions,

@@ -1,5 +1,5 @@
 // Helpers the other @proj packages share with this one. Not public API:
 // `@proj/gstreamer/internal` may change without notice.
-export { argumentError, native, toProjError } from './errors.js';
+export { argumentError, ErrorCode, native, ProjError, toProjError } from './errors.js';
 export { type Nanoseconds, toNanoseconds, toOptionalNanoseconds } from './timestamp.js';
 export { type EnumObject, integerArgument, makeEnum } from './enum.js';

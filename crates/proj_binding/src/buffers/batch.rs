@@ -1,4 +1,4 @@
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -8,6 +8,7 @@ use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfig
 use crate::buffers::ids::{ids_from_js, SavantIdJs};
 use crate::buffers::shared_buffer::{rect, SharedBufferJs};
 use crate::buffers::view::SurfaceViewJs;
+use crate::buffers::wait::{wait_for, CancelToken, Limits, PoolFacts, Stalls, WaitOptions};
 use crate::convert::saturating_u32;
 use crate::entry::{entry, promise};
 use crate::error::{from_buffers, Code};
@@ -18,6 +19,26 @@ use crate::workers;
 #[derive(Debug)]
 pub struct UniformBatchGeneratorJs {
     inner: pb::UniformBatchGenerator,
+    stalls: Arc<Stalls>,
+}
+
+impl UniformBatchGeneratorJs {
+    fn facts(&self) -> PoolFacts {
+        let (a, w) = (self.inner.clone(), self.inner.clone());
+        PoolFacts {
+            describe: format!(
+                "UniformBatchGenerator {} {}x{} x{}",
+                self.inner.format().name(),
+                self.inner.width(),
+                self.inner.height(),
+                self.inner.max_batch_size()
+            ),
+            capacity: self.inner.options().pool_size,
+            available: Box::new(move || a.available()),
+            waiting: Box::new(move || w.waiting()),
+            stalls: Arc::clone(&self.stalls),
+        }
+    }
 }
 
 #[napi]
@@ -40,7 +61,10 @@ impl UniformBatchGeneratorJs {
                 options,
             )
             .map_err(from_buffers)?;
-            Ok(Self { inner })
+            Ok(Self {
+                inner,
+                stalls: Arc::default(),
+            })
         })
     }
 
@@ -95,20 +119,46 @@ impl UniformBatchGeneratorJs {
         })
     }
 
+    /// Callers waiting for a batch now.
+    #[napi(getter)]
+    pub fn waiting(&self) -> Result<u32, Code> {
+        entry("UniformBatchGeneratorJs::waiting", || {
+            Ok(saturating_u32(self.inner.waiting()))
+        })
+    }
+
+    /// Waits that lasted longer than a few seconds (each also logged).
+    #[napi(getter)]
+    pub fn stalled_waits(&self) -> Result<f64, Code> {
+        entry("UniformBatchGeneratorJs::stalled_waits", || {
+            #[expect(clippy::cast_precision_loss, reason = "a counter, exact below 2^53")]
+            Ok(self.stalls.count() as f64)
+        })
+    }
+
+    /// Resolves with a batch as soon as one is free, in turn; `timeoutMs`
+    /// and `cancel` bound the wait.
     #[napi(ts_return_type = "Promise<SurfaceBatch>")]
     pub fn acquire_batch<'env>(
         &self,
         env: &'env Env,
         config: Option<TransformConfigJs>,
         ids: Option<Vec<SavantIdJs>>,
+        options: Option<WaitOptions>,
+        cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'env, SurfaceBatchJs>, Code> {
         entry("UniformBatchGeneratorJs::acquire_batch", || {
             let config = TransformConfigJs::parse(config.as_ref())?;
-            let acquire = self.inner.acquire_batch(config, ids_from_js(ids)?);
+            let limits = Limits::new(options.and_then(|o| o.timeout_ms), cancel)?;
+            let acquire = wait_for(
+                limits,
+                self.facts(),
+                self.inner.acquire_batch(config, ids_from_js(ids)?),
+            );
             promise(
                 env,
                 "UniformBatchGeneratorJs::acquire_batch",
-                async move { Ok(acquire.await) },
+                acquire,
                 |batch| Ok(SurfaceBatchJs::wrap(batch)),
             )
         })

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use proj_buffers as pb;
@@ -5,6 +7,7 @@ use proj_buffers as pb;
 use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfigJs};
 use crate::buffers::ids::id_from_bigint;
 use crate::buffers::shared_buffer::{rect, SharedBufferJs};
+use crate::buffers::wait::{wait_for, CancelToken, Limits, PoolFacts, Stalls};
 use crate::convert::saturating_u32;
 use crate::entry::{entry, promise};
 use crate::error::{from_buffers, Code};
@@ -18,6 +21,8 @@ pub struct AcquireOptions {
     pub id: Option<BigInt>,
     pub pts_ns: Option<BigInt>,
     pub duration_ns: Option<BigInt>,
+    /// Give up after this long with `ERR_PROJ_TIMEOUT` (default: wait).
+    pub timeout_ms: Option<f64>,
 }
 
 struct Stamp {
@@ -60,6 +65,25 @@ fn stamped(buffer: pb::SharedBuffer, s: &Stamp) -> pb::SharedBuffer {
 #[derive(Debug)]
 pub struct BufferGeneratorJs {
     inner: pb::BufferGenerator,
+    stalls: Arc<Stalls>,
+}
+
+impl BufferGeneratorJs {
+    fn facts(&self) -> PoolFacts {
+        let (a, w) = (self.inner.clone(), self.inner.clone());
+        PoolFacts {
+            describe: format!(
+                "BufferGenerator {} {}x{}",
+                self.inner.format().name(),
+                self.inner.width(),
+                self.inner.height()
+            ),
+            capacity: self.inner.pool_size(),
+            available: Box::new(move || a.available()),
+            waiting: Box::new(move || w.waiting()),
+            stalls: Arc::clone(&self.stalls),
+        }
+    }
 }
 
 #[napi]
@@ -75,7 +99,10 @@ impl BufferGeneratorJs {
             let options = GeneratorOptionsJs::parse(options.as_ref(), 4)?;
             let inner = pb::BufferGenerator::new(format(&video_format)?, width, height, options)
                 .map_err(from_buffers)?;
-            Ok(Self { inner })
+            Ok(Self {
+                inner,
+                stalls: Arc::default(),
+            })
         })
     }
 
@@ -129,20 +156,40 @@ impl BufferGeneratorJs {
         })
     }
 
-    /// Resolves with a buffer as soon as one is free.
+    /// Callers waiting for a buffer now.
+    #[napi(getter)]
+    pub fn waiting(&self) -> Result<u32, Code> {
+        entry("BufferGeneratorJs::waiting", || {
+            Ok(saturating_u32(self.inner.waiting()))
+        })
+    }
+
+    /// Waits that lasted longer than a few seconds (each also logged).
+    #[napi(getter)]
+    pub fn stalled_waits(&self) -> Result<f64, Code> {
+        entry("BufferGeneratorJs::stalled_waits", || {
+            #[expect(clippy::cast_precision_loss, reason = "a counter, exact below 2^53")]
+            Ok(self.stalls.count() as f64)
+        })
+    }
+
+    /// Resolves with a buffer as soon as one is free, in turn; `timeoutMs`
+    /// and `cancel` bound the wait.
     #[napi(ts_return_type = "Promise<SharedBuffer>")]
     pub fn acquire<'env>(
         &self,
         env: &'env Env,
         options: Option<AcquireOptions>,
+        cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'env, SharedBufferJs>, Code> {
         entry("BufferGeneratorJs::acquire", || {
             let s = stamp(options.as_ref())?;
-            let acquire = self.inner.acquire(s.id);
+            let limits = Limits::new(options.as_ref().and_then(|o| o.timeout_ms), cancel)?;
+            let acquire = wait_for(limits, self.facts(), self.inner.acquire(s.id));
             promise(
                 env,
                 "BufferGeneratorJs::acquire",
-                async move { Ok(stamped(acquire.await, &s)) },
+                async move { Ok(stamped(acquire.await?, &s)) },
                 |buffer| Ok(SharedBufferJs::wrap(buffer)),
             )
         })
@@ -157,19 +204,21 @@ impl BufferGeneratorJs {
         config: Option<TransformConfigJs>,
         options: Option<AcquireOptions>,
         src_rect: Option<RectJs>,
+        cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'env, SharedBufferJs>, Code> {
         entry("BufferGeneratorJs::transform", || {
             let src = src.get()?;
             let config = TransformConfigJs::parse(config.as_ref())?;
             let s = stamp(options.as_ref())?;
-            let acquire = self.inner.acquire(s.id);
+            let limits = Limits::new(options.as_ref().and_then(|o| o.timeout_ms), cancel)?;
+            let acquire = wait_for(limits, self.facts(), self.inner.acquire(s.id));
             let src_rect = rect(src_rect);
             let name = "BufferGeneratorJs::transform";
             promise(
                 env,
                 name,
                 async move {
-                    let dst = stamped(acquire.await, &s);
+                    let dst = stamped(acquire.await?, &s);
                     workers::run(name, move || {
                         pb::BufferGenerator::transform_into(&src, 0, src_rect, &dst, 0, &config)
                             .map_err(from_buffers)?;

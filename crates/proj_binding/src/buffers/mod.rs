@@ -9,5 +9,6 @@ mod generator;
 mod ids;
 mod shared_buffer;
 mod view;
+mod wait;
 
 pub(crate) use shared_buffer::SharedBufferJs;

@@ -1,0 +1,93 @@
+// Waiting for a pool never hangs silently: JS has no reference counting, so
+// a loop that drops buffers without release() exhausts its pool. Waits are
+// first come, first served, bounded by timeoutMs or an AbortSignal (a waiter
+// that gives up never takes a buffer later), their number is capped, and a
+// long wait is counted (and logged with PROJ_LOG=warn).
+import { describe, expect, it } from 'vitest';
+
+import { BufferGenerator, ErrorCode, SharedBuffer, UniformBatchGenerator, VideoFormat } from '../src/index.js';
+
+const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> =>
+  promise.then(
+    () => undefined,
+    (error: { code?: string }) => error.code,
+  );
+
+describe('waits for a free buffer', () => {
+  it('end with ERR_PROJ_TIMEOUT when buffers are never released (the usual first mistake)', async () => {
+    const generator = new BufferGenerator(VideoFormat.RGBA, 64, 64, { poolSize: 2 });
+    const src = generator.tryAcquire();
+    const kept: SharedBuffer[] = [];
+    // Results dropped without release(): the pool empties...
+    kept.push(await generator.transform(src, undefined, { timeoutMs: 1000 }));
+    // ...and the next transform says so instead of hanging.
+    const started = Date.now();
+    expect(await codeOf(generator.transform(src, undefined, { timeoutMs: 200 }))).toBe(ErrorCode.TIMEOUT);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(generator.waiting).toBe(0);
+    // A timed-out waiter takes nothing later: the released buffer is free.
+    kept.pop()!.release();
+    expect(generator.available).toBe(1);
+  });
+
+  it('end with ERR_PROJ_ABORTED on their AbortSignal, and an aborted waiter never takes a buffer', async () => {
+    const generator = new BufferGenerator(VideoFormat.RGBA, 16, 16, { poolSize: 1 });
+    const held = generator.tryAcquire();
+    const controller = new AbortController();
+    const aborted = generator.acquire({ signal: controller.signal });
+    const next = generator.acquire();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(generator.waiting).toBe(2);
+    controller.abort();
+    expect(await codeOf(aborted)).toBe(ErrorCode.ABORTED);
+    held.release();
+    const got = await next; // the buffer went past the aborted waiter
+    expect(got).toBeInstanceOf(SharedBuffer);
+    expect(generator.waiting).toBe(0);
+    // An already aborted signal rejects at once.
+    expect(await codeOf(generator.acquire({ signal: controller.signal }))).toBe(ErrorCode.ABORTED);
+    got.release();
+  });
+
+  it('are served in the order they were made', async () => {
+    const generator = new BufferGenerator(VideoFormat.RGBA, 16, 16, { poolSize: 1 });
+    let held = generator.tryAcquire();
+    const order: number[] = [];
+    const waiters = Array.from({ length: 20 }, (_, i) =>
+      generator.acquire().then((buffer) => {
+        order.push(i);
+        return buffer;
+      }),
+    );
+    for (let i = 0; i < 20; i += 1) {
+      held.release();
+      held = await waiters[i]!;
+    }
+    held.release();
+    expect(order).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('are capped: past 1024 waiters a pool answers ERR_PROJ_QUEUE_FULL', async () => {
+    const generator = new UniformBatchGenerator(VideoFormat.RGBA, 8, 8, 2, { poolSize: 1 });
+    const held = generator.tryAcquireBatch();
+    const controller = new AbortController();
+    const waiters = Array.from({ length: 1024 }, () => generator.acquireBatch(undefined, undefined, { signal: controller.signal }).catch((e: { code?: string }) => e.code));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(generator.waiting).toBe(1024);
+    expect(await codeOf(generator.acquireBatch())).toBe(ErrorCode.QUEUE_FULL);
+    controller.abort();
+    expect(new Set(await Promise.all(waiters))).toEqual(new Set([ErrorCode.ABORTED]));
+    expect(generator.waiting).toBe(0);
+    void held;
+  });
+
+  it('that last longer than 3 s are counted as stalls', async () => {
+    const generator = new BufferGenerator(VideoFormat.RGBA, 16, 16, { poolSize: 1 });
+    const held = generator.tryAcquire();
+    const waiter = generator.acquire();
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(generator.stalledWaits).toBe(1);
+    held.release();
+    (await waiter).release();
+  });
+});
