@@ -37,7 +37,7 @@ step "tsc --noEmit (strict)" pnpm run typecheck
 echo "── cargo test"
 nvrtc_lib=$(node scripts/fetch-nvrtc.mjs .cache/nvrtc) || nvrtc_lib=""
 LD_LIBRARY_PATH="$nvrtc_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" PROJ_REQUIRE_NVRTC=1 \
-  cargo test --workspace 2>&1 | tee "$results/cargo.txt"
+  cargo test --workspace --no-fail-fast 2>&1 | tee "$results/cargo.txt"
 cargo_status=${PIPESTATUS[0]}
 # An ignored test (one that needs a GPU, or a benchmark) counts as skipped.
 read -r rust_passed rust_failed rust_ignored < <(

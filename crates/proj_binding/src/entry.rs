@@ -231,7 +231,8 @@ mod tests {
             let lines: Vec<&str> = text.lines().collect();
             for (i, line) in lines.iter().enumerate() {
                 let line = line.trim_start();
-                if !line.starts_with("#[napi") || line.contains("object") {
+                let napi = line.starts_with("#[napi]") || line.starts_with("#[napi(");
+                if !napi || line.contains("object") {
                     continue;
                 }
                 // The item the attribute belongs to: skip the rest of the

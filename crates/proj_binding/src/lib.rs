@@ -4,6 +4,8 @@
 
 mod buffers;
 mod codec;
+#[cfg(test)]
+mod codes_test;
 mod convert;
 mod decoders;
 mod entry;

@@ -191,11 +191,23 @@ impl<T> Pool<T> {
     }
 
     /// Resolves with a free item, in turn, waiting as long as it takes (or
-    /// `QueueFull` at once). Dropping the future leaves the queue.
+    /// `QueueFull`). The turn is taken here, when the future is made, not
+    /// when it is first polled: callers are served in the order they asked.
+    /// Dropping the future leaves the queue.
     pub fn acquire(&self) -> Acquire<T> {
+        let mut state = self.shared.lock();
+        let (ticket, early) = match state.take_free() {
+            Some(item) => (None, Some(Ok(item))),
+            None => match state.enqueue(None, self.shared.capacity) {
+                Ok(id) => (Some(id), None),
+                Err(e) => (None, Some(Err(e))),
+            },
+        };
+        drop(state);
         Acquire {
             pool: self.clone(),
-            ticket: None,
+            ticket,
+            early,
         }
     }
 }
@@ -218,48 +230,44 @@ impl<T> Shared<T> {
 #[derive(Debug)]
 pub struct Acquire<T> {
     pool: Pool<T>,
+    /// Its place in the queue while it waits.
     ticket: Option<u64>,
+    /// The outcome known when it was made (a free item, or `QueueFull`).
+    early: Option<Result<T>>,
 }
+
+// Nothing in it is pinned structurally: the item is moved out, never polled.
+impl<T> Unpin for Acquire<T> {}
 
 impl<T> Future for Acquire<T> {
     type Output = Result<Pooled<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let pool = self.pool.clone();
+        if let Some(early) = self.early.take() {
+            return Poll::Ready(early.map(|item| pool.pooled(item)));
+        }
+        let Some(id) = self.ticket else {
+            return Poll::Ready(Err(BuffersError::BatchState {
+                state: "polled after it completed",
+            }));
+        };
         let mut state = pool.shared.lock();
-        match self.ticket {
-            Some(id) => {
-                if let Some(item) = state.granted.remove(&id) {
-                    drop(state);
-                    self.ticket = None;
-                    return Poll::Ready(Ok(pool.pooled(item)));
-                }
-                if let Some(ticket) = state.waiters.iter_mut().find(|t| t.id == id) {
-                    if !ticket
-                        .waker
-                        .as_ref()
-                        .is_some_and(|w| w.will_wake(cx.waker()))
-                    {
-                        ticket.waker = Some(cx.waker().clone());
-                    }
-                }
-                Poll::Pending
-            }
-            None => {
-                if let Some(item) = state.take_free() {
-                    drop(state);
-                    return Poll::Ready(Ok(pool.pooled(item)));
-                }
-                match state.enqueue(Some(cx.waker().clone()), pool.shared.capacity) {
-                    Ok(id) => {
-                        drop(state);
-                        self.ticket = Some(id);
-                        Poll::Pending
-                    }
-                    Err(e) => Poll::Ready(Err(e)),
-                }
+        if let Some(item) = state.granted.remove(&id) {
+            drop(state);
+            self.ticket = None;
+            return Poll::Ready(Ok(pool.pooled(item)));
+        }
+        if let Some(ticket) = state.waiters.iter_mut().find(|t| t.id == id) {
+            if !ticket
+                .waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
+                ticket.waker = Some(cx.waker().clone());
             }
         }
+        Poll::Pending
     }
 }
 
@@ -270,6 +278,10 @@ impl<T> Drop for Acquire<T> {
         if let Some(id) = self.ticket.take() {
             let waker = self.pool.shared.lock().withdraw(id);
             self.pool.shared.wake(waker);
+        }
+        // An item it got at once but never handed out goes back.
+        if let Some(Ok(item)) = self.early.take() {
+            drop(self.pool.pooled(item));
         }
     }
 }

@@ -1,5 +1,5 @@
 import * as native from '@proj/native';
-import { argumentError, ErrorCode, native as call, integerArgument, type Nanoseconds, ProjError, toOptionalNanoseconds, toProjError } from '@proj/gstreamer/internal';
+import { argumentError, ErrorCode, native as call, integerArgument, type Nanoseconds, optionalOf, optionsObject, ProjError, toOptionalNanoseconds, toProjError } from '@proj/gstreamer/internal';
 
 import type { ComputeMode, Interpolation, MemType, Padding, SavantIdMetaKind, VideoFormat } from './enums.js';
 
@@ -63,22 +63,40 @@ export interface AcquireOptions extends WaitOptions {
   durationNs?: Nanoseconds;
 }
 
+/** The native tokens waiting on each signal: one 'abort' listener per
+ * signal however many waits share it (no MaxListeners warning). */
+const waitsOn = new WeakMap<AbortSignal, Set<native.CancelToken>>();
+
+function watch(signal: AbortSignal, token: native.CancelToken): () => void {
+  let tokens = waitsOn.get(signal);
+  if (!tokens) {
+    const set = new Set<native.CancelToken>();
+    tokens = set;
+    waitsOn.set(signal, set);
+    signal.addEventListener('abort', () => {
+      for (const t of set) t.cancel();
+      set.clear();
+    }, { once: true });
+  }
+  tokens.add(token);
+  return () => tokens.delete(token);
+}
+
 /** Runs a native wait with its timeout and its signal (through a native
  * cancel token), and settles it with coded errors. */
-async function waiting<T>(options: WaitOptions, start: (timeoutMs: number | undefined, token: native.CancelToken | undefined) => Promise<T>): Promise<T> {
-  const { signal, timeoutMs } = options;
+async function waiting<T>(given: WaitOptions | undefined, start: (timeoutMs: number | undefined, token: native.CancelToken | undefined) => Promise<T>): Promise<T> {
+  const { signal, timeoutMs } = optionsObject('options', given);
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
     throw argumentError('range', `timeoutMs must be a non-negative number, got ${String(timeoutMs)}`);
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw argumentError('type', 'signal must be an AbortSignal');
   if (signal?.aborted) throw new ProjError(ErrorCode.ABORTED, 'the wait for a free buffer was aborted', { cause: signal.reason });
   const token = signal === undefined ? undefined : new native.CancelToken();
-  const onAbort = (): void => token?.cancel();
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const unwatch = signal && token ? watch(signal, token) : undefined;
   try {
     return await settle(call(() => start(timeoutMs, token)));
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    unwatch?.();
   }
 }
 
@@ -112,8 +130,8 @@ function toId(name: string, value: bigint | number): bigint {
   return value;
 }
 
-function nativeAcquire(options: AcquireOptions = {}): native.AcquireOptions {
-  if (options === null || typeof options !== 'object') throw argumentError('type', 'options must be an object');
+function nativeAcquire(given: AcquireOptions | undefined): native.AcquireOptions {
+  const options = optionsObject('options', given);
   return {
     id: options.id === undefined ? undefined : toId('id', options.id),
     ptsNs: toOptionalNanoseconds('ptsNs', options.ptsNs),
@@ -146,8 +164,9 @@ function nativeIds(ids: SavantId[] | undefined): native.SavantIdJs[] | undefined
   return ids?.map((entry) => ({ kind: entry.kind, id: toId('id', entry.id) }));
 }
 
-function nativeOptions(options: GeneratorOptions = {}): native.GeneratorOptionsJs {
-  const out: native.GeneratorOptionsJs = { memType: options.memType };
+function nativeOptions(given: GeneratorOptions | undefined): native.GeneratorOptionsJs {
+  const options = optionsObject('options', given);
+  const out: native.GeneratorOptionsJs = { memType: optionalOf('memType', options.memType, 'string') };
   for (const key of ['fpsNum', 'fpsDen', 'gpuId', 'poolSize'] as const) {
     if (options[key] !== undefined) out[key] = u32(key, options[key]);
   }
@@ -404,7 +423,7 @@ export class BufferGenerator {
    * from this pool, off the JS thread. */
   async transform(src: SharedBuffer, config?: TransformConfig, options: AcquireOptions & { srcRect?: Rect } = {}): Promise<SharedBuffer> {
     if (!(src instanceof SharedBuffer)) throw argumentError('type', 'src must be a SharedBuffer');
-    const { srcRect, ...acquire } = options;
+    const { srcRect, ...acquire } = optionsObject('options', options);
     const [c, o, r] = [nativeConfig(config), nativeAcquire(acquire), nativeRect(srcRect)];
     return wrapBuffer(await waiting(acquire, (timeoutMs, token) => this.#native.transform(src.native, c, { ...o, timeoutMs }, r, token)));
   }

@@ -1,5 +1,5 @@
 import type * as native from '@proj/native';
-import { argumentError, integerArgument } from '@proj/gstreamer/internal';
+import { argumentError, integerArgument, optionalOf } from '@proj/gstreamer/internal';
 
 import type { MemType } from './enums.js';
 import type { VideoFrame } from './video-frame.js';
@@ -300,6 +300,7 @@ abstract class Builder {
   /** Where decoded frames live (default: GPU memory where CUDA works,
    * system memory otherwise). */
   withMemType(memType: MemType | string): this {
+    if (typeof memType !== 'string') throw argumentError('type', `memType must be a string, got ${typeof memType}`);
     return this.with({ memType });
   }
 }
@@ -332,7 +333,7 @@ export class FlexibleDecoderConfig extends Builder {
   /** @internal */
   toNative(): native.FlexibleDecoderConfigJs {
     const s = this.settings;
-    return { sourceId: this.sourceId, gpuId: s.gpuId, poolSize: s.poolSize, memType: s.memType ?? undefined, detectBufferLimit: s.detectBufferLimit, idleTimeoutMs: s.idleTimeoutMs };
+    return { sourceId: this.sourceId, gpuId: s.gpuId, poolSize: s.poolSize, memType: optionalOf('memType', s.memType, 'string'), detectBufferLimit: s.detectBufferLimit, idleTimeoutMs: s.idleTimeoutMs };
   }
 }
 
@@ -350,6 +351,6 @@ export class FlexibleDecoderPoolConfig extends Builder {
   /** @internal */
   toNative(): native.FlexibleDecoderPoolConfigJs {
     const s = this.settings;
-    return { gpuId: s.gpuId, poolSize: s.poolSize, evictionTtlMs: this.evictionTtlMs, memType: s.memType ?? undefined, detectBufferLimit: s.detectBufferLimit, idleTimeoutMs: s.idleTimeoutMs };
+    return { gpuId: s.gpuId, poolSize: s.poolSize, evictionTtlMs: this.evictionTtlMs, memType: optionalOf('memType', s.memType, 'string'), detectBufferLimit: s.detectBufferLimit, idleTimeoutMs: s.idleTimeoutMs };
   }
 }

@@ -1,5 +1,5 @@
 import * as native from '@proj/native';
-import { argumentError, native as call, toProjError } from '@proj/gstreamer/internal';
+import { argumentError, ErrorCode, native as call, ProjError, toProjError } from '@proj/gstreamer/internal';
 
 import { type SharedBuffer, wrapBuffer } from './buffers.js';
 import { DecoderConfig, type FlexibleDecoderConfig, type FlexibleDecoderPoolConfig } from './decoder-config.js';
@@ -186,14 +186,27 @@ export class FrameOutput extends FlexibleDecoderOutput {
   get decodedFrame(): DecodedFrame {
     return decoded(this.#decoded, this.#buffer !== null);
   }
-  /** The sealed `(frame, buffer)` pair, on the first call; null after. */
+  /**
+   * The sealed `(frame, buffer)` pair, on the first call; null after. Take
+   * it inside the result callback (or while iterating): once the callback
+   * has returned, an output nobody took is released and this throws
+   * `ERR_PROJ_CONSUMED` instead of losing the picture silently.
+   */
   takeDelivery(): SealedDelivery | null {
+    if (this.#released && this.#delivery === null) {
+      throw new ProjError(
+        ErrorCode.CONSUMED,
+        'this output was released when its callback returned: call takeDelivery() inside the callback (or while iterating outputs())',
+      );
+    }
     if (this.#buffer === null) return null;
     this.#delivery = new SealedDelivery(this.frame, this.#buffer);
     this.#buffer = null;
     return this.#delivery;
   }
+  #released = false;
   override release(): void {
+    this.#released = true;
     this.#delivery?.release();
     this.#buffer?.release();
     this.#buffer = null;
@@ -493,6 +506,7 @@ abstract class DecoderFront {
   /** Ends the source's stream: every earlier frame gets its output, then a
    * `source_eos` output. The next frame starts a new session. */
   sourceEos(sourceId: string): Promise<void> {
+    if (typeof sourceId !== 'string') return Promise.reject(argumentError('type', `sourceId must be a string, got ${typeof sourceId}`));
     return settle(() => this.nativeDecoder.sourceEos(sourceId));
   }
 

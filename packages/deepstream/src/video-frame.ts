@@ -1,5 +1,5 @@
 import * as native from '@proj/native';
-import { argumentError, native as call, integerArgument } from '@proj/gstreamer/internal';
+import { argumentError, native as call, integerArgument, optionalOf } from '@proj/gstreamer/internal';
 
 import { type Attribute, fromNativeAttribute, toNativeAttribute } from './attribute.js';
 import { type ChainGeometry, type RBBox, type Transformation, toBBox, toTransformation } from './geometry.js';
@@ -216,8 +216,8 @@ export class VideoFrame {
       height: integer('height', init.height),
       content: init.content === undefined ? undefined : toNativeContent(init.content),
       transcodingMethod: init.transcodingMethod,
-      codec: init.codec ?? undefined,
-      keyframe: init.keyframe ?? undefined,
+      codec: optionalOf('codec', init.codec, 'string'),
+      keyframe: optionalOf('keyframe', init.keyframe, 'boolean'),
       timeBase: rational('timeBase', init.timeBase ?? { num: 1, den: 1_000_000_000 }),
       pts: ticks('pts', init.pts ?? 0),
       dts: optionalTicks('dts', init.dts),
@@ -287,13 +287,14 @@ export class VideoFrame {
     return (this.native.codec ?? null) as VideoCodec | null;
   }
   set codec(value: VideoCodec | string | null) {
-    call(() => (this.native.codec = value ?? undefined));
+    const codec = optionalOf('codec', value, 'string');
+    call(() => (this.native.codec = codec));
   }
   get keyframe(): boolean | null {
     return this.native.keyframe ?? null;
   }
   set keyframe(value: boolean | null) {
-    this.native.keyframe = value ?? undefined;
+    this.native.keyframe = optionalOf('keyframe', value, 'boolean');
   }
   get timeBase(): Rational {
     return this.native.timeBase;

@@ -130,6 +130,19 @@ describe('FlexibleDecoder', () => {
     expect(submitted).toBe(h264.frames.length);
   });
 
+  it('refuses to hand out a delivery after its callback returned, instead of losing it silently', async () => {
+    const kept: FrameOutput[] = [];
+    const decoder = new FlexibleDecoder(config('cam', 4), (output) => {
+      if (output instanceof FrameOutput) kept.push(output);
+    });
+    for (let i = 0; i < 3; i++) await decoder.submit(frameOf(h264, i), h264.frames[i]!.data);
+    await decoder.gracefulShutdown();
+    expect(kept).toHaveLength(3);
+    for (const output of kept) {
+      expect(() => output.takeDelivery()).toThrow(expect.objectContaining({ code: ErrorCode.CONSUMED }));
+    }
+  });
+
   it('reports bad frames as skipped outputs with reasons and rejects bad arguments with typed errors', async () => {
     const outputs: FlexibleDecoderOutput[] = [];
     const seen: string[] = [];

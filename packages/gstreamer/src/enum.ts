@@ -41,3 +41,22 @@ export function integerArgument(name: string, value: unknown, min: number, max: 
   }
   return value;
 }
+
+/** An optional argument of one JS type (`undefined` and `null` pass as
+ * `undefined`): a coded TypeError otherwise, never napi's own error. */
+export function optionalOf<T extends 'string' | 'boolean' | 'number'>(
+  name: string,
+  value: unknown,
+  type: T,
+): (T extends 'string' ? string : T extends 'boolean' ? boolean : number) | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== type) throw argumentError('type', `${name} must be a ${type}, got ${typeof value}`);
+  return value as never;
+}
+
+/** An options argument: an object, or absent. */
+export function optionsObject<T extends object>(name: string, value: T | null | undefined): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object') throw argumentError('type', `${name} must be an object`);
+  return value;
+}
