@@ -31,6 +31,9 @@ step() {
 step "cargo fmt --check" cargo fmt --all --check
 step "cargo clippy -D warnings" cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "tsc --noEmit (strict)" pnpm run typecheck
+# The build above regenerated the native API's types: a change to the
+# binding must come with its committed packages/native/index.d.ts.
+step "native API matches packages/native/index.d.ts" git diff --exit-code -- packages/native/index.d.ts
 
 # Rust tests: every `test result:` line counts. NVRTC (from PyPI) lets
 # them compile the CUDA kernels on a machine with no CUDA toolkit.

@@ -74,6 +74,7 @@ pub fn buffers_code(error: &BuffersError) -> Code {
         BuffersError::UnsupportedFormat { .. } => "ERR_PROJ_UNSUPPORTED_FORMAT",
         BuffersError::PoolExhausted { .. } => "ERR_PROJ_POOL_EXHAUSTED",
         BuffersError::QueueFull { .. } => "ERR_PROJ_QUEUE_FULL",
+        BuffersError::OutOfMemory { .. } => "ERR_PROJ_OUT_OF_MEMORY",
         BuffersError::AcquireTimeout { .. } => "ERR_PROJ_TIMEOUT",
         BuffersError::CudaUnavailable { .. } => "ERR_PROJ_CUDA_UNAVAILABLE",
         BuffersError::Cuda { .. } => "ERR_PROJ_CUDA",

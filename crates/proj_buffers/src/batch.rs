@@ -98,6 +98,11 @@ impl UniformBatchGenerator {
     pub fn waiting(&self) -> usize {
         self.surfaces.pool.waiting()
     }
+
+    /// The pixel memory the whole pool holds.
+    pub fn pool_bytes(&self) -> u64 {
+        self.surfaces.bytes
+    }
 }
 
 /// A batch being filled: transform, upload or clear slots, then `finalize`

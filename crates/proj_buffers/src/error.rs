@@ -19,6 +19,9 @@ pub enum BuffersError {
         reason: String,
     },
 
+    #[error("{bytes} bytes of pixel memory were asked for; {available} are available")]
+    OutOfMemory { bytes: u64, available: u64 },
+
     #[error("the pool of {capacity} buffers is exhausted")]
     PoolExhausted { capacity: usize },
 

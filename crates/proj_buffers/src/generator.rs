@@ -6,7 +6,9 @@ use crate::geometry::{Placement, Rect};
 use crate::pool::{Pool, Pooled};
 use crate::shared_buffer::{SavantIdMetaKind, SurfaceSet};
 use crate::surface::Allocator;
-use crate::{transform, MemType, Result, SharedBuffer, Surface, TransformConfig, VideoFormat};
+use crate::{
+    transform, BuffersError, MemType, Result, SharedBuffer, Surface, TransformConfig, VideoFormat,
+};
 
 /// Options of [`BufferGenerator::new`] (and of the batch generators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,8 @@ pub(crate) struct SurfacePool {
     pub options: GeneratorOptions,
     /// The memory the surfaces really use.
     pub mem_type: MemType,
+    /// The pixel memory the whole pool holds.
+    pub bytes: u64,
     pub pool: Pool<SurfaceSet>,
 }
 
@@ -75,6 +79,16 @@ impl SurfacePool {
     ) -> Result<Self> {
         options.check()?;
         let (allocator, mem_type) = Allocator::new(options.mem_type, options.gpu_id)?;
+        let bytes = (format.frame_size(width, height)? as u64)
+            .saturating_mul(slots as u64)
+            .saturating_mul(options.pool_size as u64);
+        if matches!(allocator, Allocator::System | Allocator::Pinned(_)) {
+            // Whole pools are made (and cleared) up front: one larger than
+            // the memory left would get the process killed, not an error.
+            if let Some(available) = host_memory_available().filter(|&a| bytes > a) {
+                return Err(BuffersError::OutOfMemory { bytes, available });
+            }
+        }
         let items = (0..options.pool_size)
             .map(|_| {
                 (0..slots)
@@ -89,9 +103,19 @@ impl SurfacePool {
             slots,
             options,
             mem_type,
+            bytes,
             pool: Pool::new(items),
         })
     }
+}
+
+/// The host memory the kernel says is available (`MemAvailable`), if it
+/// says.
+pub(crate) fn host_memory_available() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
 }
 
 /// A bounded pool of same-format frame buffers.
@@ -180,6 +204,11 @@ impl BufferGenerator {
     /// Callers waiting for a buffer now.
     pub fn waiting(&self) -> usize {
         self.surfaces.pool.waiting()
+    }
+
+    /// The pixel memory the whole pool holds.
+    pub fn pool_bytes(&self) -> u64 {
+        self.surfaces.bytes
     }
 
     /// Scales (and letterboxes) slot `src_slot` of `src` into slot

@@ -72,6 +72,19 @@ pub struct Surface {
     memory: Memory,
 }
 
+/// `size` zero bytes, or `OutOfMemory` instead of an abort.
+fn zeroed(size: usize) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(size)
+        .map_err(|_| crate::BuffersError::OutOfMemory {
+            bytes: size as u64,
+            available: crate::generator::host_memory_available().unwrap_or(0),
+        })?;
+    bytes.resize(size, 0);
+    Ok(bytes)
+}
+
 impl Surface {
     /// A black surface in system memory.
     pub fn new(format: VideoFormat, width: u32, height: u32) -> Result<Self> {
@@ -94,7 +107,7 @@ impl Surface {
         let planes = format.planes(width, height)?;
         let size = planes.iter().map(Plane::len).sum();
         let (memory, planes) = match allocator {
-            Allocator::System => (Memory::Host(vec![0; size]), planes),
+            Allocator::System => (Memory::Host(zeroed(size)?), planes),
             Allocator::Pinned(context) => {
                 (Memory::Pinned(PinnedHost::alloc(context, size)?), planes)
             }

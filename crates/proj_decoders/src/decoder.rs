@@ -687,7 +687,9 @@ impl FlexibleDecoder {
     /// frames in flight are reported in one `Error`.
     pub fn shutdown(&self) {
         self.shut_down.store(true, Ordering::Release);
-        if let Some(stopper) = lock(&self.stopper).take() {
+        // Taken out first: the lock is not held while the session stops.
+        let stopper = lock(&self.stopper).take();
+        if let Some(stopper) = stopper {
             stopper.stop();
         }
         let mut out = Vec::new();

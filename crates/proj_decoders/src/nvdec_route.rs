@@ -3,7 +3,8 @@
 //! then NVDEC through system memory, then the software decoder. Keyed by
 //! codec and size, so one stream NVDEC cannot take (a size beyond its
 //! limits, a format the caps probe did not foresee) never takes the GPU
-//! away from the other cameras.
+//! away from the other cameras. Kept per GPU: a failure on one GPU (another
+//! model, another driver state) says nothing about the others.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -21,33 +22,37 @@ pub(crate) enum Route {
     Software,
 }
 
-static DEGRADED: Mutex<Option<HashMap<DecoderParameters, Route>>> = Mutex::new(None);
+type Shape = (u32, DecoderParameters);
 
-/// The best route still open for streams of `params`.
-pub(crate) fn best(params: DecoderParameters) -> Route {
+static DEGRADED: Mutex<Option<HashMap<Shape, Route>>> = Mutex::new(None);
+
+/// The best route still open on GPU `gpu_id` for streams of `params`.
+pub(crate) fn best(gpu_id: u32, params: DecoderParameters) -> Route {
     DEGRADED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .as_ref()
-        .and_then(|map| map.get(&params).copied())
+        .and_then(|map| map.get(&(gpu_id, params)).copied())
         .unwrap_or(Route::GpuMemory)
 }
 
-/// A session of `params` on `route` failed to negotiate: later sessions
-/// take the next route.
-pub(crate) fn failed(params: DecoderParameters, route: Route) {
+/// A session of `params` on GPU `gpu_id` and `route` failed to negotiate:
+/// later sessions of that shape on that GPU take the next route.
+pub(crate) fn failed(gpu_id: u32, params: DecoderParameters, route: Route) {
     let next = match route {
         Route::GpuMemory => Route::SystemMemory,
         Route::SystemMemory | Route::Software => Route::Software,
     };
     tracing::warn!(
-        "{} {}x{}: {route:?} failed to negotiate; later sessions use {next:?}",
+        "GPU {gpu_id}, {} {}x{}: {route:?} failed to negotiate; later sessions use {next:?}",
         params.codec.name(),
         params.width,
         params.height
     );
     let mut degraded = DEGRADED.lock().unwrap_or_else(PoisonError::into_inner);
-    let entry = degraded.get_or_insert_with(HashMap::new).entry(params);
+    let entry = degraded
+        .get_or_insert_with(HashMap::new)
+        .entry((gpu_id, params));
     let current = entry.or_insert(next);
     *current = (*current).max(next);
 }
@@ -57,7 +62,8 @@ mod tests {
     use super::*;
     use proj_frame::VideoCodec;
 
-    /// Failures degrade one stream shape step by step, and no other.
+    /// Failures degrade one stream shape on one GPU step by step, and no
+    /// other shape or GPU.
     #[test]
     fn failures_degrade_one_shape_step_by_step() {
         let odd = DecoderParameters {
@@ -70,14 +76,16 @@ mod tests {
             height: 1080,
             ..odd
         };
-        assert_eq!(best(odd), Route::GpuMemory);
-        failed(odd, Route::GpuMemory);
-        assert_eq!(best(odd), Route::SystemMemory);
-        failed(odd, Route::SystemMemory);
-        assert_eq!(best(odd), Route::Software);
+        assert_eq!(best(0, odd), Route::GpuMemory);
+        failed(0, odd, Route::GpuMemory);
+        assert_eq!(best(0, odd), Route::SystemMemory);
+        failed(0, odd, Route::SystemMemory);
+        assert_eq!(best(0, odd), Route::Software);
         // A late report from an older session does not undo it.
-        failed(odd, Route::GpuMemory);
-        assert_eq!(best(odd), Route::Software);
-        assert_eq!(best(other), Route::GpuMemory);
+        failed(0, odd, Route::GpuMemory);
+        assert_eq!(best(0, odd), Route::Software);
+        assert_eq!(best(0, other), Route::GpuMemory);
+        // Another GPU keeps its own routes.
+        assert_eq!(best(1, odd), Route::GpuMemory);
     }
 }

@@ -229,7 +229,7 @@ fn decoder_element(
     generator: &BufferGenerator,
 ) -> Result<(gst::Element, Route, Option<SharedContext>)> {
     let (hardware, software) = decoder_elements(config);
-    let route = nvdec_route::best(params);
+    let route = nvdec_route::best(generator.options().gpu_id, params);
     let hardware_takes_it = !matches!(config, DecoderConfig::Jpeg(_)) || nvjpeg_size(params);
     if generator.mem_type() != MemType::System && hardware_takes_it && route < Route::Software {
         let gpu_id = generator.options().gpu_id;
@@ -603,7 +603,11 @@ impl Session {
                     // The streaming thread stops waiting for pool buffers.
                     shared.closing.store(true, Ordering::Release);
                     if negotiation_failed && shared.route != Route::Software {
-                        nvdec_route::failed(shared.params, shared.route);
+                        nvdec_route::failed(
+                            shared.generator.options().gpu_id,
+                            shared.params,
+                            shared.route,
+                        );
                     }
                     // Unblock a push waiting on a dead pipeline. Not from
                     // this (streaming) thread: GStreamer's own thread pool

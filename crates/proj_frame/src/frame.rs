@@ -382,15 +382,32 @@ impl VideoFrame {
             .ok_or_else(|| invalid("object id", "no free id after i64::MAX"))
     }
 
+    /// `parent` exists and is not `id` nor one of its descendants (an
+    /// update must not make a cycle that `add_object` would refuse).
     fn check_parent(&self, id: i64, parent: Option<i64>) -> Result<()> {
-        match parent {
-            Some(p) if p == id => Err(invalid("parentId", "an object cannot be its own parent")),
-            Some(p) if !self.objects.contains_key(&p) => Err(invalid(
+        let Some(first) = parent else {
+            return Ok(());
+        };
+        if !self.objects.contains_key(&first) {
+            return Err(invalid(
                 "parentId",
-                format!("object {p} is not in the frame"),
-            )),
-            _ => Ok(()),
+                format!("object {first} is not in the frame"),
+            ));
         }
+        let mut ancestor = Some(first);
+        for _ in 0..=self.objects.len() {
+            match ancestor {
+                Some(a) if a == id => {
+                    return Err(invalid(
+                        "parentId",
+                        format!("object {first} descends from object {id}: a cycle"),
+                    ))
+                }
+                Some(a) => ancestor = self.objects.get(&a).and_then(|o| o.parent_id),
+                None => return Ok(()),
+            }
+        }
+        Err(invalid("parentId", "the parent chain already has a cycle"))
     }
 }
 

@@ -108,6 +108,62 @@ fn constructor_validates() -> Result<()> {
     Ok(())
 }
 
+/// An update cannot make a parent cycle, which `add_object` refuses
+/// (person → face, then person's parent set to face).
+#[test]
+fn updates_cannot_make_parent_cycles() -> Result<()> {
+    let mut frame = VideoFrame::new(params(640, 480)?)?;
+    let bbox = RBBox::from_ltwh(0.0, 0.0, 10.0, 10.0)?;
+    frame.add_object(object(1, bbox), IdPolicy::Error)?;
+    frame.add_object(
+        VideoObject {
+            parent_id: Some(1),
+            ..object(2, bbox)
+        },
+        IdPolicy::Error,
+    )?;
+    frame.add_object(
+        VideoObject {
+            parent_id: Some(2),
+            ..object(3, bbox)
+        },
+        IdPolicy::Error,
+    )?;
+    for (id, parent) in [(1, 3), (1, 2), (2, 3), (1, 1)] {
+        assert!(
+            matches!(
+                frame.update_object(VideoObject {
+                    parent_id: Some(parent),
+                    ..object(id, bbox)
+                }),
+                Err(FrameError::InvalidArgument { .. })
+            ),
+            "{id} under {parent}"
+        );
+        assert!(
+            matches!(
+                frame.add_object(
+                    VideoObject {
+                        parent_id: Some(parent),
+                        ..object(id, bbox)
+                    },
+                    IdPolicy::Overwrite
+                ),
+                Err(FrameError::InvalidArgument { .. })
+            ),
+            "{id} under {parent} by overwrite"
+        );
+    }
+    // Re-parenting without a cycle is fine, and nothing changed above.
+    frame.update_object(VideoObject {
+        parent_id: Some(1),
+        ..object(3, bbox)
+    })?;
+    assert_eq!(frame.object(1)?.parent_id, None);
+    assert_eq!(frame.object(2)?.parent_id, Some(1));
+    Ok(())
+}
+
 #[test]
 fn objects_keep_ids_parents_and_policy() -> Result<()> {
     let mut frame = VideoFrame::new(params(640, 480)?)?;

@@ -510,12 +510,18 @@ abstract class DecoderFront {
     return settle(() => this.nativeDecoder.sourceEos(sourceId));
   }
 
+  #graceful: Promise<void> | null = null;
+
   /** Decodes what was submitted, then shuts down; resolves after the last
-   * output was delivered. */
-  async gracefulShutdown(): Promise<void> {
-    await settle(() => this.nativeDecoder.gracefulShutdown());
-    this.#shutDown = true;
-    await this.#outputs.closed();
+   * output was delivered. A second call while (or after) it runs shares the
+   * first call's outcome, as `Mp4Muxer.finish()` does. */
+  gracefulShutdown(): Promise<void> {
+    this.#graceful ??= (async () => {
+      await settle(() => this.nativeDecoder.gracefulShutdown());
+      this.#shutDown = true;
+      await this.#outputs.closed();
+    })();
+    return this.#graceful;
   }
 
   /** Shuts down at once: frames in flight are reported in one `error`

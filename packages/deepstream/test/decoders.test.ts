@@ -130,6 +130,15 @@ describe('FlexibleDecoder', () => {
     expect(submitted).toBe(h264.frames.length);
   });
 
+  it('shares one graceful shutdown between concurrent calls', async () => {
+    const decoder = new FlexibleDecoder(config('cam', 4));
+    for (let i = 0; i < 3; i++) await decoder.submit(frameOf(h264, i), h264.frames[i]!.data);
+    const [first, second] = [decoder.gracefulShutdown(), decoder.gracefulShutdown()];
+    await expect(Promise.all([first, second])).resolves.toEqual([undefined, undefined]);
+    await expect(decoder.gracefulShutdown()).resolves.toBeUndefined();
+    expect(decoder.isShutDown).toBe(true);
+  });
+
   it('refuses to hand out a delivery after its callback returned, instead of losing it silently', async () => {
     const kept: FrameOutput[] = [];
     const decoder = new FlexibleDecoder(config('cam', 4), (output) => {

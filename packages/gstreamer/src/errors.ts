@@ -34,6 +34,8 @@ export const ErrorCode = Object.freeze({
   INTERNAL: 'ERR_PROJ_INTERNAL',
   /** The system refused a resource (a thread, memory). */
   RESOURCES: 'ERR_PROJ_RESOURCES',
+  /** A pool larger than the memory available (checked before allocating). */
+  OUT_OF_MEMORY: 'ERR_PROJ_OUT_OF_MEMORY',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -5,6 +5,7 @@ use napi_derive::napi;
 use proj_buffers as pb;
 
 use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfigJs};
+use crate::buffers::generator::external_memory;
 use crate::buffers::ids::{ids_from_js, SavantIdJs};
 use crate::buffers::shared_buffer::{rect, SharedBufferJs};
 use crate::buffers::view::SurfaceViewJs;
@@ -15,11 +16,18 @@ use crate::error::{from_buffers, Code};
 use crate::workers;
 
 /// A pool of batches of same-size surfaces (a model's input batch).
-#[napi(js_name = "UniformBatchGenerator")]
+#[napi(js_name = "UniformBatchGenerator", custom_finalize)]
 #[derive(Debug)]
 pub struct UniformBatchGeneratorJs {
     inner: pb::UniformBatchGenerator,
     stalls: Arc<Stalls>,
+}
+
+impl ObjectFinalize for UniformBatchGeneratorJs {
+    fn finalize(self, env: Env) -> Result<()> {
+        external_memory(&env, self.inner.pool_bytes(), false);
+        Ok(())
+    }
 }
 
 impl UniformBatchGeneratorJs {
@@ -45,6 +53,7 @@ impl UniformBatchGeneratorJs {
 impl UniformBatchGeneratorJs {
     #[napi(constructor)]
     pub fn new(
+        env: Env,
         video_format: String,
         width: u32,
         height: u32,
@@ -61,6 +70,7 @@ impl UniformBatchGeneratorJs {
                 options,
             )
             .map_err(from_buffers)?;
+            external_memory(&env, inner.pool_bytes(), true);
             Ok(Self {
                 inner,
                 stalls: Arc::default(),

@@ -31,10 +31,15 @@ pub type ConfigFn = ThreadsafeFunction<
 /// goes on with the default.
 const CALLBACK_WAIT: Duration = Duration::from_secs(10);
 
-/// Every output goes to `callback` on the JS thread, in order.
+/// Every output goes to `callback` on the JS thread, in order. An output
+/// that cannot be delivered (the JS side is gone) is logged, not dropped
+/// silently.
 pub fn output_callback(callback: Arc<OutputFn>) -> pd::OutputCallback {
     Arc::new(move |output: pd::Output| {
-        callback.call(output.into(), ThreadsafeFunctionCallMode::NonBlocking);
+        let status = callback.call(output.into(), ThreadsafeFunctionCallMode::NonBlocking);
+        if status != Status::Ok {
+            tracing::warn!(?status, "a decoder output could not be delivered to JS");
+        }
     })
 }
 
@@ -51,14 +56,33 @@ where
         value,
         ThreadsafeFunctionCallMode::NonBlocking,
         move |answer: Result<R>, _| {
+            if let Err(e) = &answer {
+                tracing::warn!(
+                    "a callback threw or returned a wrong value ({}); its default is used",
+                    e.reason
+                );
+            }
             let _ = tx.send(answer.ok());
             Ok(())
         },
     );
     if status != Status::Ok {
+        tracing::warn!(
+            ?status,
+            "a callback could not be called; its default is used"
+        );
         return None;
     }
-    rx.recv_timeout(CALLBACK_WAIT).ok().flatten()
+    match rx.recv_timeout(CALLBACK_WAIT) {
+        Ok(answer) => answer,
+        Err(_) => {
+            tracing::warn!(
+                "a callback gave no answer in {} s (the JS thread busy or blocked?); its default is used",
+                CALLBACK_WAIT.as_secs()
+            );
+            None
+        }
+    }
 }
 
 /// The decoder-config callback, answered on the JS thread while the
@@ -136,6 +160,22 @@ where
     on_thread(env, name, move || call().map_err(from_decoders), Ok)
 }
 
+/// Shuts `what` down and drops it on a thread of its own: a decoder or
+/// pool collected by the garbage collector must not tear GStreamer down on
+/// the JS thread, nor wait there for a JS callback the blocked thread could
+/// never answer. Where no thread can be made it is done here, with a word.
+pub fn shut_down_elsewhere<T: Send + Sync + 'static>(
+    name: &'static str,
+    what: Arc<T>,
+    shut_down: fn(&T),
+) {
+    let elsewhere = Arc::clone(&what);
+    if let Err(e) = crate::entry::spawn_thread(name, move || shut_down(&elsewhere)) {
+        tracing::warn!("{}; shutting down on the JS thread", e.reason);
+        shut_down(&what);
+    }
+}
+
 /// One source's adaptive decoder (`FlexibleDecoder` of the seed).
 #[napi(js_name = "FlexibleDecoder")]
 pub struct FlexibleDecoderJs {
@@ -149,6 +189,13 @@ impl std::fmt::Debug for FlexibleDecoderJs {
         f.debug_struct("FlexibleDecoder")
             .field("inner", &self.inner)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for FlexibleDecoderJs {
+    fn drop(&mut self) {
+        self.queue.close();
+        shut_down_elsewhere("flex-dec-drop", Arc::clone(&self.inner), |d| d.shutdown());
     }
 }
 

@@ -11,7 +11,8 @@ use proj_decoders as pd;
 
 use crate::decoders::config::FlexibleDecoderPoolConfigJs;
 use crate::decoders::decoder::{
-    ask, closed, config_callback, detached, output_callback, queued, ConfigFn, OutputFn,
+    ask, closed, config_callback, detached, output_callback, queued, shut_down_elsewhere, ConfigFn,
+    OutputFn,
 };
 use crate::decoders::queue::Queue;
 use crate::entry::entry;
@@ -49,6 +50,13 @@ impl std::fmt::Debug for FlexibleDecoderPoolJs {
         f.debug_struct("FlexibleDecoderPool")
             .field("inner", &self.inner)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for FlexibleDecoderPoolJs {
+    fn drop(&mut self) {
+        self.close_queues();
+        shut_down_elsewhere("flex-pool-drop", Arc::clone(&self.inner), |p| p.shutdown());
     }
 }
 
