@@ -28,7 +28,7 @@ pub fn gpu_architecture(gpu_id: Option<u32>) -> Result<Option<String>, Code> {
 #[napi]
 pub fn gpu_mem_used_mib(gpu_id: Option<u32>) -> Result<f64, Code> {
     entry("gpu_mem_used_mib", || {
-        #[allow(clippy::cast_precision_loss)] // MiB stay far below 2^53
+        #[expect(clippy::cast_precision_loss, reason = "MiB stay far below 2^53")]
         proj_buffers::gpu_mem_used_mib(gpu_id.unwrap_or(0))
             .map(|mib| mib as f64)
             .map_err(from_buffers)

@@ -1,4 +1,10 @@
-#![cfg_attr(test, allow(dead_code))]
+#![cfg_attr(
+    test,
+    allow(
+        dead_code,
+        reason = "napi registers the exported functions only outside unit tests"
+    )
+)]
 //! `@proj/native`: the only crate with `#[napi]`. Each module wraps one
 //! library type; `error` maps library errors to stable JS error codes.
 

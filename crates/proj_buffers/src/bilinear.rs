@@ -23,9 +23,17 @@ fn taps(origin: f64, length: f64, outputs: u32, size: u32) -> Vec<Tap> {
             let position = origin + (f64::from(i) + 0.5) * scale - 0.5;
             let floor = position.floor();
             let fraction = position - floor;
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "clamped to the last source index first"
+            )]
             let index = |v: f64| v.clamp(0.0, last) as usize;
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a fraction times 256: 0 to 256"
+            )]
             let weight = (fraction * 256.0).round() as u64;
             Tap {
                 first: index(floor),
@@ -50,7 +58,7 @@ fn columns(taps: &[Tap], width: u32) -> Vec<Column> {
     let last = (width as usize).saturating_sub(1);
     taps.iter()
         .map(|t| {
-            #[allow(clippy::cast_possible_truncation)] // weights are ≤ 256
+            #[expect(clippy::cast_possible_truncation, reason = "weights are ≤ 256")]
             let (left, weight) = match (t.first, t.second) {
                 (f, s) if s == f + 1 => (f, t.weight as u16),
                 (0, _) => (0, 0),
@@ -69,7 +77,7 @@ fn columns(taps: &[Tap], width: u32) -> Vec<Column> {
 fn blend_down(top: &[u8], bottom: &[u8], weight: u16, out: &mut [u8]) {
     let keep = 256 - weight;
     for ((o, &a), &b) in out.iter_mut().zip(top).zip(bottom) {
-        #[allow(clippy::cast_possible_truncation)] // ≤ 255 after the shift
+        // ≤ 255 after the shift (clippy sees it too).
         let v = ((u16::from(a) * keep + u16::from(b) * weight + 128) >> 8) as u8;
         *o = v;
     }
@@ -86,7 +94,7 @@ fn blend_across(row: &[u8], columns: &[Column], out: &mut [u8]) {
         };
         let (w, keep) = (column.weight, 256 - column.weight);
         for c in 0..4 {
-            #[allow(clippy::cast_possible_truncation)] // ≤ 255 after the shift
+            // ≤ 255 after the shift (clippy sees it too).
             let v = ((u16::from(pair[c]) * keep + u16::from(pair[c + 4]) * w + 128) >> 8) as u8;
             o[c] = v;
         }
@@ -133,7 +141,7 @@ pub(crate) fn scale_4ch(
         let row = match tap.weight {
             0 => span(tap.first),
             256 => span(tap.second),
-            #[allow(clippy::cast_possible_truncation)] // weights are < 256
+            #[expect(clippy::cast_possible_truncation, reason = "weights are < 256")]
             weight => {
                 blend_down(
                     span(tap.first),
@@ -175,7 +183,11 @@ mod tests {
         let (w, h) = (i64::from(size.0), i64::from(size.1));
         let at = |x: i64, y: i64, c: usize| {
             let (x, y) = (x.clamp(0, w - 1), y.clamp(0, h - 1));
-            #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+            #[expect(
+                clippy::cast_sign_loss,
+                clippy::cast_possible_truncation,
+                reason = "indices of the test picture"
+            )]
             f64::from(src[(y * w + x) as usize * 4 + c])
         };
         let mut bytes = Vec::new();
@@ -184,12 +196,19 @@ mod tests {
                 let fx = crop[0] + (f64::from(i) + 0.5) * crop[2] / f64::from(out.0) - 0.5;
                 let fy = crop[1] + (f64::from(j) + 0.5) * crop[3] / f64::from(out.1) - 0.5;
                 let (tx, ty) = (fx - fx.floor(), fy - fy.floor());
-                #[allow(clippy::cast_possible_truncation)]
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "coordinates inside the test picture"
+                )]
                 let (x, y) = (fx.floor() as i64, fy.floor() as i64);
                 for c in 0..4 {
                     let top = at(x, y, c) * (1.0 - tx) + at(x + 1, y, c) * tx;
                     let bottom = at(x, y + 1, c) * (1.0 - tx) + at(x + 1, y + 1, c) * tx;
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "a blend of bytes stays a byte"
+                    )]
                     bytes.push((top * (1.0 - ty) + bottom * ty).round() as u8);
                 }
             }

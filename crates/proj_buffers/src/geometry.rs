@@ -164,7 +164,11 @@ pub fn place(
 /// Rounds to a whole pixel count between 1 and `max`.
 fn round_side(value: f64, max: u32) -> u32 {
     // The value is between 0 and `max` by construction.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a rounded, non-negative side no larger than the destination"
+    )]
     let side = value.round() as u32;
     side.clamp(1, max)
 }

@@ -290,14 +290,14 @@ impl<T> Deref for Pooled<T> {
     type Target = T;
     fn deref(&self) -> &T {
         // `item` is only `None` inside `drop`.
-        #[allow(clippy::unwrap_used)]
+        #[expect(clippy::unwrap_used, reason = "`item` is only `None` inside `drop`")]
         self.item.as_ref().unwrap()
     }
 }
 
 impl<T> DerefMut for Pooled<T> {
     fn deref_mut(&mut self) -> &mut T {
-        #[allow(clippy::unwrap_used)]
+        #[expect(clippy::unwrap_used, reason = "`item` is only `None` inside `drop`")]
         self.item.as_mut().unwrap()
     }
 }

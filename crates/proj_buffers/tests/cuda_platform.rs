@@ -79,7 +79,11 @@ fn pattern(format: VideoFormat, width: u32, height: u32) -> Result<Vec<u8>> {
                     } else {
                         -20.0
                     };
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "clamped to 0..=255 first"
+                    )]
                     bytes.push((smooth + stripes).clamp(0.0, 255.0) as u8);
                 }
             }

@@ -76,7 +76,11 @@ fn pattern(width: u32, height: u32, channels: u32) -> Vec<u8> {
                 } else {
                     25.0
                 };
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "clamped to 0..=255 first"
+                )]
                 bytes.push((smooth + stripes + block).clamp(0.0, 255.0) as u8);
             }
         }

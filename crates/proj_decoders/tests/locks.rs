@@ -288,3 +288,58 @@ fn a_timestamp_beyond_64_bit_nanoseconds_is_skipped() -> Result<()> {
     assert_eq!(hoarder.frames.load(Ordering::SeqCst), 1);
     Ok(())
 }
+
+/// One source's back-pressure never holds up another: with "stuck"'s
+/// consumer holding its only buffer (its submits wait), "busy" decodes 200
+/// frames through the same pool, each promptly.
+#[test]
+fn one_source_waiting_never_holds_up_another() -> Result<()> {
+    let stuck = Hoarder::default();
+    let busy_frames = Arc::new(AtomicUsize::new(0));
+    let (keep, count) = (stuck.callback(), busy_frames.clone());
+    let mut config = FlexibleDecoderPoolConfig::new(0, 1, Duration::from_secs(60));
+    config.settings.mem_type = MemType::System;
+    let pool = Arc::new(FlexibleDecoderPool::new(
+        config,
+        Arc::new(move |output| match &output {
+            // "busy"'s consumer lets go at once (the buffer drops here).
+            Output::Frame { frame, .. } if frame.source_id() == "busy" => {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+            _ => keep(output),
+        }),
+        None,
+    )?);
+    let p = pool.clone();
+    let waiting = feeder("stuck", 3, move |f| p.submit(f, Some(PICTURE.to_vec())));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!waiting.is_finished(), "stuck's second submit waits");
+    let p = pool.clone();
+    let slowest = within(
+        "200 frames of another source",
+        move || -> std::result::Result<Duration, String> {
+            let mut slowest = Duration::ZERO;
+            for pts in 0..200 {
+                let started = Instant::now();
+                let frame = raw_frame("busy", pts * 1000, NS).map_err(|e| e.to_string())?;
+                p.submit(frame, Some(PICTURE.to_vec()))
+                    .map_err(|e| e.to_string())?;
+                slowest = slowest.max(started.elapsed());
+            }
+            Ok(slowest)
+        },
+    )?;
+    assert_eq!(busy_frames.load(Ordering::SeqCst), 200);
+    assert!(
+        slowest < Duration::from_secs(1),
+        "slowest busy submit took {slowest:?}"
+    );
+    assert!(!waiting.is_finished(), "stuck still waits");
+    stuck.release();
+    std::thread::sleep(Duration::from_millis(100));
+    stuck.release();
+    finishes(&waiting, "stuck goes on once its buffers come back");
+    let p = pool.clone();
+    within("the pool shuts down", move || p.shutdown());
+    Ok(())
+}

@@ -19,7 +19,10 @@ pub fn id_from_bigint(name: &str, value: &BigInt) -> std::result::Result<u128, E
 
 pub fn id_to_bigint(id: u128) -> BigInt {
     // Splitting a u128 into its two 64-bit halves.
-    #[allow(clippy::cast_possible_truncation)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the low and high 64 bits of a 128-bit id, on purpose"
+    )]
     let words = vec![id as u64, (id >> 64) as u64];
     BigInt {
         sign_bit: false,

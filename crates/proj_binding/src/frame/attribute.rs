@@ -24,7 +24,7 @@ pub struct PointJs {
 /// `json` (text in `string`).
 #[napi(object)]
 #[derive(Default)]
-#[allow(missing_debug_implementations)] // napi's Buffer has no Debug
+#[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
 pub struct AttributeValueJs {
     pub kind: String,
     pub confidence: Option<f64>,
@@ -45,7 +45,7 @@ pub struct AttributeValueJs {
 }
 
 #[napi(object)]
-#[allow(missing_debug_implementations)] // napi's Buffer has no Debug
+#[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
 pub struct AttributeJs {
     pub namespace: String,
     pub name: String,

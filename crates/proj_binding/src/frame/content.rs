@@ -7,7 +7,7 @@ use crate::frame::attribute::invalid;
 /// Where a frame's picture is: `internal` (data), `external` (method,
 /// location) or `none`.
 #[napi(object)]
-#[allow(missing_debug_implementations)] // napi's Buffer has no Debug
+#[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
 pub struct FrameContentJs {
     pub kind: String,
     pub data: Option<Buffer>,

@@ -7,7 +7,7 @@ use crate::frame::bbox::RBBoxJs;
 /// A detected object. `id` may be left out when adding (the frame picks
 /// the next free one).
 #[napi(object)]
-#[allow(missing_debug_implementations)] // napi's Buffer has no Debug
+#[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
 pub struct VideoObjectJs {
     pub id: Option<i64>,
     pub namespace: String,

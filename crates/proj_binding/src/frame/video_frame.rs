@@ -23,7 +23,7 @@ pub struct RationalJs {
 
 /// What `new VideoFrame()` takes; the TS wrapper fills the defaults.
 #[napi(object)]
-#[allow(missing_debug_implementations)] // napi's Buffer has no Debug
+#[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
 pub struct VideoFrameInit {
     pub source_id: String,
     pub fps: RationalJs,

@@ -68,7 +68,7 @@ fn scale_arg(crop: [f64; 4], region: Rect, filter: i32, black: &[u8]) -> ScaleAr
         *b = i32::from(black[i % black.len()]);
     }
     ScaleArg {
-        #[allow(clippy::cast_possible_truncation)] // plane coordinates ≤ 16384
+        #[expect(clippy::cast_possible_truncation, reason = "plane coordinates ≤ 16384")]
         src: crop.map(|v| v as f32),
         dst: [region.left, region.top, region.width, region.height].map(to_i32),
         filter,

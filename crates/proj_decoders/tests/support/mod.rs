@@ -1,7 +1,7 @@
 //! Test streams made by real encoders (ffmpeg: x264, x265, libvpx, libaom,
 //! mjpeg, png) at test time, cut into packets by GStreamer's demuxer and
 //! parsers, and decoded by ffmpeg for reference pixels.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses a different part")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
