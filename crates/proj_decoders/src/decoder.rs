@@ -11,96 +11,17 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use proj_buffers::{BufferGenerator, GeneratorOptions, VideoFormat};
 use proj_frame::{FrameContent, Rational, VideoCodec, VideoFrame};
 
+use crate::active::{Active, Stopper};
 use crate::config::{DecoderConfig, FlexibleDecoderConfig};
 use crate::output::{DecoderParameters, Output, OutputCallback, SkipReason};
 use crate::payload::{detect_framing, inspect, Framing, Inspected};
 use crate::raw::RawSession;
-use crate::session::{Closer, Session};
+use crate::session::Session;
 use crate::timing::Timing;
 use crate::{DecodersError, Result};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[derive(Debug)]
-enum Active {
-    Stream(Session),
-    Raw(RawSession),
-}
-
-impl Active {
-    fn params(&self) -> DecoderParameters {
-        match self {
-            Self::Stream(s) => s.params,
-            Self::Raw(r) => r.params,
-        }
-    }
-
-    fn framing(&self) -> Framing {
-        match self {
-            Self::Stream(s) => s.framing,
-            Self::Raw(_) => Framing::AnnexB,
-        }
-    }
-
-    fn stopper(&self) -> Stopper {
-        match self {
-            Self::Stream(s) => Stopper::Stream(s.closer()),
-            Self::Raw(r) => Stopper::Raw(r.stop_flag()),
-        }
-    }
-
-    fn drain(&self, idle_timeout: std::time::Duration) -> Vec<VideoFrame> {
-        match self {
-            Self::Stream(s) => s.drain(idle_timeout),
-            Self::Raw(_) => Vec::new(),
-        }
-    }
-
-    fn stop(&self) -> Vec<VideoFrame> {
-        match self {
-            Self::Stream(s) => s.stop(),
-            Self::Raw(r) => {
-                r.stop();
-                Vec::new()
-            }
-        }
-    }
-
-    /// Queues one checked frame; waits while the decoder is behind (never
-    /// called under the state lock).
-    fn push(&self, frame: VideoFrame, data: Vec<u8>, t: Timing, keyframe: bool) -> Option<Output> {
-        match self {
-            Self::Stream(session) => session
-                .push(frame, data, t, keyframe)
-                .err()
-                .map(|rejected| {
-                    let (frame, message) = *rejected;
-                    Output::Error {
-                        message,
-                        frames: vec![frame],
-                    }
-                }),
-            Self::Raw(raw) => Some(raw.picture(frame, &data, t)),
-        }
-    }
-}
-
-/// Stops the current session from any thread, without the state lock.
-#[derive(Debug, Clone)]
-enum Stopper {
-    Stream(Closer),
-    Raw(Arc<AtomicBool>),
-}
-
-impl Stopper {
-    fn stop(&self) {
-        match self {
-            Self::Stream(closer) => closer.close(),
-            Self::Raw(flag) => flag.store(true, Ordering::Release),
-        }
-    }
 }
 
 #[derive(Debug)]

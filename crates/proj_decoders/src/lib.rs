@@ -7,14 +7,14 @@
 //! output pool is on a GPU and the elements exist. 4:2:0 output is
 //! converted to RGBA straight into the pool buffer with the stream's own
 //! matrix and range: on the CPU (`yuvutils-rs`), or, for NVDEC sharing our
-//! CUDA context (`gst_cuda`), by a CUDA kernel without leaving the GPU.
+//! CUDA context (`nvdec::cuda`), by a CUDA kernel without leaving the GPU.
 
+mod active;
 mod codec_data;
 mod config;
 mod decoder;
 mod error;
-mod gst_cuda;
-mod nvdec_route;
+mod nvdec;
 mod output;
 mod payload;
 mod pending;

@@ -12,7 +12,7 @@ use proj_buffers::{
 };
 
 use crate::error::gst_failed;
-use crate::gst_cuda::{map_device_picture, SharedContext};
+use crate::nvdec::cuda::{map_device_picture, SharedContext};
 use crate::Result;
 
 fn color_matrix(info: &gst_video::VideoInfo) -> (ColorMatrix, bool) {

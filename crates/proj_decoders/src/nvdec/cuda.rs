@@ -4,9 +4,8 @@
 //! decoder allocates its output where our kernels can read it), and
 //! `GstCudaMemory` mapped to device pointers.
 //!
-//! gstreamer-rs has no CUDA crate and 1.22's headers pull in OpenCV, so the
-//! few functions used here are declared by hand and looked up with
-//! `libloading`: a machine without the library (or without a GPU) simply
+//! The few functions used are declared by hand in `sys.rs` and looked up
+//! at run time: a machine without the library (or without a GPU) simply
 //! never takes this path.
 
 use std::collections::HashMap;
@@ -20,71 +19,10 @@ use gstreamer::prelude::*;
 use gstreamer_video as gst_video;
 use proj_buffers::{ColorMatrix, DeviceYuv420};
 
-/// `GST_MAP_CUDA`: `GST_MAP_FLAG_LAST << 1`; with `GST_MAP_READ`, mapping a
-/// `GstCudaMemory` yields its device pointer instead of a host copy.
-const MAP_CUDA: u32 = gst::ffi::GST_MAP_FLAG_LAST << 1;
+use super::sys::{api, GstCudaMemory, MAP_CUDA};
 
 /// The context type and field GStreamer's CUDA elements ask for.
 pub(crate) const CONTEXT_TYPE: &str = "gst.cuda.context";
-
-/// `GstCudaMemory` of gstcudamemory.h (1.22): only the fields read here.
-#[repr(C)]
-struct GstCudaMemory {
-    mem: gst::ffi::GstMemory,
-    context: *mut c_void,
-    info: gst_video::ffi::GstVideoInfo,
-}
-
-type GBoolean = gst::glib::ffi::gboolean;
-
-/// The functions of libgstcuda-1.0 used here.
-struct Api {
-    load_library: unsafe extern "C" fn() -> GBoolean,
-    memory_init_once: unsafe extern "C" fn(),
-    context_new_wrapped: unsafe extern "C" fn(*mut c_void, i32) -> *mut c_void,
-    context_new_cuda_context: unsafe extern "C" fn(*mut c_void) -> *mut gst::ffi::GstContext,
-    context_get_handle: unsafe extern "C" fn(*mut c_void) -> *mut c_void,
-    is_cuda_memory: unsafe extern "C" fn(*mut gst::ffi::GstMemory) -> GBoolean,
-    // Keeps the functions above loaded (for the life of the process).
-    _library: libloading::Library,
-}
-
-fn load() -> Result<Api, String> {
-    // SAFETY: loading GStreamer's own CUDA helper library runs only its
-    // GObject type registrations; it loads libcuda itself only when asked
-    // (gst_cuda_load_library below).
-    let library = unsafe { libloading::Library::new("libgstcuda-1.0.so.0") }
-        .map_err(|e| format!("libgstcuda-1.0 (gst-plugins-bad) is not installed: {e}"))?;
-    macro_rules! symbol {
-        ($name:literal) => {
-            // SAFETY: the declared types match the C prototypes of
-            // gstcudaloader.h, gstcudamemory.h, gstcudacontext.h and
-            // gstcudautils.h (GStreamer 1.22).
-            *unsafe { library.get(concat!($name, "\0").as_bytes()) }
-                .map_err(|e| format!("libgstcuda-1.0 has no {}: {e}", $name))?
-        };
-    }
-    let load_library = symbol!("gst_cuda_load_library");
-    let memory_init_once = symbol!("gst_cuda_memory_init_once");
-    let context_new_wrapped = symbol!("gst_cuda_context_new_wrapped");
-    let context_new_cuda_context = symbol!("gst_context_new_cuda_context");
-    let context_get_handle = symbol!("gst_cuda_context_get_handle");
-    let is_cuda_memory = symbol!("gst_is_cuda_memory");
-    Ok(Api {
-        load_library,
-        memory_init_once,
-        context_new_wrapped,
-        context_new_cuda_context,
-        context_get_handle,
-        is_cuda_memory,
-        _library: library,
-    })
-}
-
-fn api() -> Result<&'static Api, String> {
-    static API: OnceLock<Result<Api, String>> = OnceLock::new();
-    API.get_or_init(load).as_ref().map_err(Clone::clone)
-}
 
 /// GStreamer's view of one GPU's primary context (ours).
 #[derive(Debug, Clone)]
