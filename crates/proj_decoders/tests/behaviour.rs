@@ -470,3 +470,80 @@ fn every_frame_is_accounted_for_exactly_once() -> Result<()> {
     );
     Ok(())
 }
+
+/// VP8, VP9 and AV1 joined mid-GOP: frames before the next keyframe are
+/// `waiting_for_keyframe` (they are not held: only H.264/HEVC detect),
+/// decoding starts at the keyframe, and every frame has one output.
+#[test]
+fn vp8_vp9_av1_wait_for_a_keyframe() -> Result<()> {
+    let cases: [(&str, VideoCodec, &[&str], &str); 3] = [
+        (
+            "keywait-vp8",
+            VideoCodec::Vp8,
+            &["-c:v", "libvpx", "-b:v", "1M", "-g", "10"],
+            "video/x-vp8",
+        ),
+        (
+            "keywait-vp9",
+            VideoCodec::Vp9,
+            &[
+                "-c:v",
+                "libvpx-vp9",
+                "-b:v",
+                "1M",
+                "-g",
+                "10",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+            ],
+            "video/x-vp9",
+        ),
+        (
+            "keywait-av1",
+            VideoCodec::Av1,
+            &[
+                "-c:v",
+                "libaom-av1",
+                "-cpu-used",
+                "8",
+                "-b:v",
+                "500k",
+                "-g",
+                "10",
+                "-usage",
+                "realtime",
+            ],
+            "av1parse ! video/x-av1,stream-format=obu-stream,alignment=tu",
+        ),
+    ];
+    for (name, codec, args, parse) in cases {
+        let packets = packets(&encode(name, (160, 120), 25, args)?, parse)?;
+        let first_key = packets
+            .iter()
+            .skip(3)
+            .position(|p| p.keyframe)
+            .ok_or("no keyframe after packet 3")?
+            + 3;
+        let collector = Collector::default();
+        let decoder = decoder(&collector, 30)?;
+        for p in &packets[3..] {
+            decoder.submit(frame("cam", codec, (160, 120), p)?, Some(p.data.clone()))?;
+        }
+        decoder.graceful_shutdown()?;
+        let records = collector.take();
+        let reasons = skip_reasons(&records);
+        assert_eq!(
+            reasons,
+            vec!["waiting_for_keyframe"; first_key - 3],
+            "{name}: frames before the keyframe at {first_key}"
+        );
+        assert_eq!(
+            frames(&records),
+            packets.len() - first_key,
+            "{name}: every frame from the keyframe on"
+        );
+    }
+    Ok(())
+}
