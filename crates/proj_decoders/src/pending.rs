@@ -4,7 +4,10 @@
 //! PTS `p` comes out, every frame still waiting with a smaller PTS will never
 //! get one (the decoder dropped it): those are handed back as lost.
 //! Intra-only codecs keep submission order (a FIFO), which also copes with
-//! equal timestamps.
+//! equal timestamps. For the others a frame whose PTS another waiting frame
+//! already has is given the next free nanosecond: decoders re-time
+//! duplicated PTS (to the previous picture's plus its duration), which
+//! made such a picture an orphan and its frame `decode_failed`.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -23,8 +26,16 @@ pub(crate) struct Matched {
 }
 
 impl Pending {
-    pub fn insert(&mut self, pts_ns: u64, frame: VideoFrame) {
-        self.by_pts.entry(pts_ns).or_default().push_back(frame);
+    /// Files `frame` under `pts_ns`, or (`unique`) under the first
+    /// nanosecond from `pts_ns` on that no waiting frame has; returns the PTS
+    /// to give the decoder.
+    pub fn insert(&mut self, pts_ns: u64, frame: VideoFrame, unique: bool) -> u64 {
+        let mut pts = pts_ns;
+        while unique && self.by_pts.contains_key(&pts) && pts < u64::MAX - 1 {
+            pts += 1;
+        }
+        self.by_pts.entry(pts).or_default().push_back(frame);
+        pts
     }
 
     /// Takes back the frame inserted last at `pts_ns` (its push failed).
@@ -108,7 +119,7 @@ mod tests {
     fn pictures_match_by_pts_and_skipped_ones_are_lost() {
         let mut pending = Pending::default();
         for pts in [0u64, 3, 1, 2, 6, 4, 5] {
-            pending.insert(pts, frame(pts as i64));
+            pending.insert(pts, frame(pts as i64), true);
         }
         assert_eq!(pending.take(Some(0), false).frame.map(|f| f.pts()), Some(0));
         // 1 and 2 never came out: lost when 3 does.
@@ -121,5 +132,23 @@ mod tests {
         // A picture nobody submitted.
         assert!(pending.take(Some(100), false).frame.is_none());
         assert_eq!(pending.len(), 0);
+    }
+
+    /// A duplicated PTS gets the next free nanosecond, so each picture
+    /// finds its own frame; intra-only codecs (FIFO) keep PTS as given.
+    #[test]
+    fn duplicated_pts_are_made_unique() {
+        let mut pending = Pending::default();
+        let given: Vec<u64> = [0u64, 33, 33, 33, 66]
+            .iter()
+            .map(|&pts| pending.insert(pts, frame(pts as i64), true))
+            .collect();
+        assert_eq!(given, [0, 33, 34, 35, 66]);
+        for pts in given {
+            let m = pending.take(Some(pts), false);
+            assert!(m.frame.is_some() && m.lost.is_empty(), "picture {pts}");
+        }
+        assert_eq!(pending.insert(7, frame(7), false), 7);
+        assert_eq!(pending.insert(7, frame(7), false), 7);
     }
 }

@@ -481,20 +481,21 @@ impl Session {
         timing: Timing,
         keyframe: bool,
     ) -> std::result::Result<(), Box<(VideoFrame, String)>> {
+        // The PTS the decoder sees: unique among the frames waiting.
+        let pts_ns = lock(&self.shared.pending).insert(timing.pts_ns, frame, !self.shared.fifo);
         let mut buffer = gst::Buffer::from_mut_slice(data);
         if let Some(b) = buffer.get_mut() {
-            b.set_pts(gst::ClockTime::from_nseconds(timing.pts_ns));
+            b.set_pts(gst::ClockTime::from_nseconds(pts_ns));
             b.set_dts(timing.dts_ns.map(gst::ClockTime::from_nseconds));
             b.set_duration(timing.duration_ns.map(gst::ClockTime::from_nseconds));
             if !keyframe {
                 b.set_flags(gst::BufferFlags::DELTA_UNIT);
             }
         }
-        lock(&self.shared.pending).insert(timing.pts_ns, frame);
         match self.appsrc.push_buffer(buffer) {
             Ok(_) => Ok(()),
             Err(flow) => {
-                let frame = lock(&self.shared.pending).remove_last(timing.pts_ns);
+                let frame = lock(&self.shared.pending).remove_last(pts_ns);
                 let reason = self
                     .failure()
                     .unwrap_or_else(|| format!("the pipeline refused the frame: {flow:?}"));

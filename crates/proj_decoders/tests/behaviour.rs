@@ -547,3 +547,62 @@ fn vp8_vp9_av1_wait_for_a_keyframe() -> Result<()> {
     }
     Ok(())
 }
+
+/// A frame whose PTS repeats the previous one's still gets its picture:
+/// no `decode_failed`, no orphan picture (H.264 and VP9 re-time duplicated
+/// PTS; each such frame was lost before).
+#[test]
+fn a_duplicated_pts_loses_no_frame() -> Result<()> {
+    let cases: [(&str, VideoCodec, &[&str], &str); 2] = [
+        (
+            "dup-h264",
+            VideoCodec::H264,
+            &[
+                "-c:v", "libx264", "-bf", "0", "-g", "10", "-pix_fmt", "yuv420p",
+            ],
+            ANNEX_B,
+        ),
+        (
+            "dup-vp9",
+            VideoCodec::Vp9,
+            &[
+                "-c:v",
+                "libvpx-vp9",
+                "-b:v",
+                "1M",
+                "-g",
+                "10",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+            ],
+            "video/x-vp9",
+        ),
+    ];
+    for (name, codec, args, parse) in cases {
+        let mut packets = packets(&encode(name, (160, 120), 20, args)?, parse)?;
+        for i in [5, 12] {
+            packets[i].pts_ns = packets[i - 1].pts_ns;
+            packets[i].dts_ns = packets[i - 1].dts_ns;
+        }
+        let collector = Collector::default();
+        let decoder = decoder(&collector, 30)?;
+        for p in &packets {
+            decoder.submit(frame("cam", codec, (160, 120), p)?, Some(p.data.clone()))?;
+        }
+        decoder.graceful_shutdown()?;
+        let records = collector.take();
+        assert_eq!(skip_reasons(&records), Vec::<&str>::new(), "{name}");
+        assert!(
+            !records.iter().any(|r| matches!(r, Record::Orphan { .. })),
+            "{name}: no orphan picture"
+        );
+        assert_eq!(
+            frames(&records),
+            packets.len(),
+            "{name}: every frame decoded"
+        );
+    }
+    Ok(())
+}
