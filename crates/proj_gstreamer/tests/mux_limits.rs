@@ -262,3 +262,30 @@ fn a_stalled_output_is_back_pressure_not_a_blocked_push() -> Result {
     );
     Ok(())
 }
+
+/// A pipeline that fails (a disk that is full: /dev/full) is reported as a
+/// typed error by `push` or `finish`, never as success, and never hangs.
+#[test]
+fn a_failing_output_is_a_pipeline_error() -> Result {
+    let image = jpeg((64, 48))?;
+    let muxer = Mp4Muxer::new(Codec::Jpeg, "/dev/full", &Mp4MuxerOptions::default())?;
+    let started = Instant::now();
+    let mut failed = None;
+    for i in 0..200u64 {
+        if let Err(e) = muxer.push(&image, i * SECOND / 30, None, None) {
+            failed = Some(e);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let finished = muxer.finish();
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let error = failed
+        .or(finished.err())
+        .ok_or("/dev/full reported success")?;
+    assert!(
+        matches!(error, GstreamerError::Pipeline { .. }),
+        "{error:?}"
+    );
+    Ok(())
+}

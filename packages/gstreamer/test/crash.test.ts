@@ -34,9 +34,12 @@ function writeFrames(file: string, frames: { data: Buffer; ptsNs: bigint; dtsNs:
 
 /** Starts a writer and SIGKILLs it `delayMs` after it prints `trigger`
  * (or lets it kill itself, given `extra` arguments that say when). */
-function killWriter(frames: string, output: string, trigger: string, delayMs: number, extra: string[] = []): Promise<Run> {
+function killWriter(frames: string, output: string, trigger: string, delayMs: number, extra: string[] = [], codec = 'h264'): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [writer, frames, output, String(FPS), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [writer, frames, output, String(FPS), ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CRASH_CODEC: codec },
+    });
     const run: Run = { killAt: Number.NaN, pushTimes: [] };
     let pending = '';
     let stderr = '';
@@ -83,13 +86,14 @@ describe('a killed recorder leaves a playable MP4', () => {
     writeFrames(frames, stream.frames);
   });
 
-  it(`holds everything pushed ${BOUND_MS} ms before a SIGKILL at 24 random moments`, async () => {
-    let seed = 20261122;
+  /** Kills a writer `kills` times at random moments; checks every file and
+   * returns how long before each kill its first lost frame was pushed. */
+  async function killRuns(framesFile: string, kills: number, codec: string, seed: number): Promise<number[]> {
     const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     const lags: number[] = [];
-    for (let i = 0; i < 24; i++) {
-      const output = join(dir, `killed-${i}.mp4`);
-      const run = await killWriter(frames, output, 'READY', random() * 3500);
+    for (let i = 0; i < kills; i++) {
+      const output = join(dir, `killed-${codec}-${i}.mp4`);
+      const run = await killWriter(framesFile, output, 'READY', random() * 3500, [], codec);
       const pushedBeforeBound = run.pushTimes.filter((t) => t <= run.killAt - BOUND_MS).length;
       const pushed = run.pushTimes.length;
       let onDisk: number;
@@ -97,18 +101,32 @@ describe('a killed recorder leaves a playable MP4', () => {
         onDisk = framesOnDisk(output);
       } catch (error) {
         // Unreadable is acceptable only while nothing was due yet.
-        expect(pushedBeforeBound, `run ${i}: ${String(error)}`).toBe(0);
+        expect(pushedBeforeBound, `${codec} run ${i}: ${String(error)}`).toBe(0);
         onDisk = 0;
       }
-      expect(onDisk, `run ${i}: frames on disk vs pushed ${BOUND_MS} ms before the kill`).toBeGreaterThanOrEqual(pushedBeforeBound);
+      expect(onDisk, `${codec} run ${i}: frames on disk vs pushed ${BOUND_MS} ms before the kill`).toBeGreaterThanOrEqual(pushedBeforeBound);
       expect(onDisk).toBeLessThanOrEqual(pushed);
       // How long before the kill the first lost frame was pushed.
       const firstLost = run.pushTimes[onDisk];
       lags.push(firstLost === undefined ? 0 : run.killAt - firstLost);
     }
+    return lags;
+  }
+
+  it(`holds everything pushed ${BOUND_MS} ms before a SIGKILL at 24 random moments`, async () => {
+    const lags = await killRuns(frames, 24, 'h264', 20261122);
     const worst = Math.max(...lags);
     console.log(`crash test: 24 kills, frames lost were pushed at most ${worst.toFixed(0)} ms before the kill (median ${lags.sort((a, b) => a - b)[12]!.toFixed(0)} ms)`);
     expect(worst).toBeLessThanOrEqual(BOUND_MS);
+  });
+
+  it.each(['hevc', 'av1', 'jpeg'] as const)(`holds everything pushed ${BOUND_MS} ms before a SIGKILL for %s too (4 kills)`, async (codec) => {
+    const stream = encodeStream({ codec, frames: 30, fpsNum: FPS, width: 320, height: 240 }, dir);
+    const file = join(dir, `frames-${codec}.bin`);
+    writeFrames(file, stream.frames);
+    const lags = await killRuns(file, 4, codec, 20261129);
+    console.log(`crash test ${codec}: 4 kills, worst ${Math.max(...lags).toFixed(0)} ms`);
+    expect(Math.max(...lags)).toBeLessThanOrEqual(BOUND_MS);
   });
 
   it('completes the file of a muxer garbage-collected without finish()', () => {

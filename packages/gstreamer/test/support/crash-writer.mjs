@@ -1,6 +1,7 @@
 // A recorder process for the crash test: pushes frames from a prepared file
 // at real-time pace until it is killed, printing when each push returned.
 //   node crash-writer.mjs <frames.bin> <output.mp4> <fps> [finishAfterFrames killAfterFinishUs]
+// The codec is CRASH_CODEC (default h264).
 // With the last two, it calls finish() and SIGKILLs itself while finish runs.
 // frames.bin: repeated [u32 length][u64 pts][u64 dts][data].
 import { readFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ for (let at = 0; at < bytes.length; ) {
 const loopNs = (BigInt(frames.length) * 1_000_000_000n) / BigInt(fps);
 const now = () => performance.timeOrigin + performance.now();
 
-let muxer = new Mp4Muxer('h264', output, { fpsNum: fps });
+let muxer = new Mp4Muxer(process.env.CRASH_CODEC ?? 'h264', output, { fpsNum: fps });
 process.stdout.write(`READY ${now()}\n`);
 const start = now();
 for (let i = 0; i < finishAfter; i++) {
