@@ -19,6 +19,15 @@ export interface DstPadding {
   bottom?: number;
 }
 
+/** `DstPadding` values, as the seed's class makes them. */
+export const DstPadding = Object.freeze({
+  /** The same padding on every side. */
+  uniform(value: number): Required<DstPadding> {
+    integerArgument('value', value, 0, 0xffff_ffff);
+    return { left: value, top: value, right: value, bottom: value };
+  },
+});
+
 /** Scale + letterbox settings; all optional (symmetric, bilinear). */
 export interface TransformConfig {
   padding?: Padding | string;
@@ -530,11 +539,18 @@ export class UniformBatchGenerator {
 /** A batch of other buffers' surfaces of any size and format, by reference. */
 export class NonUniformBatch {
   readonly #native: native.NonUniformBatch;
+  /** The GPU the batch is for (the seed's `gpu_id`). */
+  readonly gpuId: number;
 
   constructor(gpuId = 0) {
-    this.#native = new native.NonUniformBatch(u32('gpuId', gpuId));
+    this.gpuId = u32('gpuId', gpuId);
+    this.#native = call(() => new native.NonUniformBatch(this.gpuId));
   }
   get length(): number {
+    return this.#native.len;
+  }
+  /** Surfaces added so far (the seed's `num_filled`). */
+  get numFilled(): number {
     return this.#native.len;
   }
   add(view: SurfaceView): void {

@@ -17,7 +17,7 @@ export {
   type AcquireOptions,
   type WaitOptions,
   BufferGenerator,
-  type DstPadding,
+  DstPadding,
   type GeneratorOptions,
   getSavantIdMeta,
   getSurfaceInfo,
@@ -33,7 +33,7 @@ export {
   UniformBatchGenerator,
 } from './buffers.js';
 export { gpuArchitecture, gpuMemUsedMib, gpuPlatformTag, hasNvenc, initCuda, isJetsonKernel, jetsonModel } from './gpu.js';
-export { ComputeMode, Interpolation, MemType, Padding, SavantIdMetaKind, VideoFormat } from './enums.js';
+export { ComputeMode, Interpolation, MemType, MetaClearPolicy, Padding, Platform, SavantIdMetaKind, VideoFormat } from './enums.js';
 export {
   Av1DecoderConfig,
   CudadecMemtype,

@@ -51,7 +51,7 @@ describe('misbehaving callbacks', () => {
   });
 
   it('a decoder-config callback that answers for another codec leaves the default config', async () => {
-    const result = await decodeWith(() => DecoderConfig.fromJpeg(new JpegDecoderConfig()));
+    const result = await decodeWith(() => DecoderConfig.fromJpeg(JpegDecoderConfig.cpu()));
     expect(result).toEqual({ frames: h264.frames.length, calls: 1 });
   });
 

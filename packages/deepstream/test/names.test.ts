@@ -14,3 +14,17 @@ describe('enum tables', () => {
     for (const name of names.interpolations) expect(Interpolation.fromName(name)).toBe(name);
   });
 });
+
+describe('seed values', () => {
+  it('DstPadding.uniform, Platform, MetaClearPolicy and NonUniformBatch facts', async () => {
+    const { DstPadding, ErrorCode, MetaClearPolicy, NonUniformBatch, Platform } = await import('../src/index.js');
+    expect(DstPadding.uniform(8)).toEqual({ left: 8, top: 8, right: 8, bottom: 8 });
+    expect(() => DstPadding.uniform(-1)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    expect(Platform.fromName('DGPU')).toBe(Platform.DGPU);
+    expect(Platform.values()).toEqual(['dgpu', 'jetson']);
+    expect(MetaClearPolicy.fromName('Before')).toBe(MetaClearPolicy.BEFORE);
+    expect(() => MetaClearPolicy.fromName('sometimes')).toThrow(expect.objectContaining({ code: ErrorCode.UNKNOWN_NAME }));
+    const batch = new NonUniformBatch(0);
+    expect([batch.gpuId, batch.numFilled]).toEqual([0, 0]);
+  });
+});
