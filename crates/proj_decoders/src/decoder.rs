@@ -96,6 +96,14 @@ fn checked(
     }
 }
 
+/// Packets held before a random access point, reported once it came (or
+/// the stream changed): `waiting_for_keyframe`.
+fn skip_held(held: Vec<(VideoFrame, Vec<u8>)>, out: &mut Vec<Output>) {
+    for (f, d) in held {
+        out.push(skipped(f, Some(d), SkipReason::WaitingForKeyframe));
+    }
+}
+
 fn lost_at_end(frames: Vec<VideoFrame>, out: &mut Vec<Output>) {
     out.extend(frames.into_iter().map(|frame| {
         skipped(
@@ -261,9 +269,7 @@ impl FlexibleDecoder {
                     if let State::Detecting { buffered, .. } =
                         std::mem::replace(&mut *state, State::Idle)
                     {
-                        for (f, d) in buffered {
-                            out.push(skipped(f, Some(d), SkipReason::WaitingForKeyframe));
-                        }
+                        skip_held(buffered, out);
                     }
                     None
                 }
@@ -295,9 +301,7 @@ impl FlexibleDecoder {
                     held,
                 } => {
                     self.activate(frame, data, params, framing, &inspected, timing, out);
-                    for (f, d) in held {
-                        out.push(skipped(f, Some(d), SkipReason::WaitingForKeyframe));
-                    }
+                    skip_held(held, out);
                 }
                 Step::Restart {
                     failed,
@@ -564,9 +568,7 @@ impl FlexibleDecoder {
         Ok(match std::mem::replace(&mut *state, next) {
             State::Active(active) => Some(active),
             State::Detecting { buffered, .. } => {
-                for (f, d) in buffered {
-                    out.push(skipped(f, Some(d), SkipReason::WaitingForKeyframe));
-                }
+                skip_held(buffered, out);
                 None
             }
             State::Idle | State::ShutDown => None,

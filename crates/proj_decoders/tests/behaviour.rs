@@ -471,6 +471,20 @@ fn every_frame_is_accounted_for_exactly_once() -> Result<()> {
     Ok(())
 }
 
+/// libvpx-vp9, fast, a keyframe every 10 frames.
+const VP9_ARGS: &[&str] = &[
+    "-c:v",
+    "libvpx-vp9",
+    "-b:v",
+    "1M",
+    "-g",
+    "10",
+    "-deadline",
+    "realtime",
+    "-cpu-used",
+    "8",
+];
+
 /// VP8, VP9 and AV1 joined mid-GOP: frames before the next keyframe are
 /// `waiting_for_keyframe` (they are not held: only H.264/HEVC detect),
 /// decoding starts at the keyframe, and every frame has one output.
@@ -483,23 +497,7 @@ fn vp8_vp9_av1_wait_for_a_keyframe() -> Result<()> {
             &["-c:v", "libvpx", "-b:v", "1M", "-g", "10"],
             "video/x-vp8",
         ),
-        (
-            "keywait-vp9",
-            VideoCodec::Vp9,
-            &[
-                "-c:v",
-                "libvpx-vp9",
-                "-b:v",
-                "1M",
-                "-g",
-                "10",
-                "-deadline",
-                "realtime",
-                "-cpu-used",
-                "8",
-            ],
-            "video/x-vp9",
-        ),
+        ("keywait-vp9", VideoCodec::Vp9, VP9_ARGS, "video/x-vp9"),
         (
             "keywait-av1",
             VideoCodec::Av1,
@@ -562,23 +560,7 @@ fn a_duplicated_pts_loses_no_frame() -> Result<()> {
             ],
             ANNEX_B,
         ),
-        (
-            "dup-vp9",
-            VideoCodec::Vp9,
-            &[
-                "-c:v",
-                "libvpx-vp9",
-                "-b:v",
-                "1M",
-                "-g",
-                "10",
-                "-deadline",
-                "realtime",
-                "-cpu-used",
-                "8",
-            ],
-            "video/x-vp9",
-        ),
+        ("dup-vp9", VideoCodec::Vp9, VP9_ARGS, "video/x-vp9"),
     ];
     for (name, codec, args, parse) in cases {
         let mut packets = packets(&encode(name, (160, 120), 20, args)?, parse)?;
