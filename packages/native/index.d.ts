@@ -487,6 +487,11 @@ export interface Mp4MuxerOptions {
   highWaterBytes?: number
   /** Queued bytes a frame may never take the queue past (default 64 MiB). */
   maxQueuedBytes?: number
+  /**
+   * How long `finish()` waits for a stalled output before it rejects
+   * with `ERR_PROJ_TIMEOUT` (default 60 000).
+   */
+  finishTimeoutMs?: number
 }
 
 export interface Mp4MuxerStats {

@@ -19,6 +19,9 @@ pub struct Mp4MuxerOptions {
     pub high_water_bytes: Option<f64>,
     /// Queued bytes a frame may never take the queue past (default 64 MiB).
     pub max_queued_bytes: Option<f64>,
+    /// How long `finish()` waits for a stalled output before it rejects
+    /// with `ERR_PROJ_TIMEOUT` (default 60 000).
+    pub finish_timeout_ms: Option<u32>,
 }
 
 /// Options of `drained()`.
@@ -90,6 +93,11 @@ impl Mp4Muxer {
                     options.max_queued_bytes,
                     defaults.max_queued_bytes,
                 )?,
+                finish_timeout: options
+                    .finish_timeout_ms
+                    .map_or(defaults.finish_timeout, |ms| {
+                        std::time::Duration::from_millis(u64::from(ms))
+                    }),
             };
             let inner = gs::Mp4Muxer::new(codec, output_path, &options).map_err(from_gstreamer)?;
             Ok(Self {

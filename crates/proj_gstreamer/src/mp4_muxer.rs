@@ -25,6 +25,9 @@ pub struct Mp4MuxerOptions {
     /// with [`GstreamerError::QueueFull`] (and nothing already accepted is
     /// lost). `push` itself never waits.
     pub max_queued_bytes: u64,
+    /// How long `finish` waits for the file to complete (a stalled disk)
+    /// before it gives up with [`GstreamerError::Timeout`].
+    pub finish_timeout: Duration,
 }
 
 impl Default for Mp4MuxerOptions {
@@ -35,6 +38,7 @@ impl Default for Mp4MuxerOptions {
             fragment_duration_ms: 500,
             high_water_bytes: 16 << 20,
             max_queued_bytes: 64 << 20,
+            finish_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -65,6 +69,7 @@ pub struct Mp4Muxer {
     frame_duration_ns: u64,
     high_water_bytes: u64,
     max_queued_bytes: u64,
+    finish_timeout: Duration,
     /// The pipeline, released (with its bus's file descriptors) once the
     /// file is complete.
     parts: Mutex<Option<Parts>>,
@@ -145,8 +150,6 @@ impl BusEvents {
         }
     }
 }
-
-const FINISH_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Mp4Muxer {
     /// Builds the pipeline and opens `path` for writing.
@@ -251,6 +254,7 @@ impl Mp4Muxer {
             frame_duration_ns,
             high_water_bytes: options.high_water_bytes,
             max_queued_bytes: options.max_queued_bytes,
+            finish_timeout: options.finish_timeout,
             parts: Mutex::new(Some(Parts { pipeline, appsrc })),
             bus: bus_events,
             state: Mutex::new(State::default()),
@@ -482,7 +486,7 @@ impl Mp4Muxer {
         };
         let result = match end_error {
             Some(error) => Err(error),
-            None => self.bus.wait_eos(FINISH_TIMEOUT),
+            None => self.bus.wait_eos(self.finish_timeout),
         }
         .and_then(|()| {
             if frames == 0 {
@@ -533,11 +537,36 @@ impl Mp4Muxer {
     }
 
     /// Stops the pipeline and lets it go, with its bus's file descriptors.
+    /// The stop waits for the streaming thread, which a stalled output
+    /// (a hung disk, a pipe nobody reads) can hold for ever: it runs on a
+    /// thread of its own and `shut_down` waits for it at most
+    /// `finish_timeout`, so `finish` always returns.
     fn shut_down(&self) {
-        let parts = self.lock_parts().take();
-        if let Some(parts) = parts {
+        let Some(parts) = self.lock_parts().take() else {
+            return;
+        };
+        let path = self.path.clone();
+        let (done, stopped) = std::sync::mpsc::channel();
+        let stop = move || {
             if let Err(error) = parts.pipeline.set_state(gst::State::Null) {
-                tracing::warn!(path = %self.path.display(), %error, "MP4 muxer pipeline did not stop cleanly");
+                tracing::warn!(path = %path.display(), %error, "MP4 muxer pipeline did not stop cleanly");
+            }
+            let _ = done.send(());
+        };
+        match std::thread::Builder::new()
+            .name("mp4-stop".into())
+            .spawn(stop)
+        {
+            Ok(_) => {
+                if stopped.recv_timeout(self.finish_timeout).is_err() {
+                    tracing::warn!(
+                        path = %self.path.display(),
+                        "the MP4 muxer's output is stalled: its pipeline is left to stop on its own"
+                    );
+                }
+            }
+            Err(error) => {
+                tracing::warn!(path = %self.path.display(), %error, "no thread to stop the MP4 muxer's pipeline");
             }
         }
     }

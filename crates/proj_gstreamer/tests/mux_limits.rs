@@ -289,3 +289,46 @@ fn a_failing_output_is_a_pipeline_error() -> Result {
     );
     Ok(())
 }
+
+/// `finish` on an output that never drains (a hung disk) gives up after
+/// `finish_timeout` with a typed error instead of never returning, and the
+/// pipeline still stops once the output moves again.
+#[test]
+fn finish_on_a_stalled_output_times_out() -> Result {
+    let fifo = scratch("finish-stalled.fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo").arg(&fifo).status()?.success());
+    let (go, wait) = mpsc::channel::<()>();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || -> std::io::Result<usize> {
+            let mut file = std::fs::File::open(fifo)?;
+            let _ = wait.recv();
+            let mut all = Vec::new();
+            file.read_to_end(&mut all)
+        })
+    };
+    let image = jpeg((640, 480))?;
+    let options = Mp4MuxerOptions {
+        fragment_duration_ms: 100,
+        finish_timeout: Duration::from_millis(300),
+        ..Mp4MuxerOptions::default()
+    };
+    let muxer = Mp4Muxer::new(Codec::Jpeg, &fifo, &options)?;
+    let go = Release(Some(go));
+    // More than the pipe holds, so the output stalls.
+    for i in 0..60u64 {
+        muxer.push(&image, i * SECOND / 30, None, None)?;
+    }
+    let started = Instant::now();
+    let finished = muxer.finish();
+    let waited = started.elapsed();
+    assert!(
+        matches!(finished, Err(GstreamerError::Timeout { .. })),
+        "{finished:?}"
+    );
+    assert!(waited < Duration::from_secs(5), "finish took {waited:?}");
+    drop(go);
+    assert!(reader.join().map_err(|_| "reader panicked")?? > 0);
+    Ok(())
+}

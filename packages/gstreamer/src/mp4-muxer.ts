@@ -28,6 +28,12 @@ export interface Mp4MuxerOptions {
    * (default 64 MiB). `push()` never blocks the event loop.
    */
   maxQueuedBytes?: number;
+  /**
+   * How long `finish()` waits for the file to complete before it rejects
+   * with `ERR_PROJ_TIMEOUT` (default 60 000 ms): on a hung disk it gives up
+   * instead of never returning.
+   */
+  finishTimeoutMs?: number;
 }
 
 export interface Mp4MuxerStats {
@@ -68,7 +74,7 @@ export class Mp4Muxer implements AsyncDisposable {
       }
       native_options[key] = value;
     }
-    for (const key of ['fpsNum', 'fpsDen', 'fragmentDurationMs'] as const) {
+    for (const key of ['fpsNum', 'fpsDen', 'fragmentDurationMs', 'finishTimeoutMs'] as const) {
       const value = options[key];
       if (value === undefined) continue;
       const min = key === 'fragmentDurationMs' ? 0 : 1;
