@@ -15,7 +15,9 @@ use proj_frame::VideoFrame;
 
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
-    by_pts: BTreeMap<u64, VecDeque<VideoFrame>>,
+    /// By PTS; each frame with its submission number.
+    by_pts: BTreeMap<u64, VecDeque<(u64, VideoFrame)>>,
+    submitted: u64,
 }
 
 /// The frame a picture belongs to, and frames that will get none.
@@ -34,14 +36,18 @@ impl Pending {
         while unique && self.by_pts.contains_key(&pts) && pts < u64::MAX - 1 {
             pts += 1;
         }
-        self.by_pts.entry(pts).or_default().push_back(frame);
+        self.submitted += 1;
+        self.by_pts
+            .entry(pts)
+            .or_default()
+            .push_back((self.submitted, frame));
         pts
     }
 
     /// Takes back the frame inserted last at `pts_ns` (its push failed).
     pub fn remove_last(&mut self, pts_ns: u64) -> Option<VideoFrame> {
         let queue = self.by_pts.get_mut(&pts_ns)?;
-        let frame = queue.pop_back();
+        let frame = queue.pop_back().map(|(_, frame)| frame);
         if queue.is_empty() {
             self.by_pts.remove(&pts_ns);
         }
@@ -49,16 +55,26 @@ impl Pending {
     }
 
     /// The frame for a picture with `pts_ns`; frames with smaller PTS are
-    /// lost. With `fifo` the oldest frame matches whatever the PTS.
+    /// lost. With `fifo` (intra-only codecs, whose decoders keep
+    /// submission order) the frame submitted first matches whatever the
+    /// PTS.
     pub fn take(&mut self, pts_ns: Option<u64>, fifo: bool) -> Matched {
         let mut matched = Matched::default();
         let key = match (pts_ns, fifo) {
-            (_, true) | (None, _) => self.by_pts.keys().next().copied(),
+            (_, true) => self
+                .by_pts
+                .iter()
+                .filter_map(|(pts, queue)| queue.front().map(|(n, _)| (*n, *pts)))
+                .min()
+                .map(|(_, pts)| pts),
+            (None, _) => self.by_pts.keys().next().copied(),
             (Some(pts), false) => {
                 let older: Vec<u64> = self.by_pts.range(..pts).map(|(k, _)| *k).collect();
                 for k in older {
                     if let Some(queue) = self.by_pts.remove(&k) {
-                        matched.lost.extend(queue);
+                        matched
+                            .lost
+                            .extend(queue.into_iter().map(|(_, frame)| frame));
                     }
                 }
                 self.by_pts.contains_key(&pts).then_some(pts)
@@ -66,7 +82,7 @@ impl Pending {
         };
         if let Some(key) = key {
             if let Some(queue) = self.by_pts.get_mut(&key) {
-                matched.frame = queue.pop_front();
+                matched.frame = queue.pop_front().map(|(_, frame)| frame);
                 if queue.is_empty() {
                     self.by_pts.remove(&key);
                 }
@@ -80,6 +96,7 @@ impl Pending {
         std::mem::take(&mut self.by_pts)
             .into_values()
             .flatten()
+            .map(|(_, frame)| frame)
             .collect()
     }
 
@@ -150,5 +167,19 @@ mod tests {
         }
         assert_eq!(pending.insert(7, frame(7), false), 7);
         assert_eq!(pending.insert(7, frame(7), false), 7);
+    }
+
+    /// Intra-only codecs match in submission order, whatever the PTS
+    /// (before, the smallest PTS matched first).
+    #[test]
+    fn fifo_matches_in_submission_order() {
+        let mut pending = Pending::default();
+        for pts in [0u64, 66, 33, 100] {
+            pending.insert(pts, frame(pts as i64), false);
+        }
+        let order: Vec<i64> = (0..4)
+            .filter_map(|_| pending.take(Some(999), true).frame.map(|f| f.pts()))
+            .collect();
+        assert_eq!(order, [0, 66, 33, 100]);
     }
 }

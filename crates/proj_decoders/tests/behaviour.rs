@@ -588,3 +588,52 @@ fn a_duplicated_pts_loses_no_frame() -> Result<()> {
     }
     Ok(())
 }
+
+/// JPEG and PNG pictures go to their frames in submission order, whatever
+/// the PTS (a camera's clock can step back): each decoded picture is the
+/// image of the frame it comes with.
+#[test]
+fn images_match_their_frames_in_submission_order() -> Result<()> {
+    let size = (160, 120);
+    let path = encode(
+        "order-jpeg",
+        size,
+        6,
+        &["-c:v", "mjpeg", "-q:v", "2", "-pix_fmt", "yuvj420p"],
+    )?;
+    let reference = support::reference_rgba(&path, size)?;
+    let mut packets = packets(&path, "image/jpeg")?;
+    // PTS out of order: 0, 3, 1, 4, 2, 5 frame times.
+    let step = 33_333_333;
+    for (packet, slot) in packets.iter_mut().zip([0u64, 3, 1, 4, 2, 5]) {
+        packet.pts_ns = slot * step;
+        packet.dts_ns = None;
+    }
+    let collector = Collector::default();
+    let decoder = decoder(&collector, 30)?;
+    for p in &packets {
+        decoder.submit(
+            frame("cam", VideoCodec::Jpeg, size, p)?,
+            Some(p.data.clone()),
+        )?;
+    }
+    decoder.graceful_shutdown()?;
+    let mut checked = 0;
+    for record in collector.take() {
+        let Record::Frame { pts, rgba, .. } = record else {
+            continue;
+        };
+        let index = packets
+            .iter()
+            .position(|p| i64::try_from(p.pts_ns).ok() == Some(pts))
+            .ok_or("a picture for a frame nobody submitted")?;
+        let own = support::psnr(&rgba, &reference[index]);
+        assert!(
+            own >= 35.0,
+            "frame {index}: {own:.1} dB against its own image"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, packets.len());
+    Ok(())
+}
