@@ -343,3 +343,50 @@ fn one_source_waiting_never_holds_up_another() -> Result<()> {
     within("the pool shuts down", move || p.shutdown());
     Ok(())
 }
+
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count)
+}
+
+/// What a source costs in threads (for the docs), and that a pool gives
+/// them all back: 8 H.264 sources, then shutdown.
+#[test]
+fn sources_cost_a_bounded_number_of_threads_and_give_them_back() -> Result<()> {
+    let h264 = ["-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p"];
+    let packets = packets(
+        &encode("threads-h264", (160, 120), 10, &h264)?,
+        "h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,alignment=au",
+    )?;
+    let before = threads();
+    assert!(before > 0, "/proc/self/task readable");
+    let mut config = FlexibleDecoderPoolConfig::new(0, 4, Duration::from_secs(60));
+    config.settings.mem_type = MemType::System;
+    let pool = FlexibleDecoderPool::new(config, Arc::new(|_| {}), None)?;
+    let with_pool = threads();
+    for source in 0..8 {
+        let id = format!("cam{source}");
+        for p in &packets {
+            pool.submit(
+                frame(&id, VideoCodec::H264, (160, 120), p)?,
+                Some(p.data.clone()),
+            )?;
+        }
+    }
+    let busy = threads();
+    let per_source = (busy - with_pool) as f64 / 8.0;
+    println!("threads: {before} before, {with_pool} with the pool, {busy} with 8 H.264 sources ({per_source:.1} per source)");
+    pool.graceful_shutdown()?;
+    drop(pool);
+    let started = Instant::now();
+    while threads() > before + 2 && started.elapsed() < LIMIT {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let after = threads();
+    println!("threads after shutdown: {after}");
+    assert!(per_source <= 8.0, "{per_source} threads per source");
+    assert!(
+        after <= before + 2,
+        "threads left behind: {before} → {after}"
+    );
+    Ok(())
+}
