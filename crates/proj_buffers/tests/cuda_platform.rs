@@ -9,8 +9,7 @@
 //! times 1920×1080 RGBA → 640×640 letterbox on the GPU against the
 //! device's measured copy bandwidth.
 
-mod common;
-use common::psnr;
+use proj_test_support::psnr;
 use std::time::Instant;
 
 use proj_buffers::{

@@ -5,8 +5,7 @@
 //! conversion on machines with no GPU; the NVRTC build and the run on a
 //! real GPU are checked by `nvrtc_compile.rs` and `cuda_platform.rs`.
 
-mod common;
-use common::psnr;
+use proj_test_support::psnr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

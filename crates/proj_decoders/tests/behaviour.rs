@@ -16,6 +16,7 @@ use proj_decoders::{
     FlexibleDecoderPool, FlexibleDecoderPoolConfig, Output,
 };
 use proj_frame::{FrameContent, VideoCodec};
+use proj_test_support::psnr;
 use support::{encode, frame, packets, Collector, Packet, Record, Result};
 
 const H264: &[&str] = &[
@@ -627,7 +628,7 @@ fn images_match_their_frames_in_submission_order() -> Result<()> {
             .iter()
             .position(|p| i64::try_from(p.pts_ns).ok() == Some(pts))
             .ok_or("a picture for a frame nobody submitted")?;
-        let own = support::psnr(&rgba, &reference[index]);
+        let own = psnr(&rgba, &reference[index]);
         assert!(
             own >= 35.0,
             "frame {index}: {own:.1} dB against its own image"

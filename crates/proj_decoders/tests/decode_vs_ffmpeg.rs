@@ -9,9 +9,8 @@ mod support;
 use proj_buffers::MemType;
 use proj_decoders::Output;
 use proj_frame::VideoCodec;
-use support::{
-    decode, decoder, encode, frame, packets, psnr, reference_rgba, Collector, Record, Result,
-};
+use proj_test_support::psnr;
+use support::{decode, decoder, encode, frame, packets, reference_rgba, Collector, Record, Result};
 
 const FRAMES: u32 = 45;
 

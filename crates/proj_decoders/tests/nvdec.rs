@@ -22,7 +22,8 @@ use gstreamer as gst;
 use proj_buffers::MemType;
 use proj_decoders::{FlexibleDecoderPool, FlexibleDecoderPoolConfig, Output};
 use proj_frame::VideoCodec;
-use support::{decode, frame, gst_packets, gst_source_rgba, psnr, Packet, Result};
+use proj_test_support::psnr;
+use support::{decode, frame, gst_packets, gst_source_rgba, Packet, Result};
 
 /// NVDEC and CUDA must be there: a GPU half that runs without them fails.
 fn require_nvdec() {

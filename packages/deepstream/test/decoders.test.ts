@@ -4,6 +4,8 @@
 // and eviction, and typed errors.
 import { describe, expect, it } from 'vitest';
 
+import { psnr } from '../../gstreamer/test/support/pictures.js';
+
 import { type EncodedStream, encodeStream } from '../../gstreamer/test/support/streams.js';
 import { run } from '../../gstreamer/test/support/tools.js';
 import {
@@ -27,13 +29,6 @@ const h264 = encodeStream({ codec: 'h264', frames: 40, width: 320, height: 240 }
 function frameOf(stream: EncodedStream, i: number, sourceId = 'cam'): VideoFrame {
   const f = stream.frames[i]!;
   return new VideoFrame({ sourceId, width: stream.width, height: stream.height, codec: stream.codec, pts: f.ptsNs, dts: f.dtsNs, keyframe: f.keyframe });
-}
-
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
-  const mse = sum / a.length;
-  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
 }
 
 const config = (sourceId = 'cam', poolSize = 4) => new FlexibleDecoderConfig(sourceId, 0, poolSize).withMemType(MemType.SYSTEM);

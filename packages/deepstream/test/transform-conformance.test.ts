@@ -5,6 +5,8 @@ import { execFileSync } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
+import { psnr } from '../../gstreamer/test/support/pictures.js';
+
 import {
   BufferGenerator,
   ErrorCode,
@@ -48,12 +50,6 @@ function paintedBox(pixels: Uint8Array, width: number, height: number) {
     }
   }
   return { left, top, width: right - left, height: bottom - top };
-}
-
-function psnr(a: Uint8Array, b: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += ((a[i] ?? 0) - (b[i] ?? 0)) ** 2;
-  return 10 * Math.log10((255 * 255) / (sum / a.length));
 }
 
 for (const platform of platforms) {
