@@ -1,6 +1,6 @@
 //! `FlexibleDecoder` for JS.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
@@ -31,11 +31,32 @@ pub type ConfigFn = ThreadsafeFunction<
 /// goes on with the default.
 const CALLBACK_WAIT: Duration = Duration::from_secs(10);
 
-/// Every output goes to `callback` on the JS thread, in order. An output
-/// that cannot be delivered (the JS side is gone) is logged, not dropped
-/// silently.
-pub fn output_callback(callback: Arc<OutputFn>) -> pd::OutputCallback {
+/// The JS output callback while the decoder is open. `closed` takes it out
+/// (after its last call): with nothing else holding it, napi releases the
+/// threadsafe function, and a Node process with nothing left to do can exit
+/// (it was kept alive until the decoder object was garbage-collected).
+pub type Outputs = Arc<Mutex<Option<Arc<OutputFn>>>>;
+
+pub fn outputs(callback: OutputFn) -> Outputs {
+    Arc::new(Mutex::new(Some(Arc::new(callback))))
+}
+
+fn current(outputs: &Outputs) -> Option<Arc<OutputFn>> {
+    outputs
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
+/// Every output goes to the callback on the JS thread, in order. An output
+/// that cannot be delivered (the JS side is gone, or closed) is logged, not
+/// dropped silently.
+pub fn output_callback(outputs: Outputs) -> pd::OutputCallback {
     Arc::new(move |output: pd::Output| {
+        let Some(callback) = current(&outputs) else {
+            tracing::warn!("a decoder output came after the decoder closed; dropped");
+            return;
+        };
         let status = callback.call(output.into(), ThreadsafeFunctionCallMode::NonBlocking);
         if status != Status::Ok {
             tracing::warn!(?status, "a decoder output could not be delivered to JS");
@@ -139,12 +160,18 @@ where
 }
 
 /// Tells JS that no output follows (after every earlier one, on the same
-/// threadsafe function, so it arrives last).
-pub fn closed(outputs: &OutputFn) {
-    outputs.call(
-        DecoderOutputJs::empty("closed"),
-        ThreadsafeFunctionCallMode::NonBlocking,
-    );
+/// threadsafe function, so it arrives last), then lets the function go.
+pub fn closed(outputs: &Outputs) {
+    let callback = outputs
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    if let Some(callback) = callback {
+        callback.call(
+            DecoderOutputJs::empty("closed"),
+            ThreadsafeFunctionCallMode::NonBlocking,
+        );
+    }
 }
 
 /// Runs `call` on a thread of its own (not behind queued calls) and settles
@@ -181,7 +208,7 @@ pub fn shut_down_elsewhere<T: Send + Sync + 'static>(
 pub struct FlexibleDecoderJs {
     inner: Arc<pd::FlexibleDecoder>,
     queue: Queue,
-    outputs: Arc<OutputFn>,
+    outputs: Outputs,
 }
 
 impl std::fmt::Debug for FlexibleDecoderJs {
@@ -214,7 +241,7 @@ impl FlexibleDecoderJs {
             let mut config = config.into_model()?;
             config.settings.decoder_config_callback = config_fn.map(config_callback);
             let name = format!("flex-dec-{}", config.source_id);
-            let outputs = Arc::new(callback);
+            let outputs = outputs(callback);
             let inner = pd::FlexibleDecoder::new(config, output_callback(outputs.clone()))
                 .map_err(from_decoders)?;
             Ok(Self {

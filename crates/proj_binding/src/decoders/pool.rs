@@ -11,8 +11,8 @@ use proj_decoders as pd;
 
 use crate::decoders::config::FlexibleDecoderPoolConfigJs;
 use crate::decoders::decoder::{
-    ask, closed, config_callback, detached, output_callback, queued, shut_down_elsewhere, ConfigFn,
-    OutputFn,
+    ask, closed, config_callback, detached, output_callback, outputs, queued, shut_down_elsewhere,
+    ConfigFn, OutputFn, Outputs,
 };
 use crate::decoders::queue::Queue;
 use crate::entry::entry;
@@ -42,7 +42,7 @@ pub struct FlexibleDecoderPoolJs {
     /// never holds up the others.
     queues: Mutex<HashMap<String, Arc<Queue>>>,
     closed: AtomicBool,
-    outputs: Arc<OutputFn>,
+    outputs: Outputs,
 }
 
 impl std::fmt::Debug for FlexibleDecoderPoolJs {
@@ -107,7 +107,7 @@ impl FlexibleDecoderPoolJs {
         entry("FlexibleDecoderPoolJs::new", || {
             let mut config = config.into_model()?;
             config.settings.decoder_config_callback = config_fn.map(config_callback);
-            let outputs = Arc::new(callback);
+            let outputs = outputs(callback);
             let inner = pd::FlexibleDecoderPool::new(
                 config,
                 output_callback(outputs.clone()),
