@@ -1,7 +1,7 @@
 //! The one way into native code. Every `#[napi]` entry point runs its body
-//! through [`entry`]; work it hands to another thread runs through
-//! [`guarded`] (a job, a task's compute step, a callback) or [`promise`] (a
-//! future on napi's runtime). A panic in any of them becomes an
+//! through [`entry`]; work it hands elsewhere runs through [`guarded_stage`]
+//! (a queued job, a thread of [`on_thread`], a worker job) or [`promise`] (a
+//! future on napi's runtime, settled on the JS thread). A panic in any of them becomes an
 //! `ERR_PROJ_INTERNAL` error for JS and never unwinds into Node, which
 //! would abort the process. The test `every_entry_point_is_guarded` fails
 //! when an entry point does not start with `entry(`.
@@ -38,8 +38,8 @@ pub fn guarded<T>(name: &'static str, body: impl FnOnce() -> Outcome<T>) -> Outc
     guarded_stage(name, "", body)
 }
 
-/// [`guarded`] for one stage of an entry point's work (`job`, `compute`,
-/// `future`), which the test hook names `Name (stage)`.
+/// [`guarded`] for one stage of an entry point's work (`job`, `thread`,
+/// `work`, `future`, `settle`), which the test hook names `Name (stage)`.
 pub fn guarded_stage<T>(
     name: &'static str,
     stage: &'static str,
