@@ -1,7 +1,7 @@
 // A script that shuts its decoders down gracefully exits at once: the
-// output callback is let go after the last output (before, the process
-// stayed alive until the decoder objects were garbage-collected: over 30 s
-// for this script).
+// output, decoder-config and eviction callbacks are let go after the last
+// output (before, the process stayed alive until the decoder objects were
+// garbage-collected: over 30 s for this script).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -31,29 +31,57 @@ pub type ConfigFn = ThreadsafeFunction<
 /// goes on with the default.
 const CALLBACK_WAIT: Duration = Duration::from_secs(10);
 
-/// The JS output callback while the decoder is open. `closed` takes it out
-/// (after its last call): with nothing else holding it, napi releases the
-/// threadsafe function, and a Node process with nothing left to do can exit
-/// (it was kept alive until the decoder object was garbage-collected).
-pub type Outputs = Arc<Mutex<Option<Arc<OutputFn>>>>;
+/// A JS callback held while its decoder is open. At close it is let go:
+/// with nothing else holding its threadsafe function, napi releases it and
+/// a Node process with nothing left to do can exit (it was kept alive until
+/// the decoder object was garbage-collected).
+pub struct Held<F>(Arc<Mutex<Option<Arc<F>>>>);
 
-pub fn outputs(callback: OutputFn) -> Outputs {
-    Arc::new(Mutex::new(Some(Arc::new(callback))))
+impl<F> Clone for Held<F> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
 }
 
-fn current(outputs: &Outputs) -> Option<Arc<OutputFn>> {
-    outputs
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
+impl<F> std::fmt::Debug for Held<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Held")
+    }
+}
+
+impl<F> Held<F> {
+    pub fn new(callback: F) -> Self {
+        Self(Arc::new(Mutex::new(Some(Arc::new(callback)))))
+    }
+
+    /// The callback, unless it was let go.
+    pub fn get(&self) -> Option<Arc<F>> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Lets the callback go; returns it for a last call.
+    pub fn let_go(&self) -> Option<Arc<F>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// A decoder's (or pool's) JS callbacks.
+#[derive(Debug, Clone)]
+pub struct Callbacks {
+    pub outputs: Held<OutputFn>,
+    pub config: Option<Held<ConfigFn>>,
+    pub eviction: Option<Held<crate::decoders::pool::EvictionFn>>,
 }
 
 /// Every output goes to the callback on the JS thread, in order. An output
 /// that cannot be delivered (the JS side is gone, or closed) is logged, not
 /// dropped silently.
-pub fn output_callback(outputs: Outputs) -> pd::OutputCallback {
+pub fn output_callback(outputs: Held<OutputFn>) -> pd::OutputCallback {
     Arc::new(move |output: pd::Output| {
-        let Some(callback) = current(&outputs) else {
+        let Some(callback) = outputs.get() else {
             tracing::warn!("a decoder output came after the decoder closed; dropped");
             return;
         };
@@ -109,10 +137,12 @@ where
 /// The decoder-config callback, answered on the JS thread while the
 /// decoder's thread waits; a throw, a bad config or no answer in time keeps
 /// the default.
-pub fn config_callback(callback: ConfigFn) -> pd::ConfigCallback {
-    let callback = Arc::new(callback);
+pub fn config_callback(held: Held<ConfigFn>) -> pd::ConfigCallback {
     Arc::new(
         move |default: pd::DecoderConfig, frame: &proj_frame::VideoFrame| {
+            let Some(callback) = held.get() else {
+                return default;
+            };
             let args = (
                 DecoderConfigJs::from_model(&default),
                 VideoFrame::from_model(frame.clone()),
@@ -160,17 +190,19 @@ where
 }
 
 /// Tells JS that no output follows (after every earlier one, on the same
-/// threadsafe function, so it arrives last), then lets the function go.
-pub fn closed(outputs: &Outputs) {
-    let callback = outputs
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take();
-    if let Some(callback) = callback {
+/// threadsafe function, so it arrives last), then lets every callback go.
+pub fn closed(callbacks: &Callbacks) {
+    if let Some(callback) = callbacks.outputs.let_go() {
         callback.call(
             DecoderOutputJs::empty("closed"),
             ThreadsafeFunctionCallMode::NonBlocking,
         );
+    }
+    if let Some(config) = &callbacks.config {
+        config.let_go();
+    }
+    if let Some(eviction) = &callbacks.eviction {
+        eviction.let_go();
     }
 }
 
@@ -208,7 +240,7 @@ pub fn shut_down_elsewhere<T: Send + Sync + 'static>(
 pub struct FlexibleDecoderJs {
     inner: Arc<pd::FlexibleDecoder>,
     queue: Queue,
-    outputs: Outputs,
+    callbacks: Callbacks,
 }
 
 impl std::fmt::Debug for FlexibleDecoderJs {
@@ -239,15 +271,20 @@ impl FlexibleDecoderJs {
     ) -> Result<Self, Code> {
         entry("FlexibleDecoderJs::new", || {
             let mut config = config.into_model()?;
-            config.settings.decoder_config_callback = config_fn.map(config_callback);
+            let callbacks = Callbacks {
+                outputs: Held::new(callback),
+                config: config_fn.map(Held::new),
+                eviction: None,
+            };
+            config.settings.decoder_config_callback = callbacks.config.clone().map(config_callback);
             let name = format!("flex-dec-{}", config.source_id);
-            let outputs = outputs(callback);
-            let inner = pd::FlexibleDecoder::new(config, output_callback(outputs.clone()))
-                .map_err(from_decoders)?;
+            let inner =
+                pd::FlexibleDecoder::new(config, output_callback(callbacks.outputs.clone()))
+                    .map_err(from_decoders)?;
             Ok(Self {
                 inner: Arc::new(inner),
                 queue: Queue::new(name),
-                outputs,
+                callbacks,
             })
         })
     }
@@ -300,14 +337,14 @@ impl FlexibleDecoderJs {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn graceful_shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("FlexibleDecoderJs::graceful_shutdown", || {
-            let (decoder, outputs) = (self.inner.clone(), self.outputs.clone());
+            let (decoder, callbacks) = (self.inner.clone(), self.callbacks.clone());
             let promise = queued(
                 env,
                 "FlexibleDecoderJs::graceful_shutdown",
                 &self.queue,
                 move || {
                     let result = decoder.graceful_shutdown();
-                    closed(&outputs);
+                    closed(&callbacks);
                     result
                 },
             )?;
@@ -323,12 +360,12 @@ impl FlexibleDecoderJs {
     pub fn shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("FlexibleDecoderJs::shutdown", || {
             self.queue.close();
-            let (decoder, outputs) = (self.inner.clone(), self.outputs.clone());
+            let (decoder, callbacks) = (self.inner.clone(), self.callbacks.clone());
             detached(env, "FlexibleDecoderJs::shutdown", move || {
                 let was_open = !decoder.is_shut_down();
                 decoder.shutdown();
                 if was_open {
-                    closed(&outputs);
+                    closed(&callbacks);
                 }
                 Ok(())
             })

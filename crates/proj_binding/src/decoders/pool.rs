@@ -11,8 +11,8 @@ use proj_decoders as pd;
 
 use crate::decoders::config::FlexibleDecoderPoolConfigJs;
 use crate::decoders::decoder::{
-    ask, closed, config_callback, detached, output_callback, outputs, queued, shut_down_elsewhere,
-    ConfigFn, OutputFn, Outputs,
+    ask, closed, config_callback, detached, output_callback, queued, shut_down_elsewhere,
+    Callbacks, ConfigFn, Held, OutputFn,
 };
 use crate::decoders::queue::Queue;
 use crate::entry::entry;
@@ -24,14 +24,16 @@ pub type EvictionFn = ThreadsafeFunction<String, String, String, Status, false>;
 
 /// The eviction callback, answered on the JS thread while the sweeper
 /// waits; anything but `keep` (a throw, no answer in time) evicts.
-fn eviction_callback(callback: EvictionFn) -> pd::EvictionCallback {
-    let callback = Arc::new(callback);
-    Arc::new(
-        move |source_id: &str| match ask(&callback, source_id.to_owned()) {
+fn eviction_callback(held: Held<EvictionFn>) -> pd::EvictionCallback {
+    Arc::new(move |source_id: &str| {
+        let Some(callback) = held.get() else {
+            return pd::EvictionDecision::Evict;
+        };
+        match ask(&callback, source_id.to_owned()) {
             Some(answer) if answer.eq_ignore_ascii_case("keep") => pd::EvictionDecision::Keep,
             _ => pd::EvictionDecision::Evict,
-        },
-    )
+        }
+    })
 }
 
 /// Decoders for many sources (`FlexibleDecoderPool` of the seed).
@@ -42,7 +44,7 @@ pub struct FlexibleDecoderPoolJs {
     /// never holds up the others.
     queues: Mutex<HashMap<String, Arc<Queue>>>,
     closed: AtomicBool,
-    outputs: Outputs,
+    callbacks: Callbacks,
 }
 
 impl std::fmt::Debug for FlexibleDecoderPoolJs {
@@ -106,19 +108,23 @@ impl FlexibleDecoderPoolJs {
     ) -> Result<Self, Code> {
         entry("FlexibleDecoderPoolJs::new", || {
             let mut config = config.into_model()?;
-            config.settings.decoder_config_callback = config_fn.map(config_callback);
-            let outputs = outputs(callback);
+            let callbacks = Callbacks {
+                outputs: Held::new(callback),
+                config: config_fn.map(Held::new),
+                eviction: eviction.map(Held::new),
+            };
+            config.settings.decoder_config_callback = callbacks.config.clone().map(config_callback);
             let inner = pd::FlexibleDecoderPool::new(
                 config,
-                output_callback(outputs.clone()),
-                eviction.map(eviction_callback),
+                output_callback(callbacks.outputs.clone()),
+                callbacks.eviction.clone().map(eviction_callback),
             )
             .map_err(from_decoders)?;
             Ok(Self {
                 inner: Arc::new(inner),
                 queues: Mutex::default(),
                 closed: AtomicBool::new(false),
-                outputs,
+                callbacks,
             })
         })
     }
@@ -178,13 +184,13 @@ impl FlexibleDecoderPoolJs {
                 ));
             }
             let queues = self.close_queues();
-            let (pool, outputs) = (self.inner.clone(), self.outputs.clone());
+            let (pool, callbacks) = (self.inner.clone(), self.callbacks.clone());
             detached(env, "FlexibleDecoderPoolJs::graceful_shutdown", move || {
                 for queue in queues {
                     queue.finish();
                 }
                 let result = pool.graceful_shutdown();
-                closed(&outputs);
+                closed(&callbacks);
                 result
             })
         })
@@ -195,11 +201,11 @@ impl FlexibleDecoderPoolJs {
         entry("FlexibleDecoderPoolJs::shutdown", || {
             let was_open = !self.closed.load(Ordering::Acquire);
             self.close_queues();
-            let (pool, outputs) = (self.inner.clone(), self.outputs.clone());
+            let (pool, callbacks) = (self.inner.clone(), self.callbacks.clone());
             detached(env, "FlexibleDecoderPoolJs::shutdown", move || {
                 pool.shutdown();
                 if was_open {
-                    closed(&outputs);
+                    closed(&callbacks);
                 }
                 Ok(())
             })
