@@ -39,7 +39,12 @@ pub fn init() {
 
 #[napi_derive::module_init]
 fn on_load() {
-    init();
+    // Runs while the addon loads, where a panic would abort: kept from
+    // unwinding like every entry point.
+    let _ = crate::entry::guarded("on_load", || {
+        init();
+        Ok(())
+    });
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@ use crate::buffers::generator::external_memory;
 use crate::buffers::ids::{ids_from_js, SavantIdJs};
 use crate::buffers::shared_buffer::{rect, SharedBufferJs};
 use crate::buffers::view::SurfaceViewJs;
-use crate::buffers::wait::{wait_for, CancelToken, Limits, PoolFacts, Stalls, WaitOptions};
+use crate::buffers::wait::{wait_for, CancelToken, Limits, Stalls, WaitOptions};
 use crate::convert::saturating_u32;
-use crate::entry::{entry, promise};
+use crate::entry::{entry, guarded, promise};
 use crate::error::{from_buffers, Code};
 use crate::workers;
 
@@ -25,27 +25,12 @@ pub struct UniformBatchGeneratorJs {
 
 impl ObjectFinalize for UniformBatchGeneratorJs {
     fn finalize(self, env: Env) -> Result<()> {
-        external_memory(&env, self.inner.pool_bytes(), false);
+        // Runs in the garbage collector: guarded like every entry point.
+        let _ = guarded("UniformBatchGeneratorJs::finalize", || {
+            external_memory(&env, self.inner.pool_bytes(), false);
+            Ok(())
+        });
         Ok(())
-    }
-}
-
-impl UniformBatchGeneratorJs {
-    fn facts(&self) -> PoolFacts {
-        let (a, w) = (self.inner.clone(), self.inner.clone());
-        PoolFacts {
-            describe: format!(
-                "UniformBatchGenerator {} {}x{} x{}",
-                self.inner.format().name(),
-                self.inner.width(),
-                self.inner.height(),
-                self.inner.max_batch_size()
-            ),
-            capacity: self.inner.options().pool_size,
-            available: Box::new(move || a.available()),
-            waiting: Box::new(move || w.waiting()),
-            stalls: Arc::clone(&self.stalls),
-        }
     }
 }
 
@@ -162,7 +147,8 @@ impl UniformBatchGeneratorJs {
             let limits = Limits::new(options.and_then(|o| o.timeout_ms), cancel)?;
             let acquire = wait_for(
                 limits,
-                self.facts(),
+                self.inner.clone(),
+                Arc::clone(&self.stalls),
                 self.inner.acquire_batch(config, ids_from_js(ids)?),
             );
             promise(

@@ -7,9 +7,9 @@ use proj_buffers as pb;
 use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfigJs};
 use crate::buffers::ids::id_from_bigint;
 use crate::buffers::shared_buffer::{rect, SharedBufferJs};
-use crate::buffers::wait::{wait_for, CancelToken, Limits, PoolFacts, Stalls};
+use crate::buffers::wait::{wait_for, CancelToken, Limits, Stalls};
 use crate::convert::saturating_u32;
-use crate::entry::{entry, promise};
+use crate::entry::{entry, guarded, promise};
 use crate::error::{from_buffers, Code};
 use crate::timestamp::nanoseconds;
 use crate::workers;
@@ -79,26 +79,12 @@ pub struct BufferGeneratorJs {
 /// it ~260 dropped 1024² pools got the process killed.
 impl ObjectFinalize for BufferGeneratorJs {
     fn finalize(self, env: Env) -> Result<()> {
-        external_memory(&env, self.inner.pool_bytes(), false);
+        // Runs in the garbage collector: guarded like every entry point.
+        let _ = guarded("BufferGeneratorJs::finalize", || {
+            external_memory(&env, self.inner.pool_bytes(), false);
+            Ok(())
+        });
         Ok(())
-    }
-}
-
-impl BufferGeneratorJs {
-    fn facts(&self) -> PoolFacts {
-        let (a, w) = (self.inner.clone(), self.inner.clone());
-        PoolFacts {
-            describe: format!(
-                "BufferGenerator {} {}x{}",
-                self.inner.format().name(),
-                self.inner.width(),
-                self.inner.height()
-            ),
-            capacity: self.inner.pool_size(),
-            available: Box::new(move || a.available()),
-            waiting: Box::new(move || w.waiting()),
-            stalls: Arc::clone(&self.stalls),
-        }
     }
 }
 
@@ -203,7 +189,12 @@ impl BufferGeneratorJs {
         entry("BufferGeneratorJs::acquire", || {
             let s = stamp(options.as_ref())?;
             let limits = Limits::new(options.as_ref().and_then(|o| o.timeout_ms), cancel)?;
-            let acquire = wait_for(limits, self.facts(), self.inner.acquire(s.id));
+            let acquire = wait_for(
+                limits,
+                self.inner.clone(),
+                Arc::clone(&self.stalls),
+                self.inner.acquire(s.id),
+            );
             promise(
                 env,
                 "BufferGeneratorJs::acquire",
@@ -229,7 +220,12 @@ impl BufferGeneratorJs {
             let config = TransformConfigJs::parse(config.as_ref())?;
             let s = stamp(options.as_ref())?;
             let limits = Limits::new(options.as_ref().and_then(|o| o.timeout_ms), cancel)?;
-            let acquire = wait_for(limits, self.facts(), self.inner.acquire(s.id));
+            let acquire = wait_for(
+                limits,
+                self.inner.clone(),
+                Arc::clone(&self.stalls),
+                self.inner.acquire(s.id),
+            );
             let src_rect = rect(src_rect);
             let name = "BufferGeneratorJs::transform";
             promise(

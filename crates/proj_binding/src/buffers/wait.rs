@@ -132,19 +132,61 @@ fn aborted() -> Error<Code> {
     )
 }
 
-/// What a stall warning says about the pool.
-pub struct PoolFacts {
-    pub describe: String,
-    pub capacity: usize,
-    pub available: Box<dyn Fn() -> usize + Send>,
-    pub waiting: Box<dyn Fn() -> usize + Send>,
-    pub stalls: Arc<Stalls>,
+/// What a stall warning says about a pool: read only when a wait stalls,
+/// so a wait that does not costs nothing (no description made per acquire).
+pub trait PoolView: Send + 'static {
+    fn describe(&self) -> String;
+    fn capacity(&self) -> usize;
+    fn available(&self) -> usize;
+    fn waiting(&self) -> usize;
+}
+
+impl PoolView for pb::BufferGenerator {
+    fn describe(&self) -> String {
+        format!(
+            "BufferGenerator {} {}x{}",
+            self.format().name(),
+            self.width(),
+            self.height()
+        )
+    }
+    fn capacity(&self) -> usize {
+        self.pool_size()
+    }
+    fn available(&self) -> usize {
+        pb::BufferGenerator::available(self)
+    }
+    fn waiting(&self) -> usize {
+        pb::BufferGenerator::waiting(self)
+    }
+}
+
+impl PoolView for pb::UniformBatchGenerator {
+    fn describe(&self) -> String {
+        format!(
+            "UniformBatchGenerator {} {}x{} x{}",
+            self.format().name(),
+            self.width(),
+            self.height(),
+            self.max_batch_size()
+        )
+    }
+    fn capacity(&self) -> usize {
+        self.options().pool_size
+    }
+    fn available(&self) -> usize {
+        pb::UniformBatchGenerator::available(self)
+    }
+    fn waiting(&self) -> usize {
+        pb::UniformBatchGenerator::waiting(self)
+    }
 }
 
 /// Waits for `acquire` within `limits`; logs and counts a stall.
 pub async fn wait_for<T>(
     limits: Limits,
-    pool: PoolFacts,
+    pool: impl PoolView,
+    stalls: Arc<Stalls>,
     acquire: impl Future<Output = pb::Result<T>>,
 ) -> Outcome<T> {
     let acquire = std::pin::pin!(acquire);
@@ -173,17 +215,17 @@ pub async fn wait_for<T>(
             () = &mut cancelled => return Err(aborted()),
             () = &mut expired => {
                 let ms = limits.timeout.map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
-                return Err(from_buffers(pb::BuffersError::AcquireTimeout { ms, capacity: pool.capacity }));
+                return Err(from_buffers(pb::BuffersError::AcquireTimeout { ms, capacity: pool.capacity() }));
             }
             () = &mut stall, if !stalled => {
                 stalled = true;
-                pool.stalls.0.fetch_add(1, Ordering::Relaxed);
-                let held = pool.capacity.saturating_sub((pool.available)());
+                stalls.0.fetch_add(1, Ordering::Relaxed);
+                let held = pool.capacity().saturating_sub(pool.available());
                 tracing::warn!(
-                    pool = %pool.describe,
+                    pool = %pool.describe(),
                     held,
-                    capacity = pool.capacity,
-                    waiting = (pool.waiting)(),
+                    capacity = pool.capacity(),
+                    waiting = pool.waiting(),
                     "a wait for a free buffer has lasted {} s: every buffer is held (release() them, or use `using`)",
                     STALL.as_secs()
                 );
