@@ -10,6 +10,7 @@
 //! CUDA context (`nvdec::cuda`), by a CUDA kernel without leaving the GPU.
 
 mod active;
+mod buffer_wait;
 mod codec_data;
 mod config;
 mod decoder;

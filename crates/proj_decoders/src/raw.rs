@@ -4,17 +4,13 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use proj_buffers::{import_packed, BufferGenerator, BuffersError, Packed, VideoFormat};
+use proj_buffers::{import_packed, BufferGenerator, Packed, VideoFormat};
 use proj_frame::VideoFrame;
 
+use crate::buffer_wait::{wait_for_buffer, Waited};
 use crate::output::{DecodedFrame, DecoderParameters, Output};
 use crate::timing::Timing;
-
-/// How long one wait for a pool buffer lasts before the stop flag is
-/// checked again.
-const ACQUIRE_SLICE: Duration = Duration::from_millis(100);
 
 #[derive(Debug)]
 pub(crate) struct RawSession {
@@ -47,21 +43,20 @@ impl RawSession {
     /// holds every buffer (back-pressure) until the session is stopped.
     pub fn picture(&self, frame: VideoFrame, data: &[u8], t: Timing) -> Output {
         let id = frame.uuid().as_u128();
-        let buffer = loop {
-            if self.stopped.load(Ordering::Acquire) {
+        let buffer = match wait_for_buffer(&self.generator, Some(id), || {
+            self.stopped.load(Ordering::Acquire)
+        }) {
+            Waited::Buffer(buffer) => buffer,
+            Waited::Stopped => {
                 return Output::Error {
                     message: "the decoder shut down while waiting for a free output buffer".into(),
                     frames: vec![frame],
-                };
+                }
             }
-            match self.generator.acquire_timeout(Some(id), ACQUIRE_SLICE) {
-                Ok(buffer) => break buffer,
-                Err(BuffersError::AcquireTimeout { .. }) => {}
-                Err(e) => {
-                    return Output::Error {
-                        message: format!("no output buffer: {e}"),
-                        frames: vec![frame],
-                    }
+            Waited::Failed(e) => {
+                return Output::Error {
+                    message: format!("no output buffer: {e}"),
+                    frames: vec![frame],
                 }
             }
         };

@@ -13,9 +13,10 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
-use proj_buffers::{BufferGenerator, BuffersError, SharedBuffer, VideoFormat};
+use proj_buffers::{BufferGenerator, SharedBuffer, VideoFormat};
 use proj_frame::VideoFrame;
 
+use crate::buffer_wait::{wait_for_buffer, Waited};
 use crate::config::{DecoderConfig, H264StreamFormat, HevcStreamFormat};
 use crate::error::gst_failed;
 use crate::nvdec::cuda::{self, SharedContext};
@@ -28,9 +29,6 @@ use crate::picture::write_picture;
 use crate::timing::Timing;
 use crate::{DecodersError, Result};
 
-/// How long the streaming thread waits for a free pool buffer before it
-/// checks whether the session is closing.
-const ACQUIRE_SLICE: Duration = Duration::from_millis(100);
 /// Encoded frames (and bytes) queued in appsrc before `push` waits: with the
 /// pool's buffers this bounds what one decoder holds (back-pressure).
 const QUEUE_FRAMES: u64 = 4;
@@ -102,20 +100,15 @@ impl Shared {
     /// A free pool buffer, waiting while the consumer holds them all (the
     /// decoder's back-pressure); `None` once the session is closing.
     fn acquire(&self, id: Option<u128>) -> Option<SharedBuffer> {
-        loop {
-            if self.closing.load(Ordering::Acquire) {
-                return None;
-            }
-            match self.generator.acquire_timeout(id, ACQUIRE_SLICE) {
-                Ok(buffer) => return Some(buffer),
-                Err(BuffersError::AcquireTimeout { .. }) => {}
-                Err(e) => {
-                    (self.emit)(Output::Error {
-                        message: format!("no output buffer: {e}"),
-                        frames: Vec::new(),
-                    });
-                    return None;
-                }
+        match wait_for_buffer(&self.generator, id, || self.closing.load(Ordering::Acquire)) {
+            Waited::Buffer(buffer) => Some(buffer),
+            Waited::Stopped => None,
+            Waited::Failed(e) => {
+                (self.emit)(Output::Error {
+                    message: format!("no output buffer: {e}"),
+                    frames: Vec::new(),
+                });
+                None
             }
         }
     }
