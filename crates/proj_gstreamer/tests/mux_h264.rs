@@ -1,50 +1,25 @@
 //! Muxes an x264 stream with B-frames, made by GStreamer at test time, and
 //! checks the file with ffprobe, which we did not write.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gstreamer as gst;
-use gstreamer::prelude::*;
-use gstreamer_app as gst_app;
+use common::{encoded, Frame};
 use proj_gstreamer::{Codec, GstreamerError, Mp4Muxer, Mp4MuxerOptions};
 
 type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
-struct Frame {
-    data: Vec<u8>,
-    pts_ns: u64,
-    dts_ns: u64,
-}
-
 /// `frames` Annex-B access units from x264 with two B-frames, in decode order.
-fn encode_h264(frames: u32) -> std::result::Result<Vec<Frame>, Box<dyn std::error::Error>> {
-    proj_gstreamer::init()?;
-    let pipeline = gst::parse::launch(&format!(
-        "videotestsrc num-buffers={frames} pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 \
-         ! x264enc bframes=2 key-int-max=30 speed-preset=ultrafast ! h264parse \
-         ! video/x-h264,stream-format=byte-stream,alignment=au ! appsink name=sink sync=false"
-    ))?
-    .downcast::<gst::Pipeline>()
-    .map_err(|_| "not a pipeline")?;
-    let sink = pipeline
-        .by_name("sink")
-        .ok_or("no appsink")?
-        .downcast::<gst_app::AppSink>()
-        .map_err(|_| "not an appsink")?;
-    pipeline.set_state(gst::State::Playing)?;
-    let mut out = Vec::new();
-    while let Ok(sample) = sink.pull_sample() {
-        let buffer = sample.buffer().ok_or("sample without buffer")?;
-        let pts = buffer.pts().ok_or("no pts")?.nseconds();
-        out.push(Frame {
-            data: buffer.map_readable()?.to_vec(),
-            pts_ns: pts,
-            dts_ns: buffer.dts().map_or(pts, |d| d.nseconds()),
-        });
-    }
-    pipeline.set_state(gst::State::Null)?;
-    Ok(out)
+fn encode_h264(frames: u32) -> common::Result<Vec<Frame>> {
+    encoded(
+        "ball",
+        (320, 240),
+        frames,
+        "x264enc bframes=2 key-int-max=30 speed-preset=ultrafast ! h264parse \
+         ! video/x-h264,stream-format=byte-stream,alignment=au",
+    )
 }
 
 fn scratch(name: &str) -> PathBuf {

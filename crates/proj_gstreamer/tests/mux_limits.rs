@@ -4,45 +4,27 @@
 //! at `finish`; a bad path; a file with no frame. Files are checked with
 //! ffprobe.
 
+mod common;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use gstreamer as gst;
-use gstreamer::prelude::*;
-use gstreamer_app as gst_app;
+use common::{encoded, Result};
 use proj_gstreamer::{Codec, GstreamerError, Mp4Muxer, Mp4MuxerOptions};
 
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
-
-/// `frames` encoded frames from a GStreamer pipeline ending in `encode`.
-fn encoded(encode: &str, size: (u32, u32), frames: u32) -> Result<Vec<Vec<u8>>> {
-    proj_gstreamer::init()?;
-    let pipeline = gst::parse::launch(&format!(
-        "videotestsrc num-buffers={frames} pattern=snow ! video/x-raw,width={},height={},framerate=30/1 \
-         ! {encode} ! appsink name=sink sync=false",
-        size.0, size.1
-    ))?
-    .downcast::<gst::Pipeline>()
-    .map_err(|_| "not a pipeline")?;
-    let sink = pipeline
-        .by_name("sink")
-        .ok_or("no appsink")?
-        .downcast::<gst_app::AppSink>()
-        .map_err(|_| "not an appsink")?;
-    pipeline.set_state(gst::State::Playing)?;
-    let mut out = Vec::new();
-    while let Ok(sample) = sink.pull_sample() {
-        out.push(sample.buffer().ok_or("no buffer")?.map_readable()?.to_vec());
-    }
-    pipeline.set_state(gst::State::Null)?;
-    Ok(out)
+/// Encoded frames of videotestsrc's snow (little compression), data only.
+fn snow(encode: &str, size: (u32, u32), frames: u32) -> Result<Vec<Vec<u8>>> {
+    Ok(encoded("snow", size, frames, encode)?
+        .into_iter()
+        .map(|f| f.data)
+        .collect())
 }
 
 fn jpeg(size: (u32, u32)) -> Result<Vec<u8>> {
-    encoded("jpegenc quality=95", size, 1)?
+    snow("jpegenc quality=95", size, 1)?
         .pop()
         .ok_or_else(|| "no JPEG".into())
 }
@@ -68,7 +50,7 @@ const SECOND: u64 = 1_000_000_000;
 /// real timescale (qtmux's automatic one was 0: one frame played).
 #[test]
 fn time_lapse_keeps_every_frame() -> Result {
-    let frames = encoded(
+    let frames = snow(
         "x264enc key-int-max=1 speed-preset=ultrafast ! h264parse ! video/x-h264,stream-format=byte-stream,alignment=au",
         (160, 120),
         10,
