@@ -560,7 +560,7 @@ export interface TimingJs {
 
 /**
  * One step of a frame's transformation chain; `kind` says which fields
- * apply: `initialSize` (width, height), `letterBox` (outerWidth,
+ * apply: `initial_size` (width, height), `letter_box` (outerWidth,
  * outerHeight, left, top, right, bottom), `padding` and `crop` (left, top,
  * right, bottom).
  */

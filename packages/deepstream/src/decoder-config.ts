@@ -1,26 +1,24 @@
 import type * as native from '@proj/native';
-import { argumentError, integerArgument, optionalOf } from '@proj/gstreamer/internal';
+import { argumentError, type EnumValue, integerArgument, makeEnum, optionalOf } from '@proj/gstreamer/internal';
 
 import type { MemType } from './enums.js';
 import type { VideoFrame } from './video-frame.js';
 
-const frozen = <T extends Record<string, string>>(values: T): Readonly<T> => Object.freeze(values);
+/** How H.264 access units are framed (`byte_stream` = Annex-B). */
+export const H264StreamFormat = makeEnum('h264StreamFormat', { AVC: 'avc', AVC3: 'avc3', BYTE_STREAM: 'byte_stream' } as const);
+export type H264StreamFormat = EnumValue<typeof H264StreamFormat>;
 
-/** How H.264 access units are framed (`byte-stream` = Annex-B). */
-export const H264StreamFormat = frozen({ AVC: 'avc', AVC3: 'avc3', BYTE_STREAM: 'byte-stream' } as const);
-export type H264StreamFormat = (typeof H264StreamFormat)[keyof typeof H264StreamFormat];
-
-/** How HEVC access units are framed (`byte-stream` = Annex-B). */
-export const HevcStreamFormat = frozen({ BYTE_STREAM: 'byte-stream', HEV1: 'hev1', HVC1: 'hvc1' } as const);
-export type HevcStreamFormat = (typeof HevcStreamFormat)[keyof typeof HevcStreamFormat];
+/** How HEVC access units are framed (`byte_stream` = Annex-B). */
+export const HevcStreamFormat = makeEnum('hevcStreamFormat', { BYTE_STREAM: 'byte_stream', HEV1: 'hev1', HVC1: 'hvc1' } as const);
+export type HevcStreamFormat = EnumValue<typeof HevcStreamFormat>;
 
 /** Where JPEG is decoded. */
-export const JpegBackend = frozen({ CPU: 'cpu', GPU: 'gpu' } as const);
-export type JpegBackend = (typeof JpegBackend)[keyof typeof JpegBackend];
+export const JpegBackend = makeEnum('jpegBackend', { CPU: 'cpu', GPU: 'gpu' } as const);
+export type JpegBackend = EnumValue<typeof JpegBackend>;
 
 /** Memory NVDEC decodes into (DeepStream's `cudadec-memtype`). */
-export const CudadecMemtype = frozen({ DEVICE: 'device', PINNED: 'pinned', UNIFIED: 'unified' } as const);
-export type CudadecMemtype = (typeof CudadecMemtype)[keyof typeof CudadecMemtype];
+export const CudadecMemtype = makeEnum('cudadecMemtype', { DEVICE: 'device', PINNED: 'pinned', UNIFIED: 'unified' } as const);
+export type CudadecMemtype = EnumValue<typeof CudadecMemtype>;
 
 /** Hardware-decoder tuning shared by H.264, HEVC, VP8, VP9 and AV1
  * configs (DeepStream's `nvv4l2decoder` property names). Applied where the
@@ -229,9 +227,9 @@ export class DecoderConfig {
       });
     switch (js.codec) {
       case 'h264':
-        return DecoderConfig.fromH264(hardware(new H264DecoderConfig((js.streamFormat as H264StreamFormat | undefined) ?? 'byte-stream')));
+        return DecoderConfig.fromH264(hardware(new H264DecoderConfig((js.streamFormat as H264StreamFormat | undefined) ?? 'byte_stream')));
       case 'hevc':
-        return DecoderConfig.fromHevc(hardware(new HevcDecoderConfig((js.streamFormat as HevcStreamFormat | undefined) ?? 'byte-stream')));
+        return DecoderConfig.fromHevc(hardware(new HevcDecoderConfig((js.streamFormat as HevcStreamFormat | undefined) ?? 'byte_stream')));
       case 'vp8':
         return DecoderConfig.fromVp8(hardware(new Vp8DecoderConfig()));
       case 'vp9':

@@ -1,12 +1,20 @@
 import * as native from '@proj/native';
-import { argumentError, ErrorCode, native as call, ProjError, toProjError } from '@proj/gstreamer/internal';
+import {
+  argumentError,
+  type EnumValue,
+  ErrorCode,
+  makeEnum,
+  native as call,
+  predicates,
+  ProjError,
+  toProjError,
+} from '@proj/gstreamer/internal';
 
 import { type SharedBuffer, wrapBuffer } from './buffers.js';
 import { DecoderConfig, type FlexibleDecoderConfig, type FlexibleDecoderPoolConfig } from './decoder-config.js';
 import { frameFromNative, VideoFrame } from './video-frame.js';
 
-/** Why a frame was not decoded. */
-export const SkipReason = Object.freeze({
+const skipReasons = {
   NO_PAYLOAD: 'no_payload',
   SOURCE_ID_MISMATCH: 'source_id_mismatch',
   UNSUPPORTED_CODEC: 'unsupported_codec',
@@ -17,12 +25,19 @@ export const SkipReason = Object.freeze({
   /** The decoder took the frame but produced no picture for it (corrupt
    * data, a lost reference, or its session ended first). */
   DECODE_FAILED: 'decode_failed',
-} as const);
-export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+} as const;
 
-/** What an eviction callback answers for an idle stream. */
-export const EvictionDecision = Object.freeze({ KEEP: 'keep', EVICT: 'evict' } as const);
-export type EvictionDecision = (typeof EvictionDecision)[keyof typeof EvictionDecision];
+/** Why a frame was not decoded; `SkipReason.isNoPayload(reason)` and the
+ * other `is…` checks are the seed's `is_*` properties. */
+export const SkipReason = makeEnum('skipReason', skipReasons, undefined, predicates(skipReasons));
+export type SkipReason = EnumValue<typeof SkipReason>;
+
+const evictionDecisions = { KEEP: 'keep', EVICT: 'evict' } as const;
+
+/** What an eviction callback answers for an idle stream;
+ * `EvictionDecision.isKeep(d)` / `isEvict(d)` are the seed's checks. */
+export const EvictionDecision = makeEnum('evictionDecision', evictionDecisions, undefined, predicates(evictionDecisions));
+export type EvictionDecision = EnumValue<typeof EvictionDecision>;
 
 /** Codec and size of a decoder session. */
 export interface DecoderParameters {

@@ -1,9 +1,10 @@
 import * as native from '@proj/native';
-import { type EnumObject, ErrorCode, makeEnum as makeNativeEnum, ProjError } from '@proj/gstreamer/internal';
+import { type EnumObject, type EnumValue, makeEnum as makeNativeEnum } from '@proj/gstreamer/internal';
 
-type Values<E> = E extends EnumObject<infer T> ? T[keyof T] : never;
+type Values<E> = EnumValue<E>;
 
-/** An enum of the buffers crate, parsed by its native name table. */
+/** An enum of the buffers crate, parsed by its native name table (the
+ * enums below without one are checked by `makeEnum` itself). */
 function makeEnum<T extends Record<string, string>>(kind: string, values: T): EnumObject<T> {
   return makeNativeEnum(kind, values, (name) => native.parseBufferName(kind, name));
 }
@@ -63,29 +64,16 @@ export const ComputeMode = makeEnum('computeMode', { DEFAULT: 'default', GPU: 'g
 export type ComputeMode = Values<typeof ComputeMode>;
 
 /** What an id on a buffer names. */
-export const SavantIdMetaKind = Object.freeze({ FRAME: 'frame', BATCH: 'batch' } as const);
-export type SavantIdMetaKind = (typeof SavantIdMetaKind)[keyof typeof SavantIdMetaKind];
-
-/** An enum whose names are checked here (no native table): a name in any
- * case, with `-` or `_`. */
-function makeLocalEnum<T extends Record<string, string>>(what: string, values: T): EnumObject<T> {
-  const known = new Map(Object.values(values).map((v) => [v, v]));
-  return makeNativeEnum(what, values, (name) => {
-    const value = known.get(name.toLowerCase().replaceAll('-', '_'));
-    if (value === undefined) {
-      throw new ProjError(ErrorCode.UNKNOWN_NAME, `unknown ${what} name ${JSON.stringify(name)}; expected one of ${[...known.keys()].join(', ')}`);
-    }
-    return value;
-  });
-}
+export const SavantIdMetaKind = makeNativeEnum('savantIdMetaKind', { FRAME: 'frame', BATCH: 'batch' } as const);
+export type SavantIdMetaKind = Values<typeof SavantIdMetaKind>;
 
 /** The NVIDIA platform a GPU belongs to (the seed's `Platform`). */
-export const Platform = makeLocalEnum('platform', { DGPU: 'dgpu', JETSON: 'jetson' } as const);
+export const Platform = makeNativeEnum('platform', { DGPU: 'dgpu', JETSON: 'jetson' } as const);
 export type Platform = Values<typeof Platform>;
 
 /** When object metadata is cleared from a batch (the seed's
  * `MetaClearPolicy`, shared with the inference and tracker stages). */
-export const MetaClearPolicy = makeLocalEnum('metaClearPolicy', {
+export const MetaClearPolicy = makeNativeEnum('metaClearPolicy', {
   NONE: 'none',
   BEFORE: 'before',
   AFTER: 'after',

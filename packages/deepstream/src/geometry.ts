@@ -17,9 +17,9 @@ export function bboxFromLtwh(left: number, top: number, width: number, height: n
 /** One step between the camera's picture and the one a frame describes. */
 export type Transformation =
   /** The picture as it came. Always (and only) first. */
-  | { kind: 'initialSize'; width: number; height: number }
+  | { kind: 'initial_size'; width: number; height: number }
   /** Scaled into `outer − padding`, then padded out to `outer`. */
-  | { kind: 'letterBox'; outerWidth: number; outerHeight: number; left: number; top: number; right: number; bottom: number }
+  | { kind: 'letter_box'; outerWidth: number; outerHeight: number; left: number; top: number; right: number; bottom: number }
   /** Borders added. */
   | { kind: 'padding'; left: number; top: number; right: number; bottom: number }
   /** Borders removed. */
@@ -48,10 +48,10 @@ export function toBBox(b: native.RbBoxJs): RBBox {
 export function toTransformation(t: native.TransformationJs): Transformation {
   const sides = { left: t.left ?? 0, top: t.top ?? 0, right: t.right ?? 0, bottom: t.bottom ?? 0 };
   switch (t.kind) {
-    case 'initialSize':
-      return { kind: 'initialSize', width: t.width ?? 0, height: t.height ?? 0 };
-    case 'letterBox':
-      return { kind: 'letterBox', outerWidth: t.outerWidth ?? 0, outerHeight: t.outerHeight ?? 0, ...sides };
+    case 'initial_size':
+      return { kind: 'initial_size', width: t.width ?? 0, height: t.height ?? 0 };
+    case 'letter_box':
+      return { kind: 'letter_box', outerWidth: t.outerWidth ?? 0, outerHeight: t.outerHeight ?? 0, ...sides };
     case 'padding':
     case 'crop':
       return { kind: t.kind, ...sides };

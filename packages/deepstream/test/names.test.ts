@@ -28,3 +28,43 @@ describe('seed values', () => {
     expect([batch.gpuId, batch.numFilled]).toEqual([0, 0]);
   });
 });
+
+describe('one enum scheme', () => {
+  it('every enum is a frozen runtime object with fromName, values() and snake_case values', async () => {
+    const ds = await import('../src/index.js');
+    const gst = await import('@proj/gstreamer');
+    const enums = {
+      VideoFormat: ds.VideoFormat, MemType: ds.MemType, Padding: ds.Padding, Interpolation: ds.Interpolation,
+      ComputeMode: ds.ComputeMode, SavantIdMetaKind: ds.SavantIdMetaKind, Platform: ds.Platform,
+      MetaClearPolicy: ds.MetaClearPolicy, SkipReason: ds.SkipReason, EvictionDecision: ds.EvictionDecision,
+      H264StreamFormat: ds.H264StreamFormat, HevcStreamFormat: ds.HevcStreamFormat, JpegBackend: ds.JpegBackend,
+      CudadecMemtype: ds.CudadecMemtype, VideoCodec: ds.VideoCodec, Codec: gst.Codec, FlowResult: gst.FlowResult,
+      InvocationReason: gst.InvocationReason,
+    };
+    for (const [name, e] of Object.entries(enums)) {
+      expect(Object.isFrozen(e), name).toBe(true);
+      expect(Object.keys(e), name).toEqual(Object.keys(e).filter((k) => typeof (e as Record<string, unknown>)[k] === 'string'));
+      for (const [key, value] of Object.entries(e) as [string, string][]) {
+        if (name !== 'VideoFormat') expect(value, `${name}.${key}`).toMatch(/^[a-z0-9]+(_[a-z0-9]+)*$/);
+        expect(e.fromName(value), `${name}.fromName(${value})`).toBe(value);
+        expect(e.fromName(value.toUpperCase().replaceAll('_', '-')), name).toBe(value);
+      }
+      expect(() => e.fromName('no-such-name'), name).toThrow(expect.objectContaining({ code: expect.stringMatching(/^ERR_PROJ_UNKNOWN_/) }));
+      expect(() => e.fromName(42 as unknown as string), name).toThrow(expect.objectContaining({ code: ds.ErrorCode.INVALID_ARGUMENT }));
+    }
+    // The seed's own spellings parse too: keys of local enums, PascalCase names of FlowResult.
+    expect(gst.FlowResult.NotLinked).toBe('not_linked');
+    expect(gst.FlowResult.fromName('NotLinked')).toBe('not_linked');
+    expect(ds.H264StreamFormat.fromName('byte-stream')).toBe('byte_stream');
+  });
+
+  it("has the seed's is… checks on SkipReason and EvictionDecision", async () => {
+    const { EvictionDecision, SkipReason } = await import('../src/index.js');
+    expect(SkipReason.isNoPayload('no_payload')).toBe(true);
+    expect(SkipReason.isNoPayload('decode_failed')).toBe(false);
+    expect(SkipReason.isWaitingForKeyframe(SkipReason.WAITING_FOR_KEYFRAME)).toBe(true);
+    expect(SkipReason.isDecoderCreationFailed('decoder_creation_failed')).toBe(true);
+    expect(EvictionDecision.isKeep(EvictionDecision.KEEP)).toBe(true);
+    expect(EvictionDecision.isEvict(EvictionDecision.KEEP)).toBe(false);
+  });
+});

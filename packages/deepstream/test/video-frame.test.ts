@@ -19,7 +19,7 @@ describe('VideoFrame construction', () => {
     expect(f.keyframe).toBe(true);
     expect(f.content).toEqual({ kind: 'none' });
     expect(f.transcodingMethod).toBe('copy');
-    expect(f.transformations).toEqual([{ kind: 'initialSize', width: 1920, height: 1080 }]);
+    expect(f.transformations).toEqual([{ kind: 'initial_size', width: 1920, height: 1080 }]);
     expect(frame().uuid > f.uuid).toBe(true);
   });
 
@@ -122,7 +122,7 @@ describe('the transformation chain', () => {
   it('moves the design example box from (400,300) to (400,400)', () => {
     const f = new VideoFrame({ sourceId: 'cam', width: 800, height: 600 });
     const id = f.addObject({ namespace: 'det', label: 'car', detectionBox: { xc: 400, yc: 300, width: 100, height: 50 } });
-    f.addTransformation({ kind: 'letterBox', outerWidth: 800, outerHeight: 800, left: 0, top: 100, right: 0, bottom: 100 });
+    f.addTransformation({ kind: 'letter_box', outerWidth: 800, outerHeight: 800, left: 0, top: 100, right: 0, bottom: 100 });
     expect(f.geometry()).toMatchObject({ currentWidth: 800, currentHeight: 800, scaleX: 1, scaleY: 1, offsetY: 100 });
     f.transformForward();
     expect(f.getObject(id).detectionBox).toEqual({ xc: 400, yc: 400, width: 100, height: 50 });
@@ -132,7 +132,7 @@ describe('the transformation chain', () => {
   it('rejects a step that makes no sense and keeps the chain', () => {
     const f = frame();
     expect(codeOf(() => f.addTransformation({ kind: 'crop', left: 1000, top: 0, right: 920, bottom: 0 }))).toBe(ErrorCode.INVALID_TRANSFORMATION);
-    expect(codeOf(() => f.addTransformation({ kind: 'initialSize', width: 1, height: 1 }))).toBe(ErrorCode.INVALID_TRANSFORMATION);
+    expect(codeOf(() => f.addTransformation({ kind: 'initial_size', width: 1, height: 1 }))).toBe(ErrorCode.INVALID_TRANSFORMATION);
     expect(() => f.addTransformation({ kind: 'padding', left: -1, top: 0, right: 0, bottom: 0 })).toThrow(RangeError);
     expect(f.transformations).toHaveLength(1);
   });
@@ -155,7 +155,7 @@ describe('the transformation chain', () => {
     }
     const f = frame();
     const id = f.addObject({ namespace: 'det', label: 'box', detectionBox: bboxFromLtwh(600, 300, 400, 200) });
-    f.addTransformation({ kind: 'letterBox', outerWidth: 640, outerHeight: 640, left: 0, top: 140, right: 0, bottom: 140 });
+    f.addTransformation({ kind: 'letter_box', outerWidth: 640, outerHeight: 640, left: 0, top: 140, right: 0, bottom: 140 });
     const model = f.copy();
     f.transformForward();
     const b = f.getObject(id).detectionBox;

@@ -1,8 +1,14 @@
-import { argumentError, native as call } from './errors.js';
+import { argumentError, ErrorCode, native as call, ProjError } from './errors.js';
 
 /** A runtime enum: its keys map to canonical names, and `fromName` parses
- * a name (through the native addon) into one. Enumerating it yields only
- * the values. */
+ * a name into one. Enumerating it yields only the values.
+ *
+ * The one casing rule for every enum of the toolkit: keys are the seed's
+ * names (`UPPER_SNAKE`, or the seed's own spelling where it has one, as
+ * `FlowResult.NotLinked`); values are lower `snake_case` (`'cuda_device'`,
+ * `'byte_stream'`, `'not_linked'`), except names that are a standard's own
+ * spelling: pixel formats as GStreamer spells them (`'RGBA'`, `'NV12'`).
+ * `fromName` takes a value or a key in any case, with `-` or `_`. */
 export type EnumObject<T extends Record<string, string>> = { readonly [K in keyof T]: T[K] } & {
   /** Parses a name in any case; throws a `ProjError` for unknown names. */
   fromName(name: string): T[keyof T];
@@ -10,19 +16,36 @@ export type EnumObject<T extends Record<string, string>> = { readonly [K in keyo
   values(): readonly T[keyof T][];
 };
 
-/** Builds a frozen runtime enum. `parse` returns the canonical name or
- * throws a coded native error; `extra` adds more methods built on `fromName`. */
+/** The value type of an enum object: `EnumValue<typeof MemType>`. */
+export type EnumValue<E> = E extends { values(): readonly (infer V)[] } ? V : never;
+
+/** The spelling `fromName` compares: lower case, `_` for `-`. */
+const folded = (name: string): string => name.toLowerCase().replaceAll('-', '_');
+
+/** Builds a frozen runtime enum. `parse` (a native name table) returns the
+ * canonical name or throws a coded error; without it names are looked up
+ * here among the values and keys. `extra` adds methods built on `fromName`. */
 export function makeEnum<T extends Record<string, string>, X extends object = object>(
   what: string,
   values: T,
-  parse: (name: string) => string,
+  parse?: (name: string) => string,
   extra?: (fromName: (name: string) => T[keyof T]) => X,
 ): EnumObject<T> & X {
+  const known = new Map<string, string>();
+  for (const [key, value] of Object.entries(values)) known.set(folded(key), value).set(folded(value), value);
+  const local = (name: string): string => {
+    const value = known.get(folded(name));
+    if (value === undefined) {
+      const expected = Object.values(values).join(', ');
+      throw new ProjError(ErrorCode.UNKNOWN_NAME, `unknown ${what} name ${JSON.stringify(name)}; expected one of ${expected}`);
+    }
+    return value;
+  };
   const fromName = (name: string): T[keyof T] => {
     if (typeof name !== 'string') {
       throw argumentError('type', `a ${what} name must be a string, got ${typeof name}`);
     }
-    return call(() => parse(name)) as T[keyof T];
+    return (parse ? call(() => parse(name.replaceAll('-', '_'))) : local(name)) as T[keyof T];
   };
   const methods: PropertyDescriptorMap = {
     fromName: { value: fromName },
@@ -30,6 +53,28 @@ export function makeEnum<T extends Record<string, string>, X extends object = ob
   };
   for (const [key, value] of Object.entries(extra?.(fromName) ?? {})) methods[key] = { value };
   return Object.freeze(Object.defineProperties({ ...values }, methods)) as EnumObject<T> & X;
+}
+
+/** `isNoPayload(value)` for key `NO_PAYLOAD`: the seed's `is_*` checks, one
+ * per key, as predicates on the enum object. */
+export type Predicates<T extends Record<string, string>> = {
+  readonly [K in keyof T as `is${PascalCase<K & string>}`]: (value: unknown) => value is T[K];
+};
+type PascalCase<S extends string> = S extends `${infer H}_${infer R}`
+  ? `${Capitalize<Lowercase<H>>}${PascalCase<R>}`
+  : Capitalize<Lowercase<S>>;
+
+/** The predicates of `Predicates<T>`, to pass as `makeEnum`'s `extra`. */
+export function predicates<T extends Record<string, string>>(values: T): () => Predicates<T> {
+  const pascal = (key: string): string =>
+    key
+      .split('_')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase())
+      .join('');
+  return () =>
+    Object.fromEntries(
+      Object.entries(values).map(([key, value]) => [`is${pascal(key)}`, (v: unknown) => v === value]),
+    ) as Predicates<T>;
 }
 
 /** An integer argument between `min` and `max`: a TypeError for a

@@ -2,4 +2,13 @@
 // `@proj/gstreamer/internal` may change without notice.
 export { argumentError, ErrorCode, native, ProjError, toProjError } from './errors.js';
 export { type Nanoseconds, toNanoseconds, toOptionalNanoseconds } from './timestamp.js';
-export { type EnumObject, integerArgument, makeEnum, optionalOf, optionsObject } from './enum.js';
+export {
+  type EnumObject,
+  type EnumValue,
+  integerArgument,
+  makeEnum,
+  optionalOf,
+  optionsObject,
+  type Predicates,
+  predicates,
+} from './enum.js';

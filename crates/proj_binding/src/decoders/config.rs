@@ -82,7 +82,7 @@ impl DecoderConfigJs {
             } => {
                 js.stream_format = Some(
                     match stream_format {
-                        pd::H264StreamFormat::ByteStream => "byte-stream",
+                        pd::H264StreamFormat::ByteStream => "byte_stream",
                         pd::H264StreamFormat::Avc => "avc",
                         pd::H264StreamFormat::Avc3 => "avc3",
                     }
@@ -96,7 +96,7 @@ impl DecoderConfigJs {
             } => {
                 js.stream_format = Some(
                     match stream_format {
-                        pd::HevcStreamFormat::ByteStream => "byte-stream",
+                        pd::HevcStreamFormat::ByteStream => "byte_stream",
                         pd::HevcStreamFormat::Hvc1 => "hvc1",
                         pd::HevcStreamFormat::Hev1 => "hev1",
                     }
@@ -136,19 +136,19 @@ impl DecoderConfigJs {
         Ok(match codec {
             VideoCodec::H264 => pd::DecoderConfig::H264 {
                 stream_format: match format.as_deref() {
-                    None | Some("byte-stream" | "byte_stream") => pd::H264StreamFormat::ByteStream,
+                    None | Some("byte_stream" | "byte_stream") => pd::H264StreamFormat::ByteStream,
                     Some("avc") => pd::H264StreamFormat::Avc,
                     Some("avc3") => pd::H264StreamFormat::Avc3,
-                    Some(f) => return Err(bad_format(f, "byte-stream, avc, avc3")),
+                    Some(f) => return Err(bad_format(f, "byte_stream, avc, avc3")),
                 },
                 options,
             },
             VideoCodec::Hevc => pd::DecoderConfig::Hevc {
                 stream_format: match format.as_deref() {
-                    None | Some("byte-stream" | "byte_stream") => pd::HevcStreamFormat::ByteStream,
+                    None | Some("byte_stream" | "byte_stream") => pd::HevcStreamFormat::ByteStream,
                     Some("hvc1") => pd::HevcStreamFormat::Hvc1,
                     Some("hev1") => pd::HevcStreamFormat::Hev1,
-                    Some(f) => return Err(bad_format(f, "byte-stream, hvc1, hev1")),
+                    Some(f) => return Err(bad_format(f, "byte_stream, hvc1, hev1")),
                 },
                 options,
             },

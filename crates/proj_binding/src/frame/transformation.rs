@@ -4,7 +4,7 @@ use proj_frame::{FrameError, Result, Transformation};
 use crate::convert::saturating_u32;
 
 /// One step of a frame's transformation chain; `kind` says which fields
-/// apply: `initialSize` (width, height), `letterBox` (outerWidth,
+/// apply: `initial_size` (width, height), `letter_box` (outerWidth,
 /// outerHeight, left, top, right, bottom), `padding` and `crop` (left, top,
 /// right, bottom).
 #[napi(object)]
@@ -33,11 +33,11 @@ impl TransformationJs {
         let [left, top, right, bottom] =
             [self.left, self.top, self.right, self.bottom].map(|v| v.map_or(0, u64::from));
         Ok(match self.kind.as_str() {
-            "initialSize" => Transformation::InitialSize {
+            "initial_size" => Transformation::InitialSize {
                 width: need(self.width, "width")?,
                 height: need(self.height, "height")?,
             },
-            "letterBox" => Transformation::LetterBox {
+            "letter_box" => Transformation::LetterBox {
                 outer_width: need(self.outer_width, "outerWidth")?,
                 outer_height: need(self.outer_height, "outerHeight")?,
                 left,
@@ -60,7 +60,7 @@ impl TransformationJs {
             other => {
                 return Err(FrameError::InvalidTransformation {
                     reason: format!(
-                        "unknown kind {other:?}; expected initialSize, letterBox, padding or crop"
+                        "unknown kind {other:?}; expected initial_size, letter_box, padding or crop"
                     ),
                 })
             }
@@ -76,7 +76,7 @@ impl From<Transformation> for TransformationJs {
     fn from(t: Transformation) -> Self {
         match t {
             Transformation::InitialSize { width, height } => Self {
-                kind: "initialSize".into(),
+                kind: "initial_size".into(),
                 width: small(width),
                 height: small(height),
                 ..Self::default()
@@ -89,10 +89,10 @@ impl From<Transformation> for TransformationJs {
                 right,
                 bottom,
             } => Self {
-                kind: "letterBox".into(),
+                kind: "letter_box".into(),
                 outer_width: small(outer_width),
                 outer_height: small(outer_height),
-                ..sides("letterBox", left, top, right, bottom)
+                ..sides("letter_box", left, top, right, bottom)
             },
             Transformation::Padding {
                 left,
