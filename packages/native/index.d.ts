@@ -11,7 +11,7 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** A bounded pool of frame buffers of one format and size. */
 export declare class BufferGenerator {
-  constructor(videoFormat: string, width: number, height: number, options?: GeneratorOptionsJs | undefined | null)
+  constructor(videoFormat: string, width: number, height: number, options?: GeneratorOptions | undefined | null)
   get format(): string
   get width(): number
   get height(): number
@@ -21,7 +21,7 @@ export declare class BufferGenerator {
   get available(): number
   capsString(): string
   /** A free buffer now, or `ERR_PROJ_POOL_EXHAUSTED`. */
-  tryAcquire(options?: AcquireOptions | undefined | null): SharedBufferJs
+  tryAcquire(options?: AcquireOptions | undefined | null): SharedBuffer
   /** Callers waiting for a buffer now. */
   get waiting(): number
   /** Waits that lasted longer than a few seconds (each also logged). */
@@ -32,9 +32,8 @@ export declare class BufferGenerator {
    */
   acquire(options?: AcquireOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<SharedBuffer>
   /** Scales and letterboxes `src` into a new buffer from this pool. */
-  transform(src: SharedBufferJs, config?: TransformConfigJs | undefined | null, options?: AcquireOptions | undefined | null, srcRect?: RectJs | undefined | null, cancel?: CancelToken | undefined | null): Promise<SharedBuffer>
+  transform(src: SharedBuffer, config?: TransformConfig | undefined | null, options?: AcquireOptions | undefined | null, srcRect?: Rect | undefined | null, cancel?: CancelToken | undefined | null): Promise<SharedBuffer>
 }
-export type BufferGeneratorJs = BufferGenerator
 
 /**
  * Cancels the native waits it is given (the TS wrappers connect it to an
@@ -49,7 +48,7 @@ export declare class CancelToken {
 
 /** One source's adaptive decoder (`FlexibleDecoder` of the seed). */
 export declare class FlexibleDecoder {
-  constructor(config: FlexibleDecoderConfigJs, callback: (output: DecoderOutputJs) => void, configFn?: ((config: DecoderConfigJs, frame: VideoFrame) => DecoderConfigJs) | undefined | null)
+  constructor(config: FlexibleDecoderConfig, callback: (output: DecoderOutput) => void, configFn?: ((config: DecoderConfig, frame: VideoFrame) => DecoderConfig) | undefined | null)
   get sourceId(): string
   /**
    * Queues one encoded frame; resolves when the decoder has taken it
@@ -71,11 +70,10 @@ export declare class FlexibleDecoder {
   shutdown(): Promise<void>
   get isShutDown(): boolean
 }
-export type FlexibleDecoderJs = FlexibleDecoder
 
 /** Decoders for many sources (`FlexibleDecoderPool` of the seed). */
 export declare class FlexibleDecoderPool {
-  constructor(config: FlexibleDecoderPoolConfigJs, callback: (output: DecoderOutputJs) => void, eviction?: ((sourceId: string) => string) | undefined | null, configFn?: ((config: DecoderConfigJs, frame: VideoFrame) => DecoderConfigJs) | undefined | null)
+  constructor(config: FlexibleDecoderPoolConfig, callback: (output: DecoderOutput) => void, eviction?: ((sourceId: string) => string) | undefined | null, configFn?: ((config: DecoderConfig, frame: VideoFrame) => DecoderConfig) | undefined | null)
   /** Routes the frame to its source's decoder; resolves when taken. */
   submit(frame: VideoFrame, data?: Uint8Array | undefined | null): Promise<void>
   sourceEos(sourceId: string): Promise<void>
@@ -85,7 +83,6 @@ export declare class FlexibleDecoderPool {
   gracefulShutdown(): Promise<void>
   shutdown(): Promise<void>
 }
-export type FlexibleDecoderPoolJs = FlexibleDecoderPool
 
 /** Encoded frames → MP4 (fragmented, so the file survives a crash). */
 export declare class Mp4Muxer {
@@ -111,10 +108,9 @@ export declare class Mp4Muxer {
 export declare class NonUniformBatch {
   constructor(gpuId?: number | undefined | null)
   get len(): number
-  add(view: SurfaceViewJs): void
-  finalize(ids?: Array<SavantIdJs> | undefined | null): SharedBufferJs
+  add(view: SurfaceView): void
+  finalize(ids?: Array<SavantId> | undefined | null): SharedBuffer
 }
-export type NonUniformBatchJs = NonUniformBatch
 
 /**
  * A pooled buffer (a frame or a batch). It returns to its pool when
@@ -125,8 +121,8 @@ export declare class SharedBuffer {
   setPtsNs(value?: bigint | undefined | null): void
   get durationNs(): bigint | null
   setDurationNs(value?: bigint | undefined | null): void
-  savantIds(): Array<SavantIdJs>
-  setSavantIds(ids: Array<SavantIdJs>): void
+  savantIds(): Array<SavantId>
+  setSavantIds(ids: Array<SavantId>): void
   /** References to the underlying buffer (views and batches hold some). */
   get strongCount(): number
   get isConsumed(): boolean
@@ -135,9 +131,8 @@ export declare class SharedBuffer {
   get batchSize(): number
   get numFilled(): number
   setNumFilled(count: number): void
-  surfaceInfo(slot?: number | undefined | null): SurfaceInfoJs
+  surfaceInfo(slot?: number | undefined | null): SurfaceInfo
 }
-export type SharedBufferJs = SharedBuffer
 
 /** A batch being filled. */
 export declare class SurfaceBatch {
@@ -145,19 +140,18 @@ export declare class SurfaceBatch {
   get numFilled(): number
   get isFinalized(): boolean
   /** Scales a source into `slot` (off the JS thread). */
-  transformSlot(slot: number, src: SharedBufferJs, srcRect?: RectJs | undefined | null): Promise<void>
+  transformSlot(slot: number, src: SharedBuffer, srcRect?: Rect | undefined | null): Promise<void>
   /** Scales a source into `slot` on the calling thread. */
-  transformSlotSync(slot: number, src: SharedBufferJs, srcRect?: RectJs | undefined | null): void
+  transformSlotSync(slot: number, src: SharedBuffer, srcRect?: Rect | undefined | null): void
   uploadSlot(slot: number, data: Uint8Array): void
   memsetSlot(slot: number, value: number): void
-  view(slot: number): SurfaceViewJs
+  view(slot: number): SurfaceView
   finalize(): void
-  sharedBuffer(): SharedBufferJs
+  sharedBuffer(): SharedBuffer
 }
-export type SurfaceBatchJs = SurfaceBatch
 
 /**
- * One slot of a buffer: fill it, read it, or hand its descriptor to native
+ * One slot of a buffer: fill it, read it, or hand its `SurfaceInfo` to native
  * code. It keeps its buffer out of the pool until released or collected.
  */
 export declare class SurfaceView {
@@ -174,7 +168,7 @@ export declare class SurfaceView {
   /** Interleaved channels, or null for multi-plane formats. */
   get channels(): number | null
   get slotIndex(): number
-  descriptor(): SurfaceInfoJs
+  surfaceInfo(): SurfaceInfo
   fill(color: Array<number>): void
   memset(value: number): void
   upload(data: Uint8Array): void
@@ -185,18 +179,17 @@ export declare class SurfaceView {
    */
   downloadInto(out: Uint8Array): void
 }
-export type SurfaceViewJs = SurfaceView
 
 /** A pool of batches of same-size surfaces (a model's input batch). */
 export declare class UniformBatchGenerator {
-  constructor(videoFormat: string, width: number, height: number, maxBatchSize: number, options?: GeneratorOptionsJs | undefined | null)
+  constructor(videoFormat: string, width: number, height: number, maxBatchSize: number, options?: GeneratorOptions | undefined | null)
   get format(): string
   get width(): number
   get height(): number
   get maxBatchSize(): number
   get gpuId(): number
   get available(): number
-  tryAcquireBatch(config?: TransformConfigJs | undefined | null, ids?: Array<SavantIdJs> | undefined | null): SurfaceBatchJs
+  tryAcquireBatch(config?: TransformConfig | undefined | null, ids?: Array<SavantId> | undefined | null): SurfaceBatch
   /** Callers waiting for a batch now. */
   get waiting(): number
   /** Waits that lasted longer than a few seconds (each also logged). */
@@ -205,9 +198,8 @@ export declare class UniformBatchGenerator {
    * Resolves with a batch as soon as one is free, in turn; `timeoutMs`
    * and `cancel` bound the wait.
    */
-  acquireBatch(config?: TransformConfigJs | undefined | null, ids?: Array<SavantIdJs> | undefined | null, options?: WaitOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<SurfaceBatch>
+  acquireBatch(config?: TransformConfig | undefined | null, ids?: Array<SavantId> | undefined | null, options?: WaitOptions | undefined | null, cancel?: CancelToken | undefined | null): Promise<SurfaceBatch>
 }
-export type UniformBatchGeneratorJs = UniformBatchGenerator
 
 /**
  * A video frame; see `proj_frame::VideoFrame`. Cloning the JS handle
@@ -221,51 +213,51 @@ export declare class VideoFrame {
   get uuid(): string
   get sourceId(): string
   set sourceId(value: string)
-  get fps(): RationalJs
-  set fps(value: RationalJs)
+  get fps(): Rational
+  set fps(value: Rational)
   get width(): number
   get height(): number
   setSize(width: number, height: number): void
-  get content(): FrameContentJs
-  set content(value: FrameContentJs)
+  get content(): FrameContent
+  set content(value: FrameContent)
   get transcodingMethod(): string
   set transcodingMethod(value: string)
   get codec(): string | null
   set codec(value: string | undefined | null)
   get keyframe(): boolean | null
   set keyframe(value: boolean | undefined | null)
-  get timeBase(): RationalJs
-  set timeBase(value: RationalJs)
+  get timeBase(): Rational
+  set timeBase(value: Rational)
   get pts(): bigint
   get dts(): bigint | null
   get duration(): bigint | null
-  setTiming(timingJs: TimingJs): void
-  transformations(): Array<TransformationJs>
-  addTransformation(step: TransformationJs): void
+  setTiming(value: Timing): void
+  transformations(): Array<Transformation>
+  addTransformation(step: Transformation): void
   clearTransformations(): void
-  geometry(): ChainGeometryJs
+  geometry(): ChainGeometry
   transformForward(): void
   transformBackward(): void
-  attributes(): Array<AttributeJs>
-  getAttribute(namespace: string, name: string): AttributeJs | null
-  setAttribute(attribute: AttributeJs): AttributeJs | null
-  deleteAttribute(namespace: string, name: string): AttributeJs | null
+  attributes(): Array<Attribute>
+  getAttribute(namespace: string, name: string): Attribute | null
+  setAttribute(attribute: Attribute): Attribute | null
+  deleteAttribute(namespace: string, name: string): Attribute | null
   deleteTemporaryAttributes(): void
-  objects(): Array<VideoObjectJs>
+  objects(): Array<VideoObject>
   get objectCount(): number
-  getObject(id: number): VideoObjectJs
+  getObject(id: number): VideoObject
   /**
    * Returns the id the object got. `idPolicy`: `error` (default),
    * `generateNewId`, `overwrite`; an object without an id always gets a
    * new one.
    */
-  addObject(object: VideoObjectJs, idPolicy?: string | undefined | null): number
-  updateObject(object: VideoObjectJs): void
-  deleteObject(id: number): VideoObjectJs
+  addObject(object: VideoObject, idPolicy?: string | undefined | null): number
+  updateObject(object: VideoObject): void
+  deleteObject(id: number): VideoObject
   clearObjects(): void
-  setObjectAttribute(id: number, attribute: AttributeJs): AttributeJs | null
+  setObjectAttribute(id: number, attribute: Attribute): Attribute | null
   /** The detection boxes' wrapping boxes, for drawing or export. */
-  wrappingBoxes(): Array<RbBoxJs>
+  wrappingBoxes(): Array<RbBox>
 }
 
 /** What to stamp on an acquired buffer. */
@@ -277,10 +269,10 @@ export interface AcquireOptions {
   timeoutMs?: number
 }
 
-export interface AttributeJs {
+export interface Attribute {
   namespace: string
   name: string
-  values: Array<AttributeValueJs>
+  values: Array<AttributeValue>
   hint?: string
   persistent?: boolean
   hidden?: boolean
@@ -292,7 +284,7 @@ export interface AttributeJs {
  * `integers`, `floats`, `strings`, `bbox`, `bboxes`, `point`, `points`,
  * `json` (text in `string`).
  */
-export interface AttributeValueJs {
+export interface AttributeValue {
   kind: string
   confidence?: number
   boolean?: boolean
@@ -305,10 +297,10 @@ export interface AttributeValueJs {
   integers?: Array<number>
   floats?: Array<number>
   strings?: Array<string>
-  bbox?: RBBoxJs
-  bboxes?: Array<RBBoxJs>
-  point?: PointJs
-  points?: Array<PointJs>
+  bbox?: RbBox
+  bboxes?: Array<RbBox>
+  point?: Point
+  points?: Array<Point>
 }
 
 export declare function bufferNames(): BufferNames
@@ -320,7 +312,7 @@ export interface BufferNames {
   interpolations: Array<string>
 }
 
-export interface ChainGeometryJs {
+export interface ChainGeometry {
   initialWidth: number
   initialHeight: number
   currentWidth: number
@@ -335,7 +327,7 @@ export interface ChainGeometryJs {
 export declare function codecFromName(name: string): string
 
 /** `DecodedFrame` of the seed. */
-export interface DecodedFrameJs {
+export interface DecodedFrame {
   /** The submitted frame's uuid (`VideoFrame.uuid`), where one matched. */
   frameId?: string
   ptsNs: bigint
@@ -351,7 +343,7 @@ export interface DecodedFrameJs {
  * One session's decoder config (`DecoderConfig` of the seed, flattened):
  * `codec` says which fields apply.
  */
-export interface DecoderConfigJs {
+export interface DecoderConfig {
   codec: string
   /** H.264: `byte-stream`, `avc`, `avc3`; HEVC: `byte-stream`, `hvc1`, `hev1`. */
   streamFormat?: string
@@ -367,7 +359,7 @@ export interface DecoderConfigJs {
   height?: number
 }
 
-export interface DecoderOutputJs {
+export interface DecoderOutput {
   /**
    * `frame`, `parameter_change`, `skipped`, `orphan_frame`, `source_eos`,
    * `event`, `error`.
@@ -375,12 +367,12 @@ export interface DecoderOutputJs {
   kind: string
   frame?: VideoFrame
   buffer?: SharedBuffer
-  decoded?: DecodedFrameJs
+  decoded?: DecodedFrame
   reason?: string
   detail?: string
   data?: Buffer
-  oldParams?: DecoderParametersJs
-  newParams?: DecoderParametersJs
+  oldParams?: DecoderParameters
+  newParams?: DecoderParameters
   sourceId?: string
   summary?: string
   message?: string
@@ -388,7 +380,7 @@ export interface DecoderOutputJs {
   frames?: Array<VideoFrame>
 }
 
-export interface DecoderParametersJs {
+export interface DecoderParameters {
   codec: string
   width: number
   height: number
@@ -403,7 +395,7 @@ export interface DrainedOptions {
   timeoutMs?: number
 }
 
-export interface DstPaddingJs {
+export interface DstPadding {
   left?: number
   top?: number
   right?: number
@@ -411,7 +403,7 @@ export interface DstPaddingJs {
 }
 
 /** `FlexibleDecoderConfig` of the seed. */
-export interface FlexibleDecoderConfigJs {
+export interface FlexibleDecoderConfig {
   sourceId: string
   gpuId?: number
   poolSize?: number
@@ -421,7 +413,7 @@ export interface FlexibleDecoderConfigJs {
 }
 
 /** `FlexibleDecoderPoolConfig` of the seed. */
-export interface FlexibleDecoderPoolConfigJs {
+export interface FlexibleDecoderPoolConfig {
   gpuId?: number
   poolSize?: number
   evictionTtlMs: number
@@ -434,7 +426,7 @@ export interface FlexibleDecoderPoolConfigJs {
  * Where a frame's picture is: `internal` (data), `external` (method,
  * location) or `none`.
  */
-export interface FrameContentJs {
+export interface FrameContent {
   kind: string
   data?: Buffer
   method?: string
@@ -442,7 +434,7 @@ export interface FrameContentJs {
 }
 
 /** Options shared by the generators. */
-export interface GeneratorOptionsJs {
+export interface GeneratorOptions {
   fpsNum?: number
   fpsDen?: number
   gpuId?: number
@@ -506,18 +498,18 @@ export interface Mp4MuxerStats {
  */
 export declare function parseBufferName(kind: string, name: string): string
 
-export interface PointJs {
+export interface Point {
   x: number
   y: number
 }
 
-export interface RationalJs {
+export interface Rational {
   num: number
   den: number
 }
 
 /** A box by centre, size and optional rotation in degrees. */
-export interface RbBoxJs {
+export interface RbBox {
   xc: number
   yc: number
   width: number
@@ -525,7 +517,7 @@ export interface RbBoxJs {
   angle?: number
 }
 
-export interface RectJs {
+export interface Rect {
   top: number
   left: number
   width: number
@@ -533,12 +525,12 @@ export interface RectJs {
 }
 
 /** `{ kind: 'frame' | 'batch', id: bigint }`. */
-export interface SavantIdJs {
+export interface SavantId {
   kind: string
   id: bigint
 }
 
-export interface SurfaceInfoJs {
+export interface SurfaceInfo {
   dataPtr: bigint
   pitch: number
   width: number
@@ -552,7 +544,7 @@ export interface SurfaceInfoJs {
   cudaStream: bigint
 }
 
-export interface TimingJs {
+export interface Timing {
   pts: bigint
   dts?: bigint
   duration?: bigint
@@ -564,7 +556,7 @@ export interface TimingJs {
  * outerHeight, left, top, right, bottom), `padding` and `crop` (left, top,
  * right, bottom).
  */
-export interface TransformationJs {
+export interface Transformation {
   kind: string
   width?: number
   height?: number
@@ -577,10 +569,10 @@ export interface TransformationJs {
 }
 
 /** Scale + letterbox settings; every field has a default. */
-export interface TransformConfigJs {
+export interface TransformConfig {
   /** `none`, `right_bottom`, `symmetric` (default). */
   padding?: string
-  dstPadding?: DstPaddingJs
+  dstPadding?: DstPadding
   /** `nearest`, `bilinear` (default), `cubic`, `super`, `lanczos`, `nicest`, `default`. */
   interpolation?: string
   /** `default`, `gpu`, `vic`. */
@@ -596,14 +588,14 @@ export declare function videoCodecFromName(name: string): string
 /** What `new VideoFrame()` takes; the TS wrapper fills the defaults. */
 export interface VideoFrameInit {
   sourceId: string
-  fps: RationalJs
+  fps: Rational
   width: number
   height: number
-  content?: FrameContentJs
+  content?: FrameContent
   transcodingMethod?: string
   codec?: string
   keyframe?: boolean
-  timeBase: RationalJs
+  timeBase: Rational
   pts: bigint
   dts?: bigint
   duration?: bigint
@@ -613,17 +605,17 @@ export interface VideoFrameInit {
  * A detected object. `id` may be left out when adding (the frame picks
  * the next free one).
  */
-export interface VideoObjectJs {
+export interface VideoObject {
   id?: number
   namespace: string
   label: string
   drawLabel?: string
-  detectionBox: RbBoxJs
+  detectionBox: RbBox
   confidence?: number
   parentId?: number
   trackId?: number
-  trackBox?: RbBoxJs
-  attributes?: Array<AttributeJs>
+  trackBox?: RbBox
+  attributes?: Array<Attribute>
 }
 
 /** Options of a wait for a pool. */

@@ -9,8 +9,8 @@
 //! Test hook: `PROJ_TEST_PANIC=Name,Name` (read once, at the first call)
 //! makes each named point panic once inside its guard, so tests can prove
 //! the mapping end to end in a child process. Names are `Type::method` as in
-//! the Rust source (`Mp4Muxer::push`, `BufferGeneratorJs::acquire`), or a
-//! job's name (`FlexibleDecoderJs::submit (job)`).
+//! the Rust source (`Mp4Muxer::push`, `BufferGenerator::acquire`), or a
+//! job's name (`FlexibleDecoder::submit (job)`).
 
 use std::any::Any;
 use std::future::Future;

@@ -57,7 +57,7 @@ const fields = {
   bboxes: 'bboxes',
   point: 'point',
   points: 'points',
-} as const satisfies Record<AttributeValue['kind'], keyof native.AttributeValueJs | undefined>;
+} as const satisfies Record<AttributeValue['kind'], keyof native.AttributeValue | undefined>;
 
 function checkIntegers(values: unknown[]): void {
   if (!values.every((v) => Number.isSafeInteger(v))) {
@@ -65,10 +65,10 @@ function checkIntegers(values: unknown[]): void {
   }
 }
 
-export function toNativeValue(v: AttributeValue): native.AttributeValueJs {
+export function toNativeValue(v: AttributeValue): native.AttributeValue {
   const field = (fields as Record<string, string | undefined>)[v.kind];
   if (!(v.kind in fields)) throw argumentError('type', `unknown attribute value kind ${String(v.kind)}`);
-  const out: native.AttributeValueJs = { kind: v.kind, confidence: v.confidence };
+  const out: native.AttributeValue = { kind: v.kind, confidence: v.confidence };
   if (v.kind === 'integer') checkIntegers([v.value]);
   if (v.kind === 'integers') checkIntegers(v.value);
   if (v.kind === 'bytes') {
@@ -80,7 +80,7 @@ export function toNativeValue(v: AttributeValue): native.AttributeValueJs {
   return out;
 }
 
-export function fromNativeValue(v: native.AttributeValueJs): AttributeValue {
+export function fromNativeValue(v: native.AttributeValue): AttributeValue {
   const kind = v.kind as AttributeValue['kind'];
   const confidence = v.confidence ?? undefined;
   const base = confidence === undefined ? {} : { confidence };
@@ -100,7 +100,7 @@ export function fromNativeValue(v: native.AttributeValueJs): AttributeValue {
   }
 }
 
-export function toNativeAttribute(a: Attribute): native.AttributeJs {
+export function toNativeAttribute(a: Attribute): native.Attribute {
   if (a === null || typeof a !== 'object' || !Array.isArray(a.values)) {
     throw argumentError('type', 'an attribute must be an object with namespace, name and values[]');
   }
@@ -114,7 +114,7 @@ export function toNativeAttribute(a: Attribute): native.AttributeJs {
   };
 }
 
-export function fromNativeAttribute(a: native.AttributeJs): Attribute {
+export function fromNativeAttribute(a: native.Attribute): Attribute {
   return {
     namespace: a.namespace,
     name: a.name,

@@ -111,7 +111,7 @@ async function waiting<T>(given: WaitOptions | undefined, start: (timeoutMs: num
 
 /** Where a surface's pixels are, for native interop. `dataPtr` stays valid
  * while a reference to the buffer (or a view of it) lives. */
-export interface SurfaceDescriptor {
+export interface SurfaceInfo {
   dataPtr: bigint;
   pitch: number;
   width: number;
@@ -148,13 +148,13 @@ function nativeAcquire(given: AcquireOptions | undefined): native.AcquireOptions
   };
 }
 
-function nativeRect(rect: Rect | undefined): native.RectJs | undefined {
+function nativeRect(rect: Rect | undefined): native.Rect | undefined {
   if (rect === undefined) return undefined;
   if (rect === null || typeof rect !== 'object') throw argumentError('type', 'srcRect must be { top, left, width, height }');
   return { top: u32('srcRect.top', rect.top), left: u32('srcRect.left', rect.left), width: u32('srcRect.width', rect.width), height: u32('srcRect.height', rect.height) };
 }
 
-function nativeConfig(config: TransformConfig | undefined): native.TransformConfigJs | undefined {
+function nativeConfig(config: TransformConfig | undefined): native.TransformConfig | undefined {
   if (config === undefined) return undefined;
   if (config === null || typeof config !== 'object') throw argumentError('type', 'a transform config must be an object');
   const d = config.dstPadding;
@@ -169,13 +169,13 @@ function nativeConfig(config: TransformConfig | undefined): native.TransformConf
   };
 }
 
-function nativeIds(ids: SavantId[] | undefined): native.SavantIdJs[] | undefined {
+function nativeIds(ids: SavantId[] | undefined): native.SavantId[] | undefined {
   return ids?.map((entry) => ({ kind: entry.kind, id: toId('id', entry.id) }));
 }
 
-function nativeOptions(given: GeneratorOptions | undefined): native.GeneratorOptionsJs {
+function nativeOptions(given: GeneratorOptions | undefined): native.GeneratorOptions {
   const options = optionsObject('options', given);
-  const out: native.GeneratorOptionsJs = { memType: optionalOf('memType', options.memType, 'string') };
+  const out: native.GeneratorOptions = { memType: optionalOf('memType', options.memType, 'string') };
   for (const key of ['fpsNum', 'fpsDen', 'gpuId', 'poolSize'] as const) {
     if (options[key] !== undefined) out[key] = u32(key, options[key]);
   }
@@ -252,9 +252,9 @@ export class SharedBuffer {
     return call(() => this.native.numFilled);
   }
   /** Where slot `slot`'s pixels are. */
-  surfaceInfo(slot = 0): SurfaceDescriptor {
+  surfaceInfo(slot = 0): SurfaceInfo {
     const d = call(() => this.native.surfaceInfo(u32('slot', slot)));
-    return { ...d, gpuId: d.gpuId ?? null } as SurfaceDescriptor;
+    return { ...d, gpuId: d.gpuId ?? null } as SurfaceInfo;
   }
 }
 
@@ -272,11 +272,11 @@ export function getSavantIdMeta(buffer: SharedBuffer): SavantId[] {
 }
 
 /** Data pointer, pitch, width and height of slot 0. */
-export function getSurfaceInfo(buffer: SharedBuffer): SurfaceDescriptor {
+export function getSurfaceInfo(buffer: SharedBuffer): SurfaceInfo {
   return buffer.surfaceInfo(0);
 }
 
-/** One slot of a buffer: fill it, read it, or give its descriptor to native code. */
+/** One slot of a buffer: fill it, read it, or give its `SurfaceInfo` to native code. */
 export class SurfaceView {
   /** @internal */
   readonly native: native.SurfaceView;
@@ -316,21 +316,21 @@ export class SurfaceView {
   }
   /** The GPU holding the pixels; null in system memory. */
   get gpuId(): number | null {
-    return call(() => this.native.descriptor()).gpuId ?? null;
+    return call(() => this.native.surfaceInfo()).gpuId ?? null;
   }
   /** The CUDA stream of the view's generator; 0n (none) in host memory. */
   get cudaStream(): bigint {
-    return call(() => this.native.descriptor()).cudaStream;
+    return call(() => this.native.surfaceInfo()).cudaStream;
   }
   get dataPtr(): bigint {
-    return call(() => this.native.descriptor()).dataPtr;
+    return call(() => this.native.surfaceInfo()).dataPtr;
   }
   get memType(): MemType {
-    return call(() => this.native.descriptor()).memType as MemType;
+    return call(() => this.native.surfaceInfo()).memType as MemType;
   }
-  descriptor(): SurfaceDescriptor & { channels: number | null } {
-    const d = call(() => this.native.descriptor());
-    return { ...(d as SurfaceDescriptor), gpuId: d.gpuId ?? null, channels: this.channels };
+  surfaceInfo(): SurfaceInfo & { channels: number | null } {
+    const d = call(() => this.native.surfaceInfo());
+    return { ...(d as SurfaceInfo), gpuId: d.gpuId ?? null, channels: this.channels };
   }
   /** Repeats one pixel: one value (0-255) per channel. */
   fill(color: number[]): void {

@@ -49,7 +49,7 @@ abstract class HardwareDecoderConfig {
     return Object.assign(this.copy(), { numExtraSurfaces: integerArgument('numExtraSurfaces', value, 0, 2 ** 32 - 1) });
   }
   /** @internal */
-  hardware(): Pick<native.DecoderConfigJs, 'cudadecMemtype' | 'dropFrameInterval' | 'lowLatencyMode' | 'numExtraSurfaces'> {
+  hardware(): Pick<native.DecoderConfig, 'cudadecMemtype' | 'dropFrameInterval' | 'lowLatencyMode' | 'numExtraSurfaces'> {
     return {
       cudadecMemtype: this.cudadecMemtype ?? undefined,
       dropFrameInterval: this.dropFrameInterval ?? undefined,
@@ -207,7 +207,7 @@ export class DecoderConfig {
   }
 
   /** @internal */
-  toNative(): native.DecoderConfigJs {
+  toNative(): native.DecoderConfig {
     const c = this.inner;
     if (c instanceof H264DecoderConfig || c instanceof HevcDecoderConfig) return { codec: this.codec, streamFormat: c.streamFormat, ...c.hardware() };
     if (c instanceof HardwareDecoderConfig) return { codec: this.codec, ...c.hardware() };
@@ -217,7 +217,7 @@ export class DecoderConfig {
   }
 
   /** @internal */
-  static fromNative(js: native.DecoderConfigJs): DecoderConfig {
+  static fromNative(js: native.DecoderConfig): DecoderConfig {
     const hardware = <T extends HardwareDecoderConfig>(c: T): T =>
       Object.assign(c, {
         cudadecMemtype: (js.cudadecMemtype as CudadecMemtype | undefined) ?? null,
@@ -329,7 +329,7 @@ export class FlexibleDecoderConfig extends Builder {
     return new FlexibleDecoderConfig(this.sourceId, 0, 1, { ...this.settings, ...change }) as this;
   }
   /** @internal */
-  toNative(): native.FlexibleDecoderConfigJs {
+  toNative(): native.FlexibleDecoderConfig {
     const s = this.settings;
     return { sourceId: this.sourceId, gpuId: s.gpuId, poolSize: s.poolSize, memType: optionalOf('memType', s.memType, 'string'), detectBufferLimit: s.detectBufferLimit, idleTimeoutMs: s.idleTimeoutMs };
   }
@@ -347,7 +347,7 @@ export class FlexibleDecoderPoolConfig extends Builder {
     return new FlexibleDecoderPoolConfig(0, 1, this.evictionTtlMs, { ...this.settings, ...change }) as this;
   }
   /** @internal */
-  toNative(): native.FlexibleDecoderPoolConfigJs {
+  toNative(): native.FlexibleDecoderPoolConfig {
     const s = this.settings;
     return { gpuId: s.gpuId, poolSize: s.poolSize, evictionTtlMs: this.evictionTtlMs, memType: optionalOf('memType', s.memType, 'string'), detectBufferLimit: s.detectBufferLimit, idleTimeoutMs: s.idleTimeoutMs };
   }

@@ -168,7 +168,7 @@ export abstract class FlexibleDecoderOutput {
   }
 }
 
-function decoded(js: native.DecodedFrameJs, hasBuffer: boolean): DecodedFrame {
+function decoded(js: native.DecodedFrame, hasBuffer: boolean): DecodedFrame {
   return {
     frameId: js.frameId ?? null,
     ptsNs: js.ptsNs,
@@ -189,10 +189,10 @@ export class FrameOutput extends FlexibleDecoderOutput {
   readonly frame: VideoFrame;
   #buffer: SharedBuffer | null;
   #delivery: SealedDelivery | null = null;
-  #decoded: native.DecodedFrameJs;
+  #decoded: native.DecodedFrame;
 
   /** @internal */
-  constructor(frame: VideoFrame, buffer: SharedBuffer, decodedFrame: native.DecodedFrameJs) {
+  constructor(frame: VideoFrame, buffer: SharedBuffer, decodedFrame: native.DecodedFrame) {
     super();
     this.frame = frame;
     this.#buffer = buffer;
@@ -258,9 +258,9 @@ export class SkippedOutput extends FlexibleDecoderOutput {
 export class OrphanFrameOutput extends FlexibleDecoderOutput {
   readonly kind = 'orphan_frame';
   #buffer: SharedBuffer | null;
-  #decoded: native.DecodedFrameJs;
+  #decoded: native.DecodedFrame;
   /** @internal */
-  constructor(buffer: SharedBuffer, decodedFrame: native.DecodedFrameJs) {
+  constructor(buffer: SharedBuffer, decodedFrame: native.DecodedFrame) {
     super();
     this.#buffer = buffer;
     this.#decoded = decodedFrame;
@@ -312,7 +312,7 @@ export class ErrorOutput extends FlexibleDecoderOutput {
   }
 }
 
-function toOutput(js: native.DecoderOutputJs): FlexibleDecoderOutput | null {
+function toOutput(js: native.DecoderOutput): FlexibleDecoderOutput | null {
   const frame = js.frame ? frameFromNative(js.frame) : null;
   switch (js.kind) {
     case 'frame':
@@ -347,7 +347,7 @@ class Outputs {
 
   /** Native entry point: never throws (a throw would reach Node's
    * uncaught-exception handler from a native callback). */
-  readonly receive = (js: native.DecoderOutputJs): void => {
+  readonly receive = (js: native.DecoderOutput): void => {
     if (js.kind === 'closed') {
       this.#close();
       return;
@@ -472,7 +472,7 @@ async function settle(start: () => Promise<void>): Promise<void> {
 
 function configFn(cb: FlexibleDecoderConfig['decoderConfigCallback']) {
   if (!cb) return undefined;
-  return (config: native.DecoderConfigJs, frame: native.VideoFrame): native.DecoderConfigJs => {
+  return (config: native.DecoderConfig, frame: native.VideoFrame): native.DecoderConfig => {
     const result = cb(DecoderConfig.fromNative(config), frameFromNative(frame));
     if (!(result instanceof DecoderConfig)) throw argumentError('type', 'the decoder config callback must return a DecoderConfig');
     return result.toNative();

@@ -39,13 +39,13 @@ export interface ChainGeometry {
   offsetY: number;
 }
 
-export function toBBox(b: native.RbBoxJs): RBBox {
+export function toBBox(b: native.RbBox): RBBox {
   return b.angle === undefined || b.angle === null
     ? { xc: b.xc, yc: b.yc, width: b.width, height: b.height }
     : { xc: b.xc, yc: b.yc, width: b.width, height: b.height, angle: b.angle };
 }
 
-export function toTransformation(t: native.TransformationJs): Transformation {
+export function toTransformation(t: native.Transformation): Transformation {
   const sides = { left: t.left ?? 0, top: t.top ?? 0, right: t.right ?? 0, bottom: t.bottom ?? 0 };
   switch (t.kind) {
     case 'initial_size':

@@ -26,7 +26,7 @@ export {
   type SavantId,
   setNumFilled,
   SharedBuffer,
-  type SurfaceDescriptor,
+  type SurfaceInfo,
   SurfaceBatch,
   SurfaceView,
   type TransformConfig,

@@ -89,7 +89,7 @@ function optionalTicks(name: string, value: Ticks | null | undefined): bigint | 
 const integer = (name: string, value: unknown): number =>
   integerArgument(name, value, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 
-function rational(name: string, value: Rational | string): native.RationalJs {
+function rational(name: string, value: Rational | string): native.Rational {
   if (typeof value === 'string') {
     const [num, den = '1', extra] = value.split('/');
     if (extra !== undefined || !/^\s*\d+\s*$/.test(num ?? '') || !/^\s*\d+\s*$/.test(den)) {
@@ -101,7 +101,7 @@ function rational(name: string, value: Rational | string): native.RationalJs {
   return { num: integer(`${name}.num`, value.num), den: integer(`${name}.den`, value.den) };
 }
 
-function toNativeContent(content: FrameContent): native.FrameContentJs {
+function toNativeContent(content: FrameContent): native.FrameContent {
   if (content === null || typeof content !== 'object') throw argumentError('type', 'content must be an object with a kind');
   switch (content.kind) {
     case 'internal':
@@ -116,7 +116,7 @@ function toNativeContent(content: FrameContent): native.FrameContentJs {
   }
 }
 
-function fromNativeContent(content: native.FrameContentJs): FrameContent {
+function fromNativeContent(content: native.FrameContent): FrameContent {
   switch (content.kind) {
     case 'internal':
       return { kind: 'internal', data: new Uint8Array(content.data ?? []) };
@@ -129,7 +129,7 @@ function fromNativeContent(content: native.FrameContentJs): FrameContent {
   }
 }
 
-function toNativeBox(name: string, b: RBBox): native.RbBoxJs {
+function toNativeBox(name: string, b: RBBox): native.RbBox {
   if (b === null || typeof b !== 'object') throw argumentError('type', `${name} must be { xc, yc, width, height, angle? }`);
   for (const key of ['xc', 'yc', 'width', 'height'] as const) {
     if (typeof b[key] !== 'number') throw argumentError('type', `${name}.${key} must be a number`);
@@ -137,7 +137,7 @@ function toNativeBox(name: string, b: RBBox): native.RbBoxJs {
   return { xc: b.xc, yc: b.yc, width: b.width, height: b.height, angle: b.angle };
 }
 
-function toNativeObject(o: NewVideoObject | VideoObject): native.VideoObjectJs {
+function toNativeObject(o: NewVideoObject | VideoObject): native.VideoObject {
   if (o === null || typeof o !== 'object') throw argumentError('type', 'an object must be a plain object');
   for (const key of ['id', 'parentId', 'trackId'] as const) {
     if (o[key] !== undefined) integer(key, o[key]);
@@ -156,7 +156,7 @@ function toNativeObject(o: NewVideoObject | VideoObject): native.VideoObjectJs {
   };
 }
 
-function fromNativeObject(o: native.VideoObjectJs): VideoObject {
+function fromNativeObject(o: native.VideoObject): VideoObject {
   const optional = <K extends string, V>(key: K, value: V | null | undefined) =>
     (value === undefined || value === null ? {} : { [key]: value }) as Partial<Record<K, V>>;
   return {
@@ -173,9 +173,9 @@ function fromNativeObject(o: native.VideoObjectJs): VideoObject {
   };
 }
 
-function toNativeTransformation(t: Transformation): native.TransformationJs {
+function toNativeTransformation(t: Transformation): native.Transformation {
   if (t === null || typeof t !== 'object') throw argumentError('type', 'a transformation must be an object with a kind');
-  const out: native.TransformationJs = { kind: t.kind };
+  const out: native.Transformation = { kind: t.kind };
   for (const [key, value] of Object.entries(t)) {
     if (key === 'kind') continue;
     if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 0xffff_ffff) {

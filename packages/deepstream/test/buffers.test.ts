@@ -134,7 +134,7 @@ describe('SurfaceView', () => {
     expect(out).toEqual(data);
     view.memset(255);
     expect(view.download().every((b) => b === 255)).toBe(true);
-    const d = view.descriptor();
+    const d = view.surfaceInfo();
     expect(d.dataPtr).toBeGreaterThan(0n);
     expect([d.pitch, d.width, d.height, d.memType, d.cudaStream]).toEqual([16, 4, 2, 'system', 0n]);
     expect(codeOf(() => view.fill([1, 2, 3]))).toBe(ErrorCode.INVALID_ARGUMENT);

@@ -32,13 +32,13 @@ function run(points: string[], log?: string): { status: number | null; seen: Rec
 
 const points = [
   'codec_from_name',
-  'BufferGeneratorJs::width',
+  'BufferGenerator::width',
   'VideoFrame::new',
-  'BufferGeneratorJs::acquire (future)',
-  'BufferGeneratorJs::transform (work)',
+  'BufferGenerator::acquire (future)',
+  'BufferGenerator::transform (work)',
   'Mp4Muxer::stats',
   'Mp4Muxer::finish (thread)',
-  'FlexibleDecoderJs::submit (job)',
+  'FlexibleDecoder::submit (job)',
 ];
 
 /** What a call at `point` gives when it does not panic (a muxer finished
@@ -56,7 +56,7 @@ describe('a panic in native code', () => {
     }
     // The decoder whose job panicked is not shut down: the next frame decodes.
     expect(seen.decoded).toEqual(['2000']);
-    expect(stderr).toContain('PROJ_TEST_PANIC at FlexibleDecoderJs::submit (job)');
+    expect(stderr).toContain('PROJ_TEST_PANIC at FlexibleDecoder::submit (job)');
   });
 
   it('without the hook, the same calls all succeed', () => {

@@ -4,11 +4,11 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use proj_buffers as pb;
 
-use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfigJs};
+use crate::buffers::config::{format, GeneratorOptions, Rect, TransformConfig};
 use crate::buffers::generator::external_memory;
-use crate::buffers::ids::{ids_from_js, SavantIdJs};
-use crate::buffers::shared_buffer::{rect, SharedBufferJs};
-use crate::buffers::view::SurfaceViewJs;
+use crate::buffers::ids::{ids_from_js, SavantId};
+use crate::buffers::shared_buffer::{rect, SharedBuffer};
+use crate::buffers::view::SurfaceView;
 use crate::buffers::wait::{wait_for, CancelToken, Limits, Stalls, WaitOptions};
 use crate::convert::saturating_u32;
 use crate::entry::{entry, guarded, promise};
@@ -16,17 +16,17 @@ use crate::error::{from_buffers, Code};
 use crate::workers;
 
 /// A pool of batches of same-size surfaces (a model's input batch).
-#[napi(js_name = "UniformBatchGenerator", custom_finalize)]
+#[napi(custom_finalize)]
 #[derive(Debug)]
-pub struct UniformBatchGeneratorJs {
+pub struct UniformBatchGenerator {
     inner: pb::UniformBatchGenerator,
     stalls: Arc<Stalls>,
 }
 
-impl ObjectFinalize for UniformBatchGeneratorJs {
+impl ObjectFinalize for UniformBatchGenerator {
     fn finalize(self, env: Env) -> Result<()> {
         // Runs in the garbage collector: guarded like every entry point.
-        let _ = guarded("UniformBatchGeneratorJs::finalize", || {
+        let _ = guarded("UniformBatchGenerator::finalize", || {
             external_memory(&env, self.inner.pool_bytes(), false);
             Ok(())
         });
@@ -35,7 +35,7 @@ impl ObjectFinalize for UniformBatchGeneratorJs {
 }
 
 #[napi]
-impl UniformBatchGeneratorJs {
+impl UniformBatchGenerator {
     #[napi(constructor)]
     pub fn new(
         env: Env,
@@ -43,10 +43,10 @@ impl UniformBatchGeneratorJs {
         width: u32,
         height: u32,
         max_batch_size: u32,
-        options: Option<GeneratorOptionsJs>,
+        options: Option<GeneratorOptions>,
     ) -> Result<Self, Code> {
-        entry("UniformBatchGeneratorJs::new", || {
-            let options = GeneratorOptionsJs::parse(options.as_ref(), 2)?;
+        entry("UniformBatchGenerator::new", || {
+            let options = GeneratorOptions::parse(options.as_ref(), 2)?;
             let inner = pb::UniformBatchGenerator::new(
                 format(&video_format)?,
                 width,
@@ -65,35 +65,33 @@ impl UniformBatchGeneratorJs {
 
     #[napi(getter)]
     pub fn format(&self) -> Result<String, Code> {
-        entry("UniformBatchGeneratorJs::format", || {
+        entry("UniformBatchGenerator::format", || {
             Ok(self.inner.format().name().into())
         })
     }
     #[napi(getter)]
     pub fn width(&self) -> Result<u32, Code> {
-        entry("UniformBatchGeneratorJs::width", || Ok(self.inner.width()))
+        entry("UniformBatchGenerator::width", || Ok(self.inner.width()))
     }
     #[napi(getter)]
     pub fn height(&self) -> Result<u32, Code> {
-        entry("UniformBatchGeneratorJs::height", || {
-            Ok(self.inner.height())
-        })
+        entry("UniformBatchGenerator::height", || Ok(self.inner.height()))
     }
     #[napi(getter)]
     pub fn max_batch_size(&self) -> Result<u32, Code> {
-        entry("UniformBatchGeneratorJs::max_batch_size", || {
+        entry("UniformBatchGenerator::max_batch_size", || {
             Ok(saturating_u32(self.inner.max_batch_size()))
         })
     }
     #[napi(getter)]
     pub fn gpu_id(&self) -> Result<u32, Code> {
-        entry("UniformBatchGeneratorJs::gpu_id", || {
+        entry("UniformBatchGenerator::gpu_id", || {
             Ok(self.inner.options().gpu_id)
         })
     }
     #[napi(getter)]
     pub fn available(&self) -> Result<u32, Code> {
-        entry("UniformBatchGeneratorJs::available", || {
+        entry("UniformBatchGenerator::available", || {
             Ok(saturating_u32(self.inner.available()))
         })
     }
@@ -101,23 +99,23 @@ impl UniformBatchGeneratorJs {
     #[napi]
     pub fn try_acquire_batch(
         &self,
-        config: Option<TransformConfigJs>,
-        ids: Option<Vec<SavantIdJs>>,
-    ) -> Result<SurfaceBatchJs, Code> {
-        entry("UniformBatchGeneratorJs::try_acquire_batch", || {
-            let config = TransformConfigJs::parse(config.as_ref())?;
+        config: Option<TransformConfig>,
+        ids: Option<Vec<SavantId>>,
+    ) -> Result<SurfaceBatch, Code> {
+        entry("UniformBatchGenerator::try_acquire_batch", || {
+            let config = TransformConfig::parse(config.as_ref())?;
             let batch = self
                 .inner
                 .try_acquire_batch(config, ids_from_js(ids)?)
                 .map_err(from_buffers)?;
-            Ok(SurfaceBatchJs::wrap(batch))
+            Ok(SurfaceBatch::wrap(batch))
         })
     }
 
     /// Callers waiting for a batch now.
     #[napi(getter)]
     pub fn waiting(&self) -> Result<u32, Code> {
-        entry("UniformBatchGeneratorJs::waiting", || {
+        entry("UniformBatchGenerator::waiting", || {
             Ok(saturating_u32(self.inner.waiting()))
         })
     }
@@ -125,7 +123,7 @@ impl UniformBatchGeneratorJs {
     /// Waits that lasted longer than a few seconds (each also logged).
     #[napi(getter)]
     pub fn stalled_waits(&self) -> Result<f64, Code> {
-        entry("UniformBatchGeneratorJs::stalled_waits", || {
+        entry("UniformBatchGenerator::stalled_waits", || {
             #[expect(clippy::cast_precision_loss, reason = "a counter, exact below 2^53")]
             Ok(self.stalls.count() as f64)
         })
@@ -137,13 +135,13 @@ impl UniformBatchGeneratorJs {
     pub fn acquire_batch<'env>(
         &self,
         env: &'env Env,
-        config: Option<TransformConfigJs>,
-        ids: Option<Vec<SavantIdJs>>,
+        config: Option<TransformConfig>,
+        ids: Option<Vec<SavantId>>,
         options: Option<WaitOptions>,
         cancel: Option<&CancelToken>,
-    ) -> Result<PromiseRaw<'env, SurfaceBatchJs>, Code> {
-        entry("UniformBatchGeneratorJs::acquire_batch", || {
-            let config = TransformConfigJs::parse(config.as_ref())?;
+    ) -> Result<PromiseRaw<'env, SurfaceBatch>, Code> {
+        entry("UniformBatchGenerator::acquire_batch", || {
+            let config = TransformConfig::parse(config.as_ref())?;
             let limits = Limits::new(options.and_then(|o| o.timeout_ms), cancel)?;
             let acquire = wait_for(
                 limits,
@@ -153,22 +151,22 @@ impl UniformBatchGeneratorJs {
             );
             promise(
                 env,
-                "UniformBatchGeneratorJs::acquire_batch",
+                "UniformBatchGenerator::acquire_batch",
                 acquire,
-                |batch| Ok(SurfaceBatchJs::wrap(batch)),
+                |batch| Ok(SurfaceBatch::wrap(batch)),
             )
         })
     }
 }
 
 /// A batch being filled.
-#[napi(js_name = "SurfaceBatch")]
+#[napi]
 #[derive(Debug)]
-pub struct SurfaceBatchJs {
+pub struct SurfaceBatch {
     inner: std::sync::Arc<Mutex<pb::SurfaceBatch>>,
 }
 
-impl SurfaceBatchJs {
+impl SurfaceBatch {
     fn wrap(batch: pb::SurfaceBatch) -> Self {
         Self {
             inner: std::sync::Arc::new(Mutex::new(batch)),
@@ -181,22 +179,22 @@ impl SurfaceBatchJs {
 }
 
 #[napi]
-impl SurfaceBatchJs {
+impl SurfaceBatch {
     #[napi(getter)]
     pub fn max_batch_size(&self) -> Result<u32, Code> {
-        entry("SurfaceBatchJs::max_batch_size", || {
+        entry("SurfaceBatch::max_batch_size", || {
             Ok(saturating_u32(self.lock().max_batch_size()))
         })
     }
     #[napi(getter)]
     pub fn num_filled(&self) -> Result<u32, Code> {
-        entry("SurfaceBatchJs::num_filled", || {
+        entry("SurfaceBatch::num_filled", || {
             Ok(saturating_u32(self.lock().num_filled()))
         })
     }
     #[napi(getter)]
     pub fn is_finalized(&self) -> Result<bool, Code> {
-        entry("SurfaceBatchJs::is_finalized", || {
+        entry("SurfaceBatch::is_finalized", || {
             Ok(self.lock().is_finalized())
         })
     }
@@ -207,10 +205,10 @@ impl SurfaceBatchJs {
         &self,
         env: &'env Env,
         slot: u32,
-        src: &SharedBufferJs,
-        src_rect: Option<RectJs>,
+        src: &SharedBuffer,
+        src_rect: Option<Rect>,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        entry("SurfaceBatchJs::transform_slot", || {
+        entry("SurfaceBatch::transform_slot", || {
             let src = src.get()?;
             // The batch's lock is held only to look up and to mark the
             // slot, never while scaling, so its getters answer at once.
@@ -220,7 +218,7 @@ impl SurfaceBatchJs {
                 .map_err(from_buffers)?;
             let batch = std::sync::Arc::clone(&self.inner);
             let src_rect = rect(src_rect);
-            let name = "SurfaceBatchJs::transform_slot";
+            let name = "SurfaceBatch::transform_slot";
             promise(
                 env,
                 name,
@@ -250,10 +248,10 @@ impl SurfaceBatchJs {
     pub fn transform_slot_sync(
         &self,
         slot: u32,
-        src: &SharedBufferJs,
-        src_rect: Option<RectJs>,
+        src: &SharedBuffer,
+        src_rect: Option<Rect>,
     ) -> Result<(), Code> {
-        entry("SurfaceBatchJs::transform_slot_sync", || {
+        entry("SurfaceBatch::transform_slot_sync", || {
             let src = src.get()?;
             self.lock()
                 .transform_slot(slot as usize, &src, rect(src_rect))
@@ -264,7 +262,7 @@ impl SurfaceBatchJs {
 
     #[napi]
     pub fn upload_slot(&self, slot: u32, data: &[u8]) -> Result<(), Code> {
-        entry("SurfaceBatchJs::upload_slot", || {
+        entry("SurfaceBatch::upload_slot", || {
             self.lock()
                 .upload_slot(slot as usize, data)
                 .map_err(from_buffers)
@@ -273,7 +271,7 @@ impl SurfaceBatchJs {
 
     #[napi]
     pub fn memset_slot(&self, slot: u32, value: u32) -> Result<(), Code> {
-        entry("SurfaceBatchJs::memset_slot", || {
+        entry("SurfaceBatch::memset_slot", || {
             let value = u8::try_from(value)
                 .map_err(|_| crate::error::invalid_argument("value must be 0-255"))?;
             self.lock()
@@ -283,41 +281,41 @@ impl SurfaceBatchJs {
     }
 
     #[napi]
-    pub fn view(&self, slot: u32) -> Result<SurfaceViewJs, Code> {
-        entry("SurfaceBatchJs::view", || {
+    pub fn view(&self, slot: u32) -> Result<SurfaceView, Code> {
+        entry("SurfaceBatch::view", || {
             let inner = self.lock().view(slot as usize).map_err(from_buffers)?;
-            Ok(SurfaceViewJs::wrap(inner))
+            Ok(SurfaceView::wrap(inner))
         })
     }
 
     #[napi]
     pub fn finalize(&self) -> Result<(), Code> {
-        entry("SurfaceBatchJs::finalize", || {
+        entry("SurfaceBatch::finalize", || {
             self.lock().finalize().map_err(from_buffers)
         })
     }
 
     #[napi]
-    pub fn shared_buffer(&self) -> Result<SharedBufferJs, Code> {
-        entry("SurfaceBatchJs::shared_buffer", || {
+    pub fn shared_buffer(&self) -> Result<SharedBuffer, Code> {
+        entry("SurfaceBatch::shared_buffer", || {
             let buffer = self.lock().shared_buffer().map_err(from_buffers)?;
-            Ok(SharedBufferJs::wrap(buffer))
+            Ok(SharedBuffer::wrap(buffer))
         })
     }
 }
 
 /// A batch of other buffers' surfaces, by reference.
-#[napi(js_name = "NonUniformBatch")]
+#[napi]
 #[derive(Debug)]
-pub struct NonUniformBatchJs {
+pub struct NonUniformBatch {
     inner: Mutex<Option<pb::NonUniformBatch>>,
 }
 
 #[napi]
-impl NonUniformBatchJs {
+impl NonUniformBatch {
     #[napi(constructor)]
     pub fn new(gpu_id: Option<u32>) -> Result<Self, Code> {
-        entry("NonUniformBatchJs::new", || {
+        entry("NonUniformBatch::new", || {
             Ok({
                 Self {
                     inner: Mutex::new(Some(pb::NonUniformBatch::new(gpu_id.unwrap_or(0)))),
@@ -328,7 +326,7 @@ impl NonUniformBatchJs {
 
     #[napi(getter)]
     pub fn len(&self) -> Result<u32, Code> {
-        entry("NonUniformBatchJs::len", || {
+        entry("NonUniformBatch::len", || {
             Ok({
                 self.inner
                     .lock()
@@ -340,8 +338,8 @@ impl NonUniformBatchJs {
     }
 
     #[napi]
-    pub fn add(&self, view: &SurfaceViewJs) -> Result<(), Code> {
-        entry("NonUniformBatchJs::add", || {
+    pub fn add(&self, view: &SurfaceView) -> Result<(), Code> {
+        entry("NonUniformBatch::add", || {
             let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             let batch = guard.as_mut().ok_or_else(finalized)?;
             batch.add(&view.get()?).map_err(from_buffers)
@@ -349,8 +347,8 @@ impl NonUniformBatchJs {
     }
 
     #[napi]
-    pub fn finalize(&self, ids: Option<Vec<SavantIdJs>>) -> Result<SharedBufferJs, Code> {
-        entry("NonUniformBatchJs::finalize", || {
+    pub fn finalize(&self, ids: Option<Vec<SavantId>>) -> Result<SharedBuffer, Code> {
+        entry("NonUniformBatch::finalize", || {
             let ids = ids_from_js(ids)?;
             let batch = self
                 .inner
@@ -358,7 +356,7 @@ impl NonUniformBatchJs {
                 .unwrap_or_else(|e| e.into_inner())
                 .take()
                 .ok_or_else(finalized)?;
-            Ok(SharedBufferJs::wrap(
+            Ok(SharedBuffer::wrap(
                 batch.finalize(ids).map_err(from_buffers)?,
             ))
         })

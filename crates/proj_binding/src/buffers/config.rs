@@ -1,9 +1,6 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use proj_buffers::{
-    ComputeMode, DstPadding, GeneratorOptions, Interpolation, MemType, Padding, Rect,
-    TransformConfig, VideoFormat,
-};
+use proj_buffers::{self as pb, ComputeMode, Interpolation, MemType, Padding, VideoFormat};
 
 use crate::entry::entry;
 use crate::error::{from_buffers, Code};
@@ -12,21 +9,21 @@ type Res<T> = std::result::Result<T, Error<Code>>;
 
 #[napi(object)]
 #[derive(Debug, Clone, Copy)]
-pub struct RectJs {
+pub struct Rect {
     pub top: u32,
     pub left: u32,
     pub width: u32,
     pub height: u32,
 }
 
-impl From<RectJs> for Rect {
-    fn from(r: RectJs) -> Self {
-        Rect::new(r.top, r.left, r.width, r.height)
+impl From<Rect> for pb::Rect {
+    fn from(r: Rect) -> Self {
+        pb::Rect::new(r.top, r.left, r.width, r.height)
     }
 }
 
-impl From<Rect> for RectJs {
-    fn from(r: Rect) -> Self {
+impl From<pb::Rect> for Rect {
+    fn from(r: pb::Rect) -> Self {
         Self {
             top: r.top,
             left: r.left,
@@ -38,7 +35,7 @@ impl From<Rect> for RectJs {
 
 #[napi(object)]
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DstPaddingJs {
+pub struct DstPadding {
     pub left: Option<u32>,
     pub top: Option<u32>,
     pub right: Option<u32>,
@@ -48,23 +45,23 @@ pub struct DstPaddingJs {
 /// Scale + letterbox settings; every field has a default.
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
-pub struct TransformConfigJs {
+pub struct TransformConfig {
     /// `none`, `right_bottom`, `symmetric` (default).
     pub padding: Option<String>,
-    pub dst_padding: Option<DstPaddingJs>,
+    pub dst_padding: Option<DstPadding>,
     /// `nearest`, `bilinear` (default), `cubic`, `super`, `lanczos`, `nicest`, `default`.
     pub interpolation: Option<String>,
     /// `default`, `gpu`, `vic`.
     pub compute_mode: Option<String>,
 }
 
-impl TransformConfigJs {
-    pub fn parse(config: Option<&Self>) -> Res<TransformConfig> {
+impl TransformConfig {
+    pub fn parse(config: Option<&Self>) -> Res<pb::TransformConfig> {
         let Some(c) = config else {
-            return Ok(TransformConfig::default());
+            return Ok(pb::TransformConfig::default());
         };
         let d = c.dst_padding.unwrap_or_default();
-        Ok(TransformConfig {
+        Ok(pb::TransformConfig {
             padding: c
                 .padding
                 .as_deref()
@@ -72,7 +69,7 @@ impl TransformConfigJs {
                 .transpose()
                 .map_err(from_buffers)?
                 .unwrap_or_default(),
-            dst_padding: DstPadding {
+            dst_padding: pb::DstPadding {
                 left: d.left.unwrap_or(0),
                 top: d.top.unwrap_or(0),
                 right: d.right.unwrap_or(0),
@@ -99,7 +96,7 @@ impl TransformConfigJs {
 /// Options shared by the generators.
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
-pub struct GeneratorOptionsJs {
+pub struct GeneratorOptions {
     pub fps_num: Option<u32>,
     pub fps_den: Option<u32>,
     pub gpu_id: Option<u32>,
@@ -108,11 +105,11 @@ pub struct GeneratorOptionsJs {
     pub pool_size: Option<u32>,
 }
 
-impl GeneratorOptionsJs {
-    pub fn parse(options: Option<&Self>, default_pool: usize) -> Res<GeneratorOptions> {
+impl GeneratorOptions {
+    pub fn parse(options: Option<&Self>, default_pool: usize) -> Res<pb::GeneratorOptions> {
         let o = options.cloned().unwrap_or_default();
-        let d = GeneratorOptions::default();
-        Ok(GeneratorOptions {
+        let d = pb::GeneratorOptions::default();
+        Ok(pb::GeneratorOptions {
             fps_num: o.fps_num.unwrap_or(d.fps_num),
             fps_den: o.fps_den.unwrap_or(d.fps_den),
             gpu_id: o.gpu_id.unwrap_or(d.gpu_id),

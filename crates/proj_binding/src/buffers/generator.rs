@@ -4,9 +4,9 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use proj_buffers as pb;
 
-use crate::buffers::config::{format, GeneratorOptionsJs, RectJs, TransformConfigJs};
+use crate::buffers::config::{format, GeneratorOptions, Rect, TransformConfig};
 use crate::buffers::ids::id_from_bigint;
-use crate::buffers::shared_buffer::{rect, SharedBufferJs};
+use crate::buffers::shared_buffer::{rect, SharedBuffer};
 use crate::buffers::wait::{wait_for, CancelToken, Limits, Stalls};
 use crate::convert::saturating_u32;
 use crate::entry::{entry, guarded, promise};
@@ -67,9 +67,9 @@ pub fn external_memory(env: &Env, bytes: u64, added: bool) {
 }
 
 /// A bounded pool of frame buffers of one format and size.
-#[napi(js_name = "BufferGenerator", custom_finalize)]
+#[napi(custom_finalize)]
 #[derive(Debug)]
-pub struct BufferGeneratorJs {
+pub struct BufferGenerator {
     inner: pb::BufferGenerator,
     stalls: Arc<Stalls>,
 }
@@ -77,10 +77,10 @@ pub struct BufferGeneratorJs {
 /// V8 is told what a pool holds (it cannot see native memory), so that
 /// dropped generators are collected before the process runs out: without
 /// it ~260 dropped 1024² pools got the process killed.
-impl ObjectFinalize for BufferGeneratorJs {
+impl ObjectFinalize for BufferGenerator {
     fn finalize(self, env: Env) -> Result<()> {
         // Runs in the garbage collector: guarded like every entry point.
-        let _ = guarded("BufferGeneratorJs::finalize", || {
+        let _ = guarded("BufferGenerator::finalize", || {
             external_memory(&env, self.inner.pool_bytes(), false);
             Ok(())
         });
@@ -89,17 +89,17 @@ impl ObjectFinalize for BufferGeneratorJs {
 }
 
 #[napi]
-impl BufferGeneratorJs {
+impl BufferGenerator {
     #[napi(constructor)]
     pub fn new(
         env: Env,
         video_format: String,
         width: u32,
         height: u32,
-        options: Option<GeneratorOptionsJs>,
+        options: Option<GeneratorOptions>,
     ) -> Result<Self, Code> {
-        entry("BufferGeneratorJs::new", || {
-            let options = GeneratorOptionsJs::parse(options.as_ref(), 4)?;
+        entry("BufferGenerator::new", || {
+            let options = GeneratorOptions::parse(options.as_ref(), 4)?;
             let inner = pb::BufferGenerator::new(format(&video_format)?, width, height, options)
                 .map_err(from_buffers)?;
             external_memory(&env, inner.pool_bytes(), true);
@@ -112,58 +112,58 @@ impl BufferGeneratorJs {
 
     #[napi(getter)]
     pub fn format(&self) -> Result<String, Code> {
-        entry("BufferGeneratorJs::format", || {
+        entry("BufferGenerator::format", || {
             Ok(self.inner.format().name().into())
         })
     }
     #[napi(getter)]
     pub fn width(&self) -> Result<u32, Code> {
-        entry("BufferGeneratorJs::width", || Ok(self.inner.width()))
+        entry("BufferGenerator::width", || Ok(self.inner.width()))
     }
     #[napi(getter)]
     pub fn height(&self) -> Result<u32, Code> {
-        entry("BufferGeneratorJs::height", || Ok(self.inner.height()))
+        entry("BufferGenerator::height", || Ok(self.inner.height()))
     }
     #[napi(getter)]
     pub fn mem_type(&self) -> Result<String, Code> {
-        entry("BufferGeneratorJs::mem_type", || {
+        entry("BufferGenerator::mem_type", || {
             Ok(self.inner.mem_type().name().into())
         })
     }
     #[napi(getter)]
     pub fn pool_size(&self) -> Result<u32, Code> {
-        entry("BufferGeneratorJs::pool_size", || {
+        entry("BufferGenerator::pool_size", || {
             Ok(saturating_u32(self.inner.pool_size()))
         })
     }
     /// Buffers free now.
     #[napi(getter)]
     pub fn available(&self) -> Result<u32, Code> {
-        entry("BufferGeneratorJs::available", || {
+        entry("BufferGenerator::available", || {
             Ok(saturating_u32(self.inner.available()))
         })
     }
     #[napi]
     pub fn caps_string(&self) -> Result<String, Code> {
-        entry("BufferGeneratorJs::caps_string", || {
+        entry("BufferGenerator::caps_string", || {
             Ok(self.inner.caps_string())
         })
     }
 
     /// A free buffer now, or `ERR_PROJ_POOL_EXHAUSTED`.
     #[napi]
-    pub fn try_acquire(&self, options: Option<AcquireOptions>) -> Result<SharedBufferJs, Code> {
-        entry("BufferGeneratorJs::try_acquire", || {
+    pub fn try_acquire(&self, options: Option<AcquireOptions>) -> Result<SharedBuffer, Code> {
+        entry("BufferGenerator::try_acquire", || {
             let s = stamp(options.as_ref())?;
             let buffer = self.inner.try_acquire(s.id).map_err(from_buffers)?;
-            Ok(SharedBufferJs::wrap(stamped(buffer, &s)))
+            Ok(SharedBuffer::wrap(stamped(buffer, &s)))
         })
     }
 
     /// Callers waiting for a buffer now.
     #[napi(getter)]
     pub fn waiting(&self) -> Result<u32, Code> {
-        entry("BufferGeneratorJs::waiting", || {
+        entry("BufferGenerator::waiting", || {
             Ok(saturating_u32(self.inner.waiting()))
         })
     }
@@ -171,7 +171,7 @@ impl BufferGeneratorJs {
     /// Waits that lasted longer than a few seconds (each also logged).
     #[napi(getter)]
     pub fn stalled_waits(&self) -> Result<f64, Code> {
-        entry("BufferGeneratorJs::stalled_waits", || {
+        entry("BufferGenerator::stalled_waits", || {
             #[expect(clippy::cast_precision_loss, reason = "a counter, exact below 2^53")]
             Ok(self.stalls.count() as f64)
         })
@@ -185,8 +185,8 @@ impl BufferGeneratorJs {
         env: &'env Env,
         options: Option<AcquireOptions>,
         cancel: Option<&CancelToken>,
-    ) -> Result<PromiseRaw<'env, SharedBufferJs>, Code> {
-        entry("BufferGeneratorJs::acquire", || {
+    ) -> Result<PromiseRaw<'env, SharedBuffer>, Code> {
+        entry("BufferGenerator::acquire", || {
             let s = stamp(options.as_ref())?;
             let limits = Limits::new(options.as_ref().and_then(|o| o.timeout_ms), cancel)?;
             let acquire = wait_for(
@@ -197,9 +197,9 @@ impl BufferGeneratorJs {
             );
             promise(
                 env,
-                "BufferGeneratorJs::acquire",
+                "BufferGenerator::acquire",
                 async move { Ok(stamped(acquire.await?, &s)) },
-                |buffer| Ok(SharedBufferJs::wrap(buffer)),
+                |buffer| Ok(SharedBuffer::wrap(buffer)),
             )
         })
     }
@@ -209,15 +209,15 @@ impl BufferGeneratorJs {
     pub fn transform<'env>(
         &self,
         env: &'env Env,
-        src: &SharedBufferJs,
-        config: Option<TransformConfigJs>,
+        src: &SharedBuffer,
+        config: Option<TransformConfig>,
         options: Option<AcquireOptions>,
-        src_rect: Option<RectJs>,
+        src_rect: Option<Rect>,
         cancel: Option<&CancelToken>,
-    ) -> Result<PromiseRaw<'env, SharedBufferJs>, Code> {
-        entry("BufferGeneratorJs::transform", || {
+    ) -> Result<PromiseRaw<'env, SharedBuffer>, Code> {
+        entry("BufferGenerator::transform", || {
             let src = src.get()?;
-            let config = TransformConfigJs::parse(config.as_ref())?;
+            let config = TransformConfig::parse(config.as_ref())?;
             let s = stamp(options.as_ref())?;
             let limits = Limits::new(options.as_ref().and_then(|o| o.timeout_ms), cancel)?;
             let acquire = wait_for(
@@ -227,7 +227,7 @@ impl BufferGeneratorJs {
                 self.inner.acquire(s.id),
             );
             let src_rect = rect(src_rect);
-            let name = "BufferGeneratorJs::transform";
+            let name = "BufferGenerator::transform";
             promise(
                 env,
                 name,
@@ -240,7 +240,7 @@ impl BufferGeneratorJs {
                     })
                     .await
                 },
-                |dst| Ok(SharedBufferJs::wrap(dst)),
+                |dst| Ok(SharedBuffer::wrap(dst)),
             )
         })
     }

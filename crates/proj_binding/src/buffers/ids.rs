@@ -33,12 +33,12 @@ pub fn id_to_bigint(id: u128) -> BigInt {
 /// `{ kind: 'frame' | 'batch', id: bigint }`.
 #[napi_derive::napi(object)]
 #[derive(Debug)]
-pub struct SavantIdJs {
+pub struct SavantId {
     pub kind: String,
     pub id: BigInt,
 }
 
-pub fn ids_from_js(ids: Option<Vec<SavantIdJs>>) -> std::result::Result<SavantIds, Error<Code>> {
+pub fn ids_from_js(ids: Option<Vec<SavantId>>) -> std::result::Result<SavantIds, Error<Code>> {
     ids.unwrap_or_default()
         .iter()
         .map(|entry| {
@@ -56,9 +56,9 @@ pub fn ids_from_js(ids: Option<Vec<SavantIdJs>>) -> std::result::Result<SavantId
         .collect()
 }
 
-pub fn ids_to_js(ids: &SavantIds) -> Vec<SavantIdJs> {
+pub fn ids_to_js(ids: &SavantIds) -> Vec<SavantId> {
     ids.iter()
-        .map(|(kind, id)| SavantIdJs {
+        .map(|(kind, id)| SavantId {
             kind: match kind {
                 SavantIdMetaKind::Frame => "frame",
                 SavantIdMetaKind::Batch => "batch",

@@ -11,4 +11,4 @@ mod shared_buffer;
 mod view;
 mod wait;
 
-pub(crate) use shared_buffer::SharedBufferJs;
+pub(crate) use shared_buffer::SharedBuffer;

@@ -4,8 +4,8 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use proj_buffers as pb;
 
-use crate::buffers::config::RectJs;
-use crate::buffers::ids::{ids_from_js, ids_to_js, SavantIdJs};
+use crate::buffers::config::Rect;
+use crate::buffers::ids::{ids_from_js, ids_to_js, SavantId};
 use crate::convert::saturating_u32;
 use crate::entry::entry;
 use crate::error::{consumed, from_buffers, Code};
@@ -13,13 +13,13 @@ use crate::timestamp::nanoseconds;
 
 /// A pooled buffer (a frame or a batch). It returns to its pool when
 /// released, consumed, or collected.
-#[napi(js_name = "SharedBuffer")]
+#[napi]
 #[derive(Debug)]
-pub struct SharedBufferJs {
+pub struct SharedBuffer {
     inner: Mutex<Option<pb::SharedBuffer>>,
 }
 
-impl SharedBufferJs {
+impl SharedBuffer {
     pub fn wrap(buffer: pb::SharedBuffer) -> Self {
         Self {
             inner: Mutex::new(Some(buffer)),
@@ -47,7 +47,7 @@ impl SharedBufferJs {
 
 #[napi(object)]
 #[derive(Debug)]
-pub struct SurfaceInfoJs {
+pub struct SurfaceInfo {
     pub data_ptr: BigInt,
     pub pitch: u32,
     pub width: u32,
@@ -61,8 +61,8 @@ pub struct SurfaceInfoJs {
     pub cuda_stream: BigInt,
 }
 
-pub fn info_to_js(info: &pb::SurfaceInfo) -> SurfaceInfoJs {
-    SurfaceInfoJs {
+pub fn info_to_js(info: &pb::SurfaceInfo) -> SurfaceInfo {
+    SurfaceInfo {
         data_ptr: BigInt::from(info.data_ptr as u64),
         pitch: saturating_u32(info.pitch),
         width: info.width,
@@ -80,16 +80,16 @@ fn ns_to_js(value: Option<u64>) -> Option<BigInt> {
 }
 
 #[napi]
-impl SharedBufferJs {
+impl SharedBuffer {
     #[napi(getter)]
     pub fn pts_ns(&self) -> Result<Option<BigInt>, Code> {
-        entry("SharedBufferJs::pts_ns", || {
+        entry("SharedBuffer::pts_ns", || {
             Ok(ns_to_js(self.get()?.pts_ns()))
         })
     }
     #[napi]
     pub fn set_pts_ns(&self, value: Option<BigInt>) -> Result<(), Code> {
-        entry("SharedBufferJs::set_pts_ns", || {
+        entry("SharedBuffer::set_pts_ns", || {
             let pts = value
                 .as_ref()
                 .map(|v| nanoseconds("ptsNs", v))
@@ -100,13 +100,13 @@ impl SharedBufferJs {
     }
     #[napi(getter)]
     pub fn duration_ns(&self) -> Result<Option<BigInt>, Code> {
-        entry("SharedBufferJs::duration_ns", || {
+        entry("SharedBuffer::duration_ns", || {
             Ok(ns_to_js(self.get()?.duration_ns()))
         })
     }
     #[napi]
     pub fn set_duration_ns(&self, value: Option<BigInt>) -> Result<(), Code> {
-        entry("SharedBufferJs::set_duration_ns", || {
+        entry("SharedBuffer::set_duration_ns", || {
             let duration = value
                 .as_ref()
                 .map(|v| nanoseconds("durationNs", v))
@@ -116,14 +116,14 @@ impl SharedBufferJs {
         })
     }
     #[napi]
-    pub fn savant_ids(&self) -> Result<Vec<SavantIdJs>, Code> {
-        entry("SharedBufferJs::savant_ids", || {
+    pub fn savant_ids(&self) -> Result<Vec<SavantId>, Code> {
+        entry("SharedBuffer::savant_ids", || {
             Ok(ids_to_js(&self.get()?.savant_ids()))
         })
     }
     #[napi]
-    pub fn set_savant_ids(&self, ids: Vec<SavantIdJs>) -> Result<(), Code> {
-        entry("SharedBufferJs::set_savant_ids", || {
+    pub fn set_savant_ids(&self, ids: Vec<SavantId>) -> Result<(), Code> {
+        entry("SharedBuffer::set_savant_ids", || {
             let ids = ids_from_js(Some(ids))?;
             self.get()?.set_savant_ids(ids);
             Ok(())
@@ -132,7 +132,7 @@ impl SharedBufferJs {
     /// References to the underlying buffer (views and batches hold some).
     #[napi(getter)]
     pub fn strong_count(&self) -> Result<u32, Code> {
-        entry("SharedBufferJs::strong_count", || {
+        entry("SharedBuffer::strong_count", || {
             // This handle's own clone in `get` is dropped before counting.
             let count = self.get()?.strong_count().saturating_sub(1);
             Ok(saturating_u32(count))
@@ -140,7 +140,7 @@ impl SharedBufferJs {
     }
     #[napi(getter)]
     pub fn is_consumed(&self) -> Result<bool, Code> {
-        entry("SharedBufferJs::is_consumed", || {
+        entry("SharedBuffer::is_consumed", || {
             Ok({
                 self.inner
                     .lock()
@@ -152,34 +152,34 @@ impl SharedBufferJs {
     /// Lets go of the buffer now rather than when collected.
     #[napi]
     pub fn release(&self) -> Result<(), Code> {
-        entry("SharedBufferJs::release", || {
+        entry("SharedBuffer::release", || {
             drop(self.inner.lock().unwrap_or_else(|e| e.into_inner()).take());
             Ok(())
         })
     }
     #[napi(getter)]
     pub fn batch_size(&self) -> Result<u32, Code> {
-        entry("SharedBufferJs::batch_size", || {
+        entry("SharedBuffer::batch_size", || {
             Ok(saturating_u32(self.get()?.batch_size()))
         })
     }
     #[napi(getter)]
     pub fn num_filled(&self) -> Result<u32, Code> {
-        entry("SharedBufferJs::num_filled", || {
+        entry("SharedBuffer::num_filled", || {
             Ok(saturating_u32(self.get()?.num_filled()))
         })
     }
     #[napi]
     pub fn set_num_filled(&self, count: u32) -> Result<(), Code> {
-        entry("SharedBufferJs::set_num_filled", || {
+        entry("SharedBuffer::set_num_filled", || {
             self.get()?
                 .set_num_filled(count as usize)
                 .map_err(from_buffers)
         })
     }
     #[napi]
-    pub fn surface_info(&self, slot: Option<u32>) -> Result<SurfaceInfoJs, Code> {
-        entry("SharedBufferJs::surface_info", || {
+    pub fn surface_info(&self, slot: Option<u32>) -> Result<SurfaceInfo, Code> {
+        entry("SharedBuffer::surface_info", || {
             let info = self
                 .get()?
                 .surface_info(slot.unwrap_or(0) as usize)
@@ -190,6 +190,6 @@ impl SharedBufferJs {
 }
 
 /// Argument type shared by transforms.
-pub fn rect(value: Option<RectJs>) -> Option<pb::Rect> {
+pub fn rect(value: Option<Rect>) -> Option<pb::Rect> {
     value.map(Into::into)
 }

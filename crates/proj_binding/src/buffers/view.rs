@@ -2,20 +2,20 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use proj_buffers as pb;
 
-use crate::buffers::shared_buffer::{info_to_js, SharedBufferJs, SurfaceInfoJs};
+use crate::buffers::shared_buffer::{info_to_js, SharedBuffer, SurfaceInfo};
 use crate::convert::saturating_u32;
 use crate::entry::entry;
 use crate::error::{consumed, from_buffers, Code};
 
-/// One slot of a buffer: fill it, read it, or hand its descriptor to native
+/// One slot of a buffer: fill it, read it, or hand its `SurfaceInfo` to native
 /// code. It keeps its buffer out of the pool until released or collected.
-#[napi(js_name = "SurfaceView")]
+#[napi]
 #[derive(Debug)]
-pub struct SurfaceViewJs {
+pub struct SurfaceView {
     inner: std::sync::Mutex<Option<pb::SurfaceView>>,
 }
 
-impl SurfaceViewJs {
+impl SurfaceView {
     pub(crate) fn wrap(view: pb::SurfaceView) -> Self {
         Self {
             inner: std::sync::Mutex::new(Some(view)),
@@ -33,10 +33,10 @@ impl SurfaceViewJs {
 }
 
 #[napi]
-impl SurfaceViewJs {
+impl SurfaceView {
     #[napi(factory)]
-    pub fn from_buffer(buffer: &SharedBufferJs, slot_index: Option<u32>) -> Result<Self, Code> {
-        entry("SurfaceViewJs::from_buffer", || {
+    pub fn from_buffer(buffer: &SharedBuffer, slot_index: Option<u32>) -> Result<Self, Code> {
+        entry("SurfaceView::from_buffer", || {
             let buffer = buffer.get()?;
             let inner = pb::SurfaceView::new(&buffer, slot_index.unwrap_or(0) as usize)
                 .map_err(from_buffers)?;
@@ -48,7 +48,7 @@ impl SurfaceViewJs {
     /// with `ERR_PROJ_CONSUMED`.
     #[napi]
     pub fn release(&self) -> Result<(), Code> {
-        entry("SurfaceViewJs::release", || {
+        entry("SurfaceView::release", || {
             self.inner
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -59,46 +59,46 @@ impl SurfaceViewJs {
 
     #[napi(getter)]
     pub fn width(&self) -> Result<u32, Code> {
-        entry("SurfaceViewJs::width", || Ok(self.get()?.info().width))
+        entry("SurfaceView::width", || Ok(self.get()?.info().width))
     }
     #[napi(getter)]
     pub fn height(&self) -> Result<u32, Code> {
-        entry("SurfaceViewJs::height", || Ok(self.get()?.info().height))
+        entry("SurfaceView::height", || Ok(self.get()?.info().height))
     }
     #[napi(getter)]
     pub fn pitch(&self) -> Result<u32, Code> {
-        entry("SurfaceViewJs::pitch", || {
+        entry("SurfaceView::pitch", || {
             Ok(saturating_u32(self.get()?.info().pitch))
         })
     }
     #[napi(getter)]
     pub fn format(&self) -> Result<String, Code> {
-        entry("SurfaceViewJs::format", || {
+        entry("SurfaceView::format", || {
             Ok(self.get()?.info().format.name().into())
         })
     }
     /// Interleaved channels, or null for multi-plane formats.
     #[napi(getter)]
     pub fn channels(&self) -> Result<Option<u32>, Code> {
-        entry("SurfaceViewJs::channels", || {
+        entry("SurfaceView::channels", || {
             Ok(self.get()?.channels().and_then(|c| u32::try_from(c).ok()))
         })
     }
     #[napi(getter)]
     pub fn slot_index(&self) -> Result<u32, Code> {
-        entry("SurfaceViewJs::slot_index", || {
+        entry("SurfaceView::slot_index", || {
             Ok(saturating_u32(self.get()?.slot()))
         })
     }
     #[napi]
-    pub fn descriptor(&self) -> Result<SurfaceInfoJs, Code> {
-        entry("SurfaceViewJs::descriptor", || {
+    pub fn surface_info(&self) -> Result<SurfaceInfo, Code> {
+        entry("SurfaceView::surface_info", || {
             Ok(info_to_js(self.get()?.info()))
         })
     }
     #[napi]
     pub fn fill(&self, color: Vec<u32>) -> Result<(), Code> {
-        entry("SurfaceViewJs::fill", || {
+        entry("SurfaceView::fill", || {
             let bytes = color
                 .iter()
                 .map(|&c| u8::try_from(c))
@@ -109,7 +109,7 @@ impl SurfaceViewJs {
     }
     #[napi]
     pub fn memset(&self, value: u32) -> Result<(), Code> {
-        entry("SurfaceViewJs::memset", || {
+        entry("SurfaceView::memset", || {
             let value = u8::try_from(value)
                 .map_err(|_| crate::error::invalid_argument("value must be 0-255"))?;
             self.get()?.memset(value).map_err(from_buffers)
@@ -117,13 +117,13 @@ impl SurfaceViewJs {
     }
     #[napi]
     pub fn upload(&self, data: &[u8]) -> Result<(), Code> {
-        entry("SurfaceViewJs::upload", || {
+        entry("SurfaceView::upload", || {
             self.get()?.upload(data).map_err(from_buffers)
         })
     }
     #[napi]
     pub fn download(&self) -> Result<Buffer, Code> {
-        entry("SurfaceViewJs::download", || {
+        entry("SurfaceView::download", || {
             Ok(self.get()?.download().map_err(from_buffers)?.into())
         })
     }
@@ -131,7 +131,7 @@ impl SurfaceViewJs {
     /// allocation per frame.
     #[napi]
     pub fn download_into(&self, mut out: Uint8Array) -> Result<(), Code> {
-        entry("SurfaceViewJs::download_into", || {
+        entry("SurfaceView::download_into", || {
             // SAFETY: this is a synchronous call on the JS thread, so no JS
             // code can touch the array while we write into it.
             let bytes = unsafe { out.as_mut() };

@@ -14,7 +14,7 @@ use crate::error::{from_buffers, from_frame, invalid_argument, Code};
 /// `codec` says which fields apply.
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
-pub struct DecoderConfigJs {
+pub struct DecoderConfig {
     pub codec: String,
     /// H.264: `byte-stream`, `avc`, `avc3`; HEVC: `byte-stream`, `hvc1`, `hev1`.
     pub stream_format: Option<String>,
@@ -30,7 +30,7 @@ pub struct DecoderConfigJs {
     pub height: Option<u32>,
 }
 
-fn options_to_js(js: &mut DecoderConfigJs, o: &pd::HardwareOptions) {
+fn options_to_js(js: &mut DecoderConfig, o: &pd::HardwareOptions) {
     js.num_extra_surfaces = o.num_extra_surfaces;
     js.drop_frame_interval = o.drop_frame_interval;
     js.cudadec_memtype = o.cudadec_memtype.map(|m| {
@@ -44,7 +44,7 @@ fn options_to_js(js: &mut DecoderConfigJs, o: &pd::HardwareOptions) {
     js.low_latency_mode = o.low_latency_mode;
 }
 
-fn options_from_js(js: &DecoderConfigJs) -> Result<pd::HardwareOptions, Code> {
+fn options_from_js(js: &DecoderConfig) -> Result<pd::HardwareOptions, Code> {
     let cudadec_memtype = match js
         .cudadec_memtype
         .as_deref()
@@ -69,7 +69,7 @@ fn options_from_js(js: &DecoderConfigJs) -> Result<pd::HardwareOptions, Code> {
     })
 }
 
-impl DecoderConfigJs {
+impl DecoderConfig {
     pub fn from_model(config: &pd::DecoderConfig) -> Self {
         let mut js = Self {
             codec: config.codec().name().to_owned(),
@@ -136,7 +136,7 @@ impl DecoderConfigJs {
         Ok(match codec {
             VideoCodec::H264 => pd::DecoderConfig::H264 {
                 stream_format: match format.as_deref() {
-                    None | Some("byte_stream" | "byte_stream") => pd::H264StreamFormat::ByteStream,
+                    None | Some("byte_stream" | "byte-stream") => pd::H264StreamFormat::ByteStream,
                     Some("avc") => pd::H264StreamFormat::Avc,
                     Some("avc3") => pd::H264StreamFormat::Avc3,
                     Some(f) => return Err(bad_format(f, "byte_stream, avc, avc3")),
@@ -145,7 +145,7 @@ impl DecoderConfigJs {
             },
             VideoCodec::Hevc => pd::DecoderConfig::Hevc {
                 stream_format: match format.as_deref() {
-                    None | Some("byte_stream" | "byte_stream") => pd::HevcStreamFormat::ByteStream,
+                    None | Some("byte_stream" | "byte-stream") => pd::HevcStreamFormat::ByteStream,
                     Some("hvc1") => pd::HevcStreamFormat::Hvc1,
                     Some("hev1") => pd::HevcStreamFormat::Hev1,
                     Some(f) => return Err(bad_format(f, "byte_stream, hvc1, hev1")),
@@ -192,7 +192,7 @@ impl DecoderConfigJs {
 /// `FlexibleDecoderConfig` of the seed.
 #[napi(object)]
 #[derive(Debug, Clone)]
-pub struct FlexibleDecoderConfigJs {
+pub struct FlexibleDecoderConfig {
     pub source_id: String,
     pub gpu_id: Option<u32>,
     pub pool_size: Option<u32>,
@@ -204,7 +204,7 @@ pub struct FlexibleDecoderConfigJs {
 /// `FlexibleDecoderPoolConfig` of the seed.
 #[napi(object)]
 #[derive(Debug, Clone)]
-pub struct FlexibleDecoderPoolConfigJs {
+pub struct FlexibleDecoderPoolConfig {
     pub gpu_id: Option<u32>,
     pub pool_size: Option<u32>,
     pub eviction_ttl_ms: u32,
@@ -235,7 +235,7 @@ fn settings(
     Ok(settings)
 }
 
-impl FlexibleDecoderConfigJs {
+impl FlexibleDecoderConfig {
     pub fn into_model(self) -> Result<pd::FlexibleDecoderConfig, Code> {
         Ok(pd::FlexibleDecoderConfig {
             settings: settings(
@@ -250,7 +250,7 @@ impl FlexibleDecoderConfigJs {
     }
 }
 
-impl FlexibleDecoderPoolConfigJs {
+impl FlexibleDecoderPoolConfig {
     pub fn into_model(self) -> Result<pd::FlexibleDecoderPoolConfig, Code> {
         Ok(pd::FlexibleDecoderPoolConfig {
             eviction_ttl: Duration::from_millis(u64::from(self.eviction_ttl_ms)),

@@ -8,8 +8,8 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use proj_decoders as pd;
 
-use crate::decoders::config::{DecoderConfigJs, FlexibleDecoderConfigJs};
-use crate::decoders::output::DecoderOutputJs;
+use crate::decoders::config::{DecoderConfig, FlexibleDecoderConfig};
+use crate::decoders::output::DecoderOutput;
 use crate::decoders::queue::Queue;
 use crate::entry::{entry, guarded_stage, on_thread, promise, Outcome};
 use crate::error::{from_decoders, Code};
@@ -17,12 +17,12 @@ use crate::frame::VideoFrame;
 
 /// Called on the JS thread with every output.
 pub type OutputFn =
-    ThreadsafeFunction<DecoderOutputJs, Unknown<'static>, DecoderOutputJs, Status, false>;
+    ThreadsafeFunction<DecoderOutput, Unknown<'static>, DecoderOutput, Status, false>;
 /// `(config, frame) => config`, called when a session starts.
 pub type ConfigFn = ThreadsafeFunction<
-    FnArgs<(DecoderConfigJs, VideoFrame)>,
-    DecoderConfigJs,
-    FnArgs<(DecoderConfigJs, VideoFrame)>,
+    FnArgs<(DecoderConfig, VideoFrame)>,
+    DecoderConfig,
+    FnArgs<(DecoderConfig, VideoFrame)>,
     Status,
     false,
 >;
@@ -144,10 +144,10 @@ pub fn config_callback(held: Held<ConfigFn>) -> pd::ConfigCallback {
                 return default;
             };
             let args = (
-                DecoderConfigJs::from_model(&default),
+                DecoderConfig::from_model(&default),
                 VideoFrame::from_model(frame.clone()),
             );
-            match ask(&callback, args.into()).map(DecoderConfigJs::into_model) {
+            match ask(&callback, args.into()).map(DecoderConfig::into_model) {
                 Some(Ok(config)) => config,
                 Some(Err(e)) => {
                     tracing::warn!(
@@ -194,7 +194,7 @@ where
 pub fn closed(callbacks: &Callbacks) {
     if let Some(callback) = callbacks.outputs.let_go() {
         callback.call(
-            DecoderOutputJs::empty("closed"),
+            DecoderOutput::empty("closed"),
             ThreadsafeFunctionCallMode::NonBlocking,
         );
     }
@@ -236,14 +236,14 @@ pub fn shut_down_elsewhere<T: Send + Sync + 'static>(
 }
 
 /// One source's adaptive decoder (`FlexibleDecoder` of the seed).
-#[napi(js_name = "FlexibleDecoder")]
-pub struct FlexibleDecoderJs {
+#[napi]
+pub struct FlexibleDecoder {
     inner: Arc<pd::FlexibleDecoder>,
     queue: Queue,
     callbacks: Callbacks,
 }
 
-impl std::fmt::Debug for FlexibleDecoderJs {
+impl std::fmt::Debug for FlexibleDecoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlexibleDecoder")
             .field("inner", &self.inner)
@@ -251,7 +251,7 @@ impl std::fmt::Debug for FlexibleDecoderJs {
     }
 }
 
-impl Drop for FlexibleDecoderJs {
+impl Drop for FlexibleDecoder {
     fn drop(&mut self) {
         self.queue.close();
         shut_down_elsewhere("flex-dec-drop", Arc::clone(&self.inner), |d| d.shutdown());
@@ -259,17 +259,17 @@ impl Drop for FlexibleDecoderJs {
 }
 
 #[napi]
-impl FlexibleDecoderJs {
+impl FlexibleDecoder {
     #[napi(
         constructor,
-        ts_args_type = "config: FlexibleDecoderConfigJs, callback: (output: DecoderOutputJs) => void, configFn?: ((config: DecoderConfigJs, frame: VideoFrame) => DecoderConfigJs) | undefined | null"
+        ts_args_type = "config: FlexibleDecoderConfig, callback: (output: DecoderOutput) => void, configFn?: ((config: DecoderConfig, frame: VideoFrame) => DecoderConfig) | undefined | null"
     )]
     pub fn new(
-        config: FlexibleDecoderConfigJs,
+        config: FlexibleDecoderConfig,
         callback: OutputFn,
         config_fn: Option<ConfigFn>,
     ) -> Result<Self, Code> {
-        entry("FlexibleDecoderJs::new", || {
+        entry("FlexibleDecoder::new", || {
             let mut config = config.into_model()?;
             let callbacks = Callbacks {
                 outputs: Held::new(callback),
@@ -291,7 +291,7 @@ impl FlexibleDecoderJs {
 
     #[napi(getter)]
     pub fn source_id(&self) -> Result<String, Code> {
-        entry("FlexibleDecoderJs::source_id", || {
+        entry("FlexibleDecoder::source_id", || {
             Ok(self.inner.config().source_id.clone())
         })
     }
@@ -305,10 +305,10 @@ impl FlexibleDecoderJs {
         frame: &VideoFrame,
         data: Option<Uint8Array>,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        entry("FlexibleDecoderJs::submit", || {
+        entry("FlexibleDecoder::submit", || {
             let (frame, data) = (frame.model(), data.map(|d| d.to_vec()));
             let decoder = self.inner.clone();
-            queued(env, "FlexibleDecoderJs::submit", &self.queue, move || {
+            queued(env, "FlexibleDecoder::submit", &self.queue, move || {
                 decoder.submit(frame, data)
             })
         })
@@ -322,25 +322,22 @@ impl FlexibleDecoderJs {
         env: &'env Env,
         source_id: String,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        entry("FlexibleDecoderJs::source_eos", || {
+        entry("FlexibleDecoder::source_eos", || {
             let decoder = self.inner.clone();
-            queued(
-                env,
-                "FlexibleDecoderJs::source_eos",
-                &self.queue,
-                move || decoder.source_eos(&source_id),
-            )
+            queued(env, "FlexibleDecoder::source_eos", &self.queue, move || {
+                decoder.source_eos(&source_id)
+            })
         })
     }
 
     /// Drains and shuts down.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn graceful_shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
-        entry("FlexibleDecoderJs::graceful_shutdown", || {
+        entry("FlexibleDecoder::graceful_shutdown", || {
             let (decoder, callbacks) = (self.inner.clone(), self.callbacks.clone());
             let promise = queued(
                 env,
-                "FlexibleDecoderJs::graceful_shutdown",
+                "FlexibleDecoder::graceful_shutdown",
                 &self.queue,
                 move || {
                     let result = decoder.graceful_shutdown();
@@ -358,10 +355,10 @@ impl FlexibleDecoderJs {
     /// output.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
-        entry("FlexibleDecoderJs::shutdown", || {
+        entry("FlexibleDecoder::shutdown", || {
             self.queue.close();
             let (decoder, callbacks) = (self.inner.clone(), self.callbacks.clone());
-            detached(env, "FlexibleDecoderJs::shutdown", move || {
+            detached(env, "FlexibleDecoder::shutdown", move || {
                 let was_open = !decoder.is_shut_down();
                 decoder.shutdown();
                 if was_open {
@@ -374,7 +371,7 @@ impl FlexibleDecoderJs {
 
     #[napi(getter)]
     pub fn is_shut_down(&self) -> Result<bool, Code> {
-        entry("FlexibleDecoderJs::is_shut_down", || {
+        entry("FlexibleDecoder::is_shut_down", || {
             Ok(self.inner.is_shut_down())
         })
     }

@@ -5,18 +5,18 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use proj_decoders as pd;
 
-use crate::buffers::SharedBufferJs;
+use crate::buffers::SharedBuffer;
 use crate::frame::VideoFrame;
 
 #[napi(object)]
 #[derive(Debug, Clone)]
-pub struct DecoderParametersJs {
+pub struct DecoderParameters {
     pub codec: String,
     pub width: u32,
     pub height: u32,
 }
 
-impl From<pd::DecoderParameters> for DecoderParametersJs {
+impl From<pd::DecoderParameters> for DecoderParameters {
     fn from(p: pd::DecoderParameters) -> Self {
         Self {
             codec: p.codec.name().to_owned(),
@@ -29,7 +29,7 @@ impl From<pd::DecoderParameters> for DecoderParametersJs {
 /// `DecodedFrame` of the seed.
 #[napi(object)]
 #[derive(Debug)]
-pub struct DecodedFrameJs {
+pub struct DecodedFrame {
     /// The submitted frame's uuid (`VideoFrame.uuid`), where one matched.
     pub frame_id: Option<String>,
     pub pts_ns: BigInt,
@@ -41,7 +41,7 @@ pub struct DecodedFrameJs {
     pub height: u32,
 }
 
-impl From<pd::DecodedFrame> for DecodedFrameJs {
+impl From<pd::DecodedFrame> for DecodedFrame {
     fn from(d: pd::DecodedFrame) -> Self {
         Self {
             frame_id: d.frame_id.map(|id| uuid::Uuid::from_u128(id).to_string()),
@@ -57,18 +57,18 @@ impl From<pd::DecodedFrame> for DecodedFrameJs {
 }
 
 #[napi(object, object_from_js = false)]
-pub struct DecoderOutputJs {
+pub struct DecoderOutput {
     /// `frame`, `parameter_change`, `skipped`, `orphan_frame`, `source_eos`,
     /// `event`, `error`.
     pub kind: String,
     pub frame: Option<VideoFrame>,
-    pub buffer: Option<SharedBufferJs>,
-    pub decoded: Option<DecodedFrameJs>,
+    pub buffer: Option<SharedBuffer>,
+    pub decoded: Option<DecodedFrame>,
     pub reason: Option<String>,
     pub detail: Option<String>,
     pub data: Option<Buffer>,
-    pub old_params: Option<DecoderParametersJs>,
-    pub new_params: Option<DecoderParametersJs>,
+    pub old_params: Option<DecoderParameters>,
+    pub new_params: Option<DecoderParameters>,
     pub source_id: Option<String>,
     pub summary: Option<String>,
     pub message: Option<String>,
@@ -76,15 +76,15 @@ pub struct DecoderOutputJs {
     pub frames: Option<Vec<VideoFrame>>,
 }
 
-impl std::fmt::Debug for DecoderOutputJs {
+impl std::fmt::Debug for DecoderOutput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DecoderOutputJs")
+        f.debug_struct("DecoderOutput")
             .field("kind", &self.kind)
             .finish_non_exhaustive()
     }
 }
 
-impl DecoderOutputJs {
+impl DecoderOutput {
     /// An output with only its kind set (`closed`: the last output).
     pub fn empty(kind: &str) -> Self {
         Self {
@@ -105,7 +105,7 @@ impl DecoderOutputJs {
     }
 }
 
-impl From<pd::Output> for DecoderOutputJs {
+impl From<pd::Output> for DecoderOutput {
     fn from(output: pd::Output) -> Self {
         let mut js = Self::empty(output.kind());
         match output {
@@ -116,7 +116,7 @@ impl From<pd::Output> for DecoderOutputJs {
             } => {
                 js.frame = Some(VideoFrame::from_model(frame));
                 js.decoded = Some(decoded.into());
-                js.buffer = Some(SharedBufferJs::wrap(buffer));
+                js.buffer = Some(SharedBuffer::wrap(buffer));
             }
             pd::Output::ParameterChange { old, new } => {
                 js.old_params = Some(old.into());
@@ -134,7 +134,7 @@ impl From<pd::Output> for DecoderOutputJs {
             }
             pd::Output::OrphanFrame { decoded, buffer } => {
                 js.decoded = Some(decoded.into());
-                js.buffer = Some(SharedBufferJs::wrap(buffer));
+                js.buffer = Some(SharedBuffer::wrap(buffer));
             }
             pd::Output::SourceEos { source_id } => js.source_id = Some(source_id),
             pd::Output::Event { summary } => js.summary = Some(summary),

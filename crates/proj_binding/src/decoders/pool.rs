@@ -9,7 +9,7 @@ use napi::threadsafe_function::ThreadsafeFunction;
 use napi_derive::napi;
 use proj_decoders as pd;
 
-use crate::decoders::config::FlexibleDecoderPoolConfigJs;
+use crate::decoders::config::FlexibleDecoderPoolConfig;
 use crate::decoders::decoder::{
     ask, closed, config_callback, detached, output_callback, queued, shut_down_elsewhere,
     Callbacks, ConfigFn, Held, OutputFn,
@@ -37,8 +37,8 @@ fn eviction_callback(held: Held<EvictionFn>) -> pd::EvictionCallback {
 }
 
 /// Decoders for many sources (`FlexibleDecoderPool` of the seed).
-#[napi(js_name = "FlexibleDecoderPool")]
-pub struct FlexibleDecoderPoolJs {
+#[napi]
+pub struct FlexibleDecoderPool {
     inner: Arc<pd::FlexibleDecoderPool>,
     /// One ordered queue per source: a source waiting for its output pool
     /// never holds up the others.
@@ -47,7 +47,7 @@ pub struct FlexibleDecoderPoolJs {
     callbacks: Callbacks,
 }
 
-impl std::fmt::Debug for FlexibleDecoderPoolJs {
+impl std::fmt::Debug for FlexibleDecoderPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlexibleDecoderPool")
             .field("inner", &self.inner)
@@ -55,14 +55,14 @@ impl std::fmt::Debug for FlexibleDecoderPoolJs {
     }
 }
 
-impl Drop for FlexibleDecoderPoolJs {
+impl Drop for FlexibleDecoderPool {
     fn drop(&mut self) {
         self.close_queues();
         shut_down_elsewhere("flex-pool-drop", Arc::clone(&self.inner), |p| p.shutdown());
     }
 }
 
-impl FlexibleDecoderPoolJs {
+impl FlexibleDecoderPool {
     fn queue(&self, source_id: &str) -> std::result::Result<Arc<Queue>, Error<Code>> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::new(
@@ -95,18 +95,18 @@ impl FlexibleDecoderPoolJs {
 }
 
 #[napi]
-impl FlexibleDecoderPoolJs {
+impl FlexibleDecoderPool {
     #[napi(
         constructor,
-        ts_args_type = "config: FlexibleDecoderPoolConfigJs, callback: (output: DecoderOutputJs) => void, eviction?: ((sourceId: string) => string) | undefined | null, configFn?: ((config: DecoderConfigJs, frame: VideoFrame) => DecoderConfigJs) | undefined | null"
+        ts_args_type = "config: FlexibleDecoderPoolConfig, callback: (output: DecoderOutput) => void, eviction?: ((sourceId: string) => string) | undefined | null, configFn?: ((config: DecoderConfig, frame: VideoFrame) => DecoderConfig) | undefined | null"
     )]
     pub fn new(
-        config: FlexibleDecoderPoolConfigJs,
+        config: FlexibleDecoderPoolConfig,
         callback: OutputFn,
         eviction: Option<EvictionFn>,
         config_fn: Option<ConfigFn>,
     ) -> Result<Self, Code> {
-        entry("FlexibleDecoderPoolJs::new", || {
+        entry("FlexibleDecoderPool::new", || {
             let mut config = config.into_model()?;
             let callbacks = Callbacks {
                 outputs: Held::new(callback),
@@ -137,11 +137,11 @@ impl FlexibleDecoderPoolJs {
         frame: &VideoFrame,
         data: Option<Uint8Array>,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        entry("FlexibleDecoderPoolJs::submit", || {
+        entry("FlexibleDecoderPool::submit", || {
             let (frame, data) = (frame.model(), data.map(|d| d.to_vec()));
             let queue = self.queue(frame.source_id())?;
             let pool = self.inner.clone();
-            queued(env, "FlexibleDecoderPoolJs::submit", &queue, move || {
+            queued(env, "FlexibleDecoderPool::submit", &queue, move || {
                 pool.submit(frame, data)
             })
         })
@@ -153,22 +153,19 @@ impl FlexibleDecoderPoolJs {
         env: &'env Env,
         source_id: String,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
-        entry("FlexibleDecoderPoolJs::source_eos", || {
+        entry("FlexibleDecoderPool::source_eos", || {
             let queue = self.queue(&source_id)?;
             let pool = self.inner.clone();
-            queued(
-                env,
-                "FlexibleDecoderPoolJs::source_eos",
-                &queue,
-                move || pool.source_eos(&source_id),
-            )
+            queued(env, "FlexibleDecoderPool::source_eos", &queue, move || {
+                pool.source_eos(&source_id)
+            })
         })
     }
 
     /// Sources with a decoder now.
     #[napi(getter)]
     pub fn stream_count(&self) -> Result<u32, Code> {
-        entry("FlexibleDecoderPoolJs::stream_count", || {
+        entry("FlexibleDecoderPool::stream_count", || {
             Ok(u32::try_from(self.inner.len()).unwrap_or(u32::MAX))
         })
     }
@@ -176,7 +173,7 @@ impl FlexibleDecoderPoolJs {
     #[napi(ts_return_type = "Promise<void>")]
     /// Lets every queued call run, then drains every decoder.
     pub fn graceful_shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
-        entry("FlexibleDecoderPoolJs::graceful_shutdown", || {
+        entry("FlexibleDecoderPool::graceful_shutdown", || {
             if self.closed.load(Ordering::Acquire) {
                 return Err(Error::new(
                     Code("ERR_PROJ_SHUT_DOWN"),
@@ -185,7 +182,7 @@ impl FlexibleDecoderPoolJs {
             }
             let queues = self.close_queues();
             let (pool, callbacks) = (self.inner.clone(), self.callbacks.clone());
-            detached(env, "FlexibleDecoderPoolJs::graceful_shutdown", move || {
+            detached(env, "FlexibleDecoderPool::graceful_shutdown", move || {
                 for queue in queues {
                     queue.finish();
                 }
@@ -198,11 +195,11 @@ impl FlexibleDecoderPoolJs {
 
     #[napi(ts_return_type = "Promise<void>")]
     pub fn shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
-        entry("FlexibleDecoderPoolJs::shutdown", || {
+        entry("FlexibleDecoderPool::shutdown", || {
             let was_open = !self.closed.load(Ordering::Acquire);
             self.close_queues();
             let (pool, callbacks) = (self.inner.clone(), self.callbacks.clone());
-            detached(env, "FlexibleDecoderPoolJs::shutdown", move || {
+            detached(env, "FlexibleDecoderPool::shutdown", move || {
                 pool.shutdown();
                 if was_open {
                     closed(&callbacks);

@@ -1,8 +1,8 @@
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
-use proj_frame::{Attribute, AttributeValue, FrameError, Point, Result, Value};
+use proj_frame::{self as pf, FrameError, Result, Value};
 
-use crate::frame::bbox::RBBoxJs;
+use crate::frame::bbox::RbBox;
 
 pub fn invalid(name: &'static str, reason: impl Into<String>) -> FrameError {
     FrameError::InvalidArgument {
@@ -13,7 +13,7 @@ pub fn invalid(name: &'static str, reason: impl Into<String>) -> FrameError {
 
 #[napi(object)]
 #[derive(Debug, Clone, Copy)]
-pub struct PointJs {
+pub struct Point {
     pub x: f64,
     pub y: f64,
 }
@@ -25,7 +25,7 @@ pub struct PointJs {
 #[napi(object)]
 #[derive(Default)]
 #[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
-pub struct AttributeValueJs {
+pub struct AttributeValue {
     pub kind: String,
     pub confidence: Option<f64>,
     pub boolean: Option<bool>,
@@ -38,18 +38,18 @@ pub struct AttributeValueJs {
     pub integers: Option<Vec<i64>>,
     pub floats: Option<Vec<f64>>,
     pub strings: Option<Vec<String>>,
-    pub bbox: Option<RBBoxJs>,
-    pub bboxes: Option<Vec<RBBoxJs>>,
-    pub point: Option<PointJs>,
-    pub points: Option<Vec<PointJs>>,
+    pub bbox: Option<RbBox>,
+    pub bboxes: Option<Vec<RbBox>>,
+    pub point: Option<Point>,
+    pub points: Option<Vec<Point>>,
 }
 
 #[napi(object)]
 #[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
-pub struct AttributeJs {
+pub struct Attribute {
     pub namespace: String,
     pub name: String,
-    pub values: Vec<AttributeValueJs>,
+    pub values: Vec<AttributeValue>,
     pub hint: Option<String>,
     pub persistent: Option<bool>,
     pub hidden: Option<bool>,
@@ -64,12 +64,12 @@ fn field<T>(value: Option<T>, kind: &str) -> Result<T> {
     })
 }
 
-fn point(p: PointJs) -> Point {
-    Point { x: p.x, y: p.y }
+fn point(p: Point) -> pf::Point {
+    pf::Point { x: p.x, y: p.y }
 }
 
-impl AttributeValueJs {
-    fn into_model(self) -> Result<AttributeValue> {
+impl AttributeValue {
+    fn into_model(self) -> Result<pf::AttributeValue> {
         let kind = self.kind.as_str();
         let value = match kind {
             "none" => Value::None,
@@ -90,7 +90,7 @@ impl AttributeValueJs {
             "bboxes" => Value::BBoxes(
                 field(self.bboxes, kind)?
                     .into_iter()
-                    .map(RBBoxJs::into_model)
+                    .map(RbBox::into_model)
                     .collect::<Result<_>>()?,
             ),
             "point" => Value::Point(point(field(self.point, kind)?)),
@@ -102,19 +102,19 @@ impl AttributeValueJs {
                 ))
             }
         };
-        Ok(AttributeValue {
+        Ok(pf::AttributeValue {
             value,
             confidence: self.confidence,
         })
     }
 
-    fn from_model(v: &AttributeValue) -> Self {
+    fn from_model(v: &pf::AttributeValue) -> Self {
         let of = |kind: &str| Self {
             kind: kind.into(),
             confidence: v.confidence,
             ..Self::default()
         };
-        let js = |p: &Point| PointJs { x: p.x, y: p.y };
+        let js = |p: &pf::Point| Point { x: p.x, y: p.y };
         match &v.value {
             Value::None => of("none"),
             Value::Boolean(b) => Self {
@@ -178,15 +178,15 @@ impl AttributeValueJs {
     }
 }
 
-impl AttributeJs {
-    pub fn into_model(self) -> Result<Attribute> {
-        Ok(Attribute {
+impl Attribute {
+    pub fn into_model(self) -> Result<pf::Attribute> {
+        Ok(pf::Attribute {
             namespace: self.namespace,
             name: self.name,
             values: self
                 .values
                 .into_iter()
-                .map(AttributeValueJs::into_model)
+                .map(AttributeValue::into_model)
                 .collect::<Result<_>>()?,
             hint: self.hint,
             persistent: self.persistent.unwrap_or(false),
@@ -194,11 +194,11 @@ impl AttributeJs {
         })
     }
 
-    pub fn from_model(a: &Attribute) -> Self {
+    pub fn from_model(a: &pf::Attribute) -> Self {
         Self {
             namespace: a.namespace.clone(),
             name: a.name.clone(),
-            values: a.values.iter().map(AttributeValueJs::from_model).collect(),
+            values: a.values.iter().map(AttributeValue::from_model).collect(),
             hint: a.hint.clone(),
             persistent: Some(a.persistent),
             hidden: Some(a.hidden),

@@ -1,10 +1,9 @@
 use napi_derive::napi;
-use proj_frame::{RBBox, Result};
-
+use proj_frame::{self as pf, Result};
 /// A box by centre, size and optional rotation in degrees.
 #[napi(object)]
 #[derive(Debug, Clone, Copy)]
-pub struct RBBoxJs {
+pub struct RbBox {
     pub xc: f64,
     pub yc: f64,
     pub width: f64,
@@ -12,14 +11,14 @@ pub struct RBBoxJs {
     pub angle: Option<f64>,
 }
 
-impl RBBoxJs {
-    pub fn into_model(self) -> Result<RBBox> {
-        RBBox::new(self.xc, self.yc, self.width, self.height, self.angle)
+impl RbBox {
+    pub fn into_model(self) -> Result<pf::RBBox> {
+        pf::RBBox::new(self.xc, self.yc, self.width, self.height, self.angle)
     }
 }
 
-impl From<RBBox> for RBBoxJs {
-    fn from(b: RBBox) -> Self {
+impl From<pf::RBBox> for RbBox {
+    fn from(b: pf::RBBox) -> Self {
         Self {
             xc: b.xc,
             yc: b.yc,

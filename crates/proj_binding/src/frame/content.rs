@@ -1,6 +1,6 @@
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
-use proj_frame::{FrameContent, Result};
+use proj_frame::{self as pf, Result};
 
 use crate::frame::attribute::invalid;
 
@@ -8,26 +8,26 @@ use crate::frame::attribute::invalid;
 /// location) or `none`.
 #[napi(object)]
 #[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
-pub struct FrameContentJs {
+pub struct FrameContent {
     pub kind: String,
     pub data: Option<Buffer>,
     pub method: Option<String>,
     pub location: Option<String>,
 }
 
-impl FrameContentJs {
-    pub fn into_model(self) -> Result<FrameContent> {
+impl FrameContent {
+    pub fn into_model(self) -> Result<pf::FrameContent> {
         match self.kind.as_str() {
-            "internal" => Ok(FrameContent::Internal(
+            "internal" => Ok(pf::FrameContent::Internal(
                 self.data.map(|d| d.to_vec()).unwrap_or_default(),
             )),
-            "external" => Ok(FrameContent::External {
+            "external" => Ok(pf::FrameContent::External {
                 method: self
                     .method
                     .ok_or_else(|| invalid("content", "external content needs a method"))?,
                 location: self.location,
             }),
-            "none" => Ok(FrameContent::None),
+            "none" => Ok(pf::FrameContent::None),
             other => Err(invalid(
                 "content",
                 format!("unknown kind {other:?}; expected internal, external or none"),
@@ -35,13 +35,13 @@ impl FrameContentJs {
         }
     }
 
-    pub fn from_model(content: &FrameContent) -> Self {
+    pub fn from_model(content: &pf::FrameContent) -> Self {
         let (kind, data, method, location) = match content {
-            FrameContent::Internal(data) => ("internal", Some(data.clone().into()), None, None),
-            FrameContent::External { method, location } => {
+            pf::FrameContent::Internal(data) => ("internal", Some(data.clone().into()), None, None),
+            pf::FrameContent::External { method, location } => {
                 ("external", None, Some(method.clone()), location.clone())
             }
-            FrameContent::None => ("none", None, None, None),
+            pf::FrameContent::None => ("none", None, None, None),
         };
         Self {
             kind: kind.into(),

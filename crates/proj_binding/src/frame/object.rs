@@ -1,29 +1,29 @@
 use napi_derive::napi;
-use proj_frame::{Result, VideoObject};
+use proj_frame::{self as pf, Result};
 
-use crate::frame::attribute::AttributeJs;
-use crate::frame::bbox::RBBoxJs;
+use crate::frame::attribute::Attribute;
+use crate::frame::bbox::RbBox;
 
 /// A detected object. `id` may be left out when adding (the frame picks
 /// the next free one).
 #[napi(object)]
 #[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
-pub struct VideoObjectJs {
+pub struct VideoObject {
     pub id: Option<i64>,
     pub namespace: String,
     pub label: String,
     pub draw_label: Option<String>,
-    pub detection_box: RBBoxJs,
+    pub detection_box: RbBox,
     pub confidence: Option<f64>,
     pub parent_id: Option<i64>,
     pub track_id: Option<i64>,
-    pub track_box: Option<RBBoxJs>,
-    pub attributes: Option<Vec<AttributeJs>>,
+    pub track_box: Option<RbBox>,
+    pub attributes: Option<Vec<Attribute>>,
 }
 
-impl VideoObjectJs {
-    pub fn into_model(self, default_id: i64) -> Result<VideoObject> {
-        Ok(VideoObject {
+impl VideoObject {
+    pub fn into_model(self, default_id: i64) -> Result<pf::VideoObject> {
+        Ok(pf::VideoObject {
             id: self.id.unwrap_or(default_id),
             namespace: self.namespace,
             label: self.label,
@@ -32,17 +32,17 @@ impl VideoObjectJs {
             confidence: self.confidence,
             parent_id: self.parent_id,
             track_id: self.track_id,
-            track_box: self.track_box.map(RBBoxJs::into_model).transpose()?,
+            track_box: self.track_box.map(RbBox::into_model).transpose()?,
             attributes: self
                 .attributes
                 .unwrap_or_default()
                 .into_iter()
-                .map(AttributeJs::into_model)
+                .map(Attribute::into_model)
                 .collect::<Result<_>>()?,
         })
     }
 
-    pub fn from_model(o: &VideoObject) -> Self {
+    pub fn from_model(o: &pf::VideoObject) -> Self {
         Self {
             id: Some(o.id),
             namespace: o.namespace.clone(),
@@ -53,7 +53,7 @@ impl VideoObjectJs {
             parent_id: o.parent_id,
             track_id: o.track_id,
             track_box: o.track_box.map(Into::into),
-            attributes: Some(o.attributes.iter().map(AttributeJs::from_model).collect()),
+            attributes: Some(o.attributes.iter().map(Attribute::from_model).collect()),
         }
     }
 }

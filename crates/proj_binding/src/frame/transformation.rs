@@ -1,5 +1,5 @@
 use napi_derive::napi;
-use proj_frame::{FrameError, Result, Transformation};
+use proj_frame::{self as pf, FrameError, Result};
 
 use crate::convert::saturating_u32;
 
@@ -9,7 +9,7 @@ use crate::convert::saturating_u32;
 /// right, bottom).
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
-pub struct TransformationJs {
+pub struct Transformation {
     pub kind: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -21,8 +21,8 @@ pub struct TransformationJs {
     pub bottom: Option<u32>,
 }
 
-impl TransformationJs {
-    pub fn into_model(self) -> Result<Transformation> {
+impl Transformation {
+    pub fn into_model(self) -> Result<pf::Transformation> {
         let need = |value: Option<u32>, field: &str| {
             value
                 .map(u64::from)
@@ -33,11 +33,11 @@ impl TransformationJs {
         let [left, top, right, bottom] =
             [self.left, self.top, self.right, self.bottom].map(|v| v.map_or(0, u64::from));
         Ok(match self.kind.as_str() {
-            "initial_size" => Transformation::InitialSize {
+            "initial_size" => pf::Transformation::InitialSize {
                 width: need(self.width, "width")?,
                 height: need(self.height, "height")?,
             },
-            "letter_box" => Transformation::LetterBox {
+            "letter_box" => pf::Transformation::LetterBox {
                 outer_width: need(self.outer_width, "outerWidth")?,
                 outer_height: need(self.outer_height, "outerHeight")?,
                 left,
@@ -45,13 +45,13 @@ impl TransformationJs {
                 right,
                 bottom,
             },
-            "padding" => Transformation::Padding {
+            "padding" => pf::Transformation::Padding {
                 left,
                 top,
                 right,
                 bottom,
             },
-            "crop" => Transformation::Crop {
+            "crop" => pf::Transformation::Crop {
                 left,
                 top,
                 right,
@@ -72,16 +72,16 @@ fn small(value: u64) -> Option<u32> {
     Some(saturating_u32(value))
 }
 
-impl From<Transformation> for TransformationJs {
-    fn from(t: Transformation) -> Self {
+impl From<pf::Transformation> for Transformation {
+    fn from(t: pf::Transformation) -> Self {
         match t {
-            Transformation::InitialSize { width, height } => Self {
+            pf::Transformation::InitialSize { width, height } => Self {
                 kind: "initial_size".into(),
                 width: small(width),
                 height: small(height),
                 ..Self::default()
             },
-            Transformation::LetterBox {
+            pf::Transformation::LetterBox {
                 outer_width,
                 outer_height,
                 left,
@@ -94,13 +94,13 @@ impl From<Transformation> for TransformationJs {
                 outer_height: small(outer_height),
                 ..sides("letter_box", left, top, right, bottom)
             },
-            Transformation::Padding {
+            pf::Transformation::Padding {
                 left,
                 top,
                 right,
                 bottom,
             } => sides("padding", left, top, right, bottom),
-            Transformation::Crop {
+            pf::Transformation::Crop {
                 left,
                 top,
                 right,
@@ -110,13 +110,13 @@ impl From<Transformation> for TransformationJs {
     }
 }
 
-fn sides(kind: &str, left: u64, top: u64, right: u64, bottom: u64) -> TransformationJs {
-    TransformationJs {
+fn sides(kind: &str, left: u64, top: u64, right: u64, bottom: u64) -> Transformation {
+    Transformation {
         kind: kind.into(),
         left: small(left),
         top: small(top),
         right: small(right),
         bottom: small(bottom),
-        ..TransformationJs::default()
+        ..Transformation::default()
     }
 }

@@ -2,21 +2,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use proj_frame::{self as pf, IdPolicy, Rational, TranscodingMethod, VideoCodec};
+use proj_frame::{self as pf, IdPolicy, TranscodingMethod, VideoCodec};
 
 use crate::convert::saturating_u32;
 use crate::entry::entry;
 use crate::error::{from_frame, Code};
-use crate::frame::attribute::{invalid, AttributeJs};
-use crate::frame::bbox::RBBoxJs;
-use crate::frame::content::FrameContentJs;
-use crate::frame::object::VideoObjectJs;
-use crate::frame::transformation::TransformationJs;
+use crate::frame::attribute::{invalid, Attribute};
+use crate::frame::bbox::RbBox;
+use crate::frame::content::FrameContent;
+use crate::frame::object::VideoObject;
+use crate::frame::transformation::Transformation;
 use crate::timestamp::ticks;
 
 #[napi(object)]
 #[derive(Debug)]
-pub struct RationalJs {
+pub struct Rational {
     pub num: i64,
     pub den: i64,
 }
@@ -26,14 +26,14 @@ pub struct RationalJs {
 #[expect(missing_debug_implementations, reason = "napi's Buffer has no Debug")]
 pub struct VideoFrameInit {
     pub source_id: String,
-    pub fps: RationalJs,
+    pub fps: Rational,
     pub width: i64,
     pub height: i64,
-    pub content: Option<FrameContentJs>,
+    pub content: Option<FrameContent>,
     pub transcoding_method: Option<String>,
     pub codec: Option<String>,
     pub keyframe: Option<bool>,
-    pub time_base: RationalJs,
+    pub time_base: Rational,
     pub pts: BigInt,
     pub dts: Option<BigInt>,
     pub duration: Option<BigInt>,
@@ -41,7 +41,7 @@ pub struct VideoFrameInit {
 
 #[napi(object)]
 #[derive(Debug)]
-pub struct TimingJs {
+pub struct Timing {
     pub pts: BigInt,
     pub dts: Option<BigInt>,
     pub duration: Option<BigInt>,
@@ -49,7 +49,7 @@ pub struct TimingJs {
 
 #[napi(object)]
 #[derive(Debug)]
-pub struct ChainGeometryJs {
+pub struct ChainGeometry {
     pub initial_width: u32,
     pub initial_height: u32,
     pub current_width: u32,
@@ -60,8 +60,8 @@ pub struct ChainGeometryJs {
     pub offset_y: f64,
 }
 
-fn rational(name: &'static str, r: &RationalJs) -> Result<Rational, Code> {
-    Rational::new(name, r.num, r.den).map_err(from_frame)
+fn rational(name: &'static str, r: &Rational) -> Result<pf::Rational, Code> {
+    pf::Rational::new(name, r.num, r.den).map_err(from_frame)
 }
 
 fn method(name: &str) -> Result<TranscodingMethod, Code> {
@@ -81,7 +81,7 @@ fn codec(name: Option<String>) -> Result<Option<VideoCodec>, Code> {
         .map_err(from_frame)
 }
 
-fn timing(t: &TimingJs) -> Result<(i64, Option<i64>, Option<i64>), Code> {
+fn timing(t: &Timing) -> Result<(i64, Option<i64>, Option<i64>), Code> {
     Ok((
         ticks("pts", &t.pts)?,
         t.dts.as_ref().map(|v| ticks("dts", v)).transpose()?,
@@ -124,7 +124,7 @@ impl VideoFrame {
     #[napi(constructor)]
     pub fn new(init: VideoFrameInit) -> Result<Self, Code> {
         entry("VideoFrame::new", || {
-            let (pts, dts, duration) = timing(&TimingJs {
+            let (pts, dts, duration) = timing(&Timing {
                 pts: init.pts,
                 dts: init.dts,
                 duration: init.duration,
@@ -136,7 +136,7 @@ impl VideoFrame {
                 height: init.height,
                 content: init
                     .content
-                    .map(FrameContentJs::into_model)
+                    .map(FrameContent::into_model)
                     .transpose()
                     .map_err(from_frame)?
                     .unwrap_or(pf::FrameContent::None),
@@ -189,11 +189,11 @@ impl VideoFrame {
         })
     }
     #[napi(getter)]
-    pub fn fps(&self) -> Result<RationalJs, Code> {
+    pub fn fps(&self) -> Result<Rational, Code> {
         entry("VideoFrame::fps", || {
             Ok({
                 let r = self.lock().fps();
-                RationalJs {
+                Rational {
                     num: r.num,
                     den: r.den,
                 }
@@ -201,7 +201,7 @@ impl VideoFrame {
         })
     }
     #[napi(setter)]
-    pub fn set_fps(&self, value: RationalJs) -> Result<(), Code> {
+    pub fn set_fps(&self, value: Rational) -> Result<(), Code> {
         entry("VideoFrame::set_fps", || {
             let fps = rational("fps", &value)?;
             self.lock().set_fps(fps);
@@ -223,13 +223,13 @@ impl VideoFrame {
         })
     }
     #[napi(getter)]
-    pub fn content(&self) -> Result<FrameContentJs, Code> {
+    pub fn content(&self) -> Result<FrameContent, Code> {
         entry("VideoFrame::content", || {
-            Ok(FrameContentJs::from_model(self.lock().content()))
+            Ok(FrameContent::from_model(self.lock().content()))
         })
     }
     #[napi(setter)]
-    pub fn set_content(&self, value: FrameContentJs) -> Result<(), Code> {
+    pub fn set_content(&self, value: FrameContent) -> Result<(), Code> {
         entry("VideoFrame::set_content", || {
             let content = value.into_model().map_err(from_frame)?;
             self.lock().set_content(content);
@@ -282,11 +282,11 @@ impl VideoFrame {
         })
     }
     #[napi(getter)]
-    pub fn time_base(&self) -> Result<RationalJs, Code> {
+    pub fn time_base(&self) -> Result<Rational, Code> {
         entry("VideoFrame::time_base", || {
             Ok({
                 let r = self.lock().time_base();
-                RationalJs {
+                Rational {
                     num: r.num,
                     den: r.den,
                 }
@@ -294,7 +294,7 @@ impl VideoFrame {
         })
     }
     #[napi(setter)]
-    pub fn set_time_base(&self, value: RationalJs) -> Result<(), Code> {
+    pub fn set_time_base(&self, value: Rational) -> Result<(), Code> {
         entry("VideoFrame::set_time_base", || {
             let tb = rational("timeBase", &value)?;
             self.lock().set_time_base(tb);
@@ -318,9 +318,9 @@ impl VideoFrame {
         })
     }
     #[napi]
-    pub fn set_timing(&self, timing_js: TimingJs) -> Result<(), Code> {
+    pub fn set_timing(&self, value: Timing) -> Result<(), Code> {
         entry("VideoFrame::set_timing", || {
-            let (pts, dts, duration) = timing(&timing_js)?;
+            let (pts, dts, duration) = timing(&value)?;
             self.lock()
                 .set_timing(pts, dts, duration)
                 .map_err(from_frame)
@@ -330,7 +330,7 @@ impl VideoFrame {
     // Transformations.
 
     #[napi]
-    pub fn transformations(&self) -> Result<Vec<TransformationJs>, Code> {
+    pub fn transformations(&self) -> Result<Vec<Transformation>, Code> {
         entry("VideoFrame::transformations", || {
             Ok({
                 self.lock()
@@ -342,7 +342,7 @@ impl VideoFrame {
         })
     }
     #[napi]
-    pub fn add_transformation(&self, step: TransformationJs) -> Result<(), Code> {
+    pub fn add_transformation(&self, step: Transformation) -> Result<(), Code> {
         entry("VideoFrame::add_transformation", || {
             let step = step.into_model().map_err(from_frame)?;
             self.lock()
@@ -359,10 +359,10 @@ impl VideoFrame {
         })
     }
     #[napi]
-    pub fn geometry(&self) -> Result<ChainGeometryJs, Code> {
+    pub fn geometry(&self) -> Result<ChainGeometry, Code> {
         entry("VideoFrame::geometry", || {
             let g = self.lock().geometry().map_err(from_frame)?;
-            Ok(ChainGeometryJs {
+            Ok(ChainGeometry {
                 initial_width: saturating_u32(g.initial_size.0),
                 initial_height: saturating_u32(g.initial_size.1),
                 current_width: saturating_u32(g.current_size.0),
@@ -390,13 +390,13 @@ impl VideoFrame {
     // Attributes.
 
     #[napi]
-    pub fn attributes(&self) -> Result<Vec<AttributeJs>, Code> {
+    pub fn attributes(&self) -> Result<Vec<Attribute>, Code> {
         entry("VideoFrame::attributes", || {
             Ok({
                 self.lock()
                     .attributes()
                     .iter()
-                    .map(AttributeJs::from_model)
+                    .map(Attribute::from_model)
                     .collect()
             })
         })
@@ -406,21 +406,21 @@ impl VideoFrame {
         &self,
         namespace: String,
         name: String,
-    ) -> Result<Option<AttributeJs>, Code> {
+    ) -> Result<Option<Attribute>, Code> {
         entry("VideoFrame::get_attribute", || {
             Ok({
                 self.lock()
                     .attribute(&namespace, &name)
-                    .map(AttributeJs::from_model)
+                    .map(Attribute::from_model)
             })
         })
     }
     #[napi]
-    pub fn set_attribute(&self, attribute: AttributeJs) -> Result<Option<AttributeJs>, Code> {
+    pub fn set_attribute(&self, attribute: Attribute) -> Result<Option<Attribute>, Code> {
         entry("VideoFrame::set_attribute", || {
             let attribute = attribute.into_model().map_err(from_frame)?;
             let replaced = self.lock().set_attribute(attribute).map_err(from_frame)?;
-            Ok(replaced.as_ref().map(AttributeJs::from_model))
+            Ok(replaced.as_ref().map(Attribute::from_model))
         })
     }
     #[napi]
@@ -428,13 +428,13 @@ impl VideoFrame {
         &self,
         namespace: String,
         name: String,
-    ) -> Result<Option<AttributeJs>, Code> {
+    ) -> Result<Option<Attribute>, Code> {
         entry("VideoFrame::delete_attribute", || {
             Ok({
                 self.lock()
                     .delete_attribute(&namespace, &name)
                     .as_ref()
-                    .map(AttributeJs::from_model)
+                    .map(Attribute::from_model)
             })
         })
     }
@@ -449,14 +449,9 @@ impl VideoFrame {
     // Objects.
 
     #[napi]
-    pub fn objects(&self) -> Result<Vec<VideoObjectJs>, Code> {
+    pub fn objects(&self) -> Result<Vec<VideoObject>, Code> {
         entry("VideoFrame::objects", || {
-            Ok({
-                self.lock()
-                    .objects()
-                    .map(VideoObjectJs::from_model)
-                    .collect()
-            })
+            Ok({ self.lock().objects().map(VideoObject::from_model).collect() })
         })
     }
     #[napi(getter)]
@@ -466,22 +461,18 @@ impl VideoFrame {
         })
     }
     #[napi]
-    pub fn get_object(&self, id: i64) -> Result<VideoObjectJs, Code> {
+    pub fn get_object(&self, id: i64) -> Result<VideoObject, Code> {
         entry("VideoFrame::get_object", || {
             let frame = self.lock();
             let object = frame.object(id).map_err(from_frame)?;
-            Ok(VideoObjectJs::from_model(object))
+            Ok(VideoObject::from_model(object))
         })
     }
     /// Returns the id the object got. `idPolicy`: `error` (default),
     /// `generateNewId`, `overwrite`; an object without an id always gets a
     /// new one.
     #[napi]
-    pub fn add_object(
-        &self,
-        object: VideoObjectJs,
-        id_policy: Option<String>,
-    ) -> Result<i64, Code> {
+    pub fn add_object(&self, object: VideoObject, id_policy: Option<String>) -> Result<i64, Code> {
         entry("VideoFrame::add_object", || {
             let policy = match (object.id, id_policy.as_deref()) {
                 (None, _) => IdPolicy::GenerateNewId,
@@ -500,7 +491,7 @@ impl VideoFrame {
         })
     }
     #[napi]
-    pub fn update_object(&self, object: VideoObjectJs) -> Result<(), Code> {
+    pub fn update_object(&self, object: VideoObject) -> Result<(), Code> {
         entry("VideoFrame::update_object", || {
             let Some(id) = object.id else {
                 return Err(from_frame(invalid(
@@ -513,10 +504,10 @@ impl VideoFrame {
         })
     }
     #[napi]
-    pub fn delete_object(&self, id: i64) -> Result<VideoObjectJs, Code> {
+    pub fn delete_object(&self, id: i64) -> Result<VideoObject, Code> {
         entry("VideoFrame::delete_object", || {
             let object = self.lock().delete_object(id).map_err(from_frame)?;
-            Ok(VideoObjectJs::from_model(&object))
+            Ok(VideoObject::from_model(&object))
         })
     }
     #[napi]
@@ -530,21 +521,21 @@ impl VideoFrame {
     pub fn set_object_attribute(
         &self,
         id: i64,
-        attribute: AttributeJs,
-    ) -> Result<Option<AttributeJs>, Code> {
+        attribute: Attribute,
+    ) -> Result<Option<Attribute>, Code> {
         entry("VideoFrame::set_object_attribute", || {
             let attribute = attribute.into_model().map_err(from_frame)?;
             let replaced = self
                 .lock()
                 .set_object_attribute(id, attribute)
                 .map_err(from_frame)?;
-            Ok(replaced.as_ref().map(AttributeJs::from_model))
+            Ok(replaced.as_ref().map(Attribute::from_model))
         })
     }
 
     /// The detection boxes' wrapping boxes, for drawing or export.
     #[napi]
-    pub fn wrapping_boxes(&self) -> Result<Vec<RBBoxJs>, Code> {
+    pub fn wrapping_boxes(&self) -> Result<Vec<RbBox>, Code> {
         entry("VideoFrame::wrapping_boxes", || {
             Ok({
                 self.lock()
