@@ -66,6 +66,7 @@ export {
   FrameOutput,
   OrphanFrameOutput,
   ParameterChangeOutput,
+  type OutputsOptions,
   type ResultCallback,
   SealedDelivery,
   SkippedOutput,

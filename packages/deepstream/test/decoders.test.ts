@@ -31,6 +31,19 @@ function frameOf(stream: EncodedStream, i: number, sourceId = 'cam'): VideoFrame
   return new VideoFrame({ sourceId, width: stream.width, height: stream.height, codec: stream.codec, pts: f.ptsNs, dts: f.dtsNs, keyframe: f.keyframe });
 }
 
+/** Collects the codes of process warnings until `stop()`. */
+function collectWarnings(): { stop(): string[] } {
+  const codes: string[] = [];
+  const listener = (w: Error & { code?: string }) => codes.push(w.code ?? w.name);
+  process.on('warning', listener);
+  return {
+    stop: () => {
+      process.off('warning', listener);
+      return codes;
+    },
+  };
+}
+
 const config = (sourceId = 'cam', poolSize = 4) => new FlexibleDecoderConfig(sourceId, 0, poolSize).withMemType(MemType.SYSTEM);
 
 describe('FlexibleDecoder', () => {
@@ -146,6 +159,41 @@ describe('FlexibleDecoder', () => {
       expect(() => output.takeDelivery()).toThrow(expect.objectContaining({ code: ErrorCode.CONSUMED }));
     }
   });
+
+  it('ends an outputs() iterator that falls maxQueued behind (ERR_PROJ_QUEUE_FULL, buffers released), and warns first', async () => {
+    const warnings = collectWarnings();
+    let frames = 0;
+    const decoder = new FlexibleDecoder(config('cam', 4), (o) => {
+      if (o.isFrame) frames += 1;
+    });
+    const unread = decoder.outputs({ maxQueued: 72 });
+    const aborted = new AbortController();
+    const stopped = decoder.outputs({ signal: aborted.signal });
+    aborted.abort();
+    expect(await stopped.next()).toEqual({ value: undefined, done: true });
+    // 70 skipped outputs (no payload), then frames: the third frame would
+    // be the 73rd unread output, which ends the iterator and lets its
+    // pool buffers go, so decoding goes on.
+    for (let i = 0; i < 70; i += 1) await decoder.submit(frameOf(h264, 0));
+    for (let i = 0; i < h264.frames.length; i += 1) await decoder.submit(frameOf(h264, i), h264.frames[i]!.data);
+    await decoder.gracefulShutdown();
+    expect(frames).toBe(h264.frames.length);
+    expect(warnings.stop()).toContain('PROJ_OUTPUTS_UNREAD');
+    await expect(unread.next()).rejects.toMatchObject({ code: ErrorCode.QUEUE_FULL });
+    expect(() => decoder.outputs({ maxQueued: 0 })).toThrow(RangeError);
+  });
+
+  it('says so when an outputs() iterator nobody reads pins the pool, and goes on when it is returned', async () => {
+    const warnings = collectWarnings();
+    const decoder = new FlexibleDecoder(config('cam', 2), () => {});
+    const unread = decoder.outputs();
+    const submits = h264.frames.slice(0, 6).map((f, i) => decoder.submit(frameOf(h264, i), f.data));
+    await new Promise((r) => setTimeout(r, 5600));
+    expect(warnings.stop()).toEqual(['PROJ_OUTPUTS_UNREAD']);
+    await unread.return!();
+    await Promise.all(submits);
+    await decoder.gracefulShutdown();
+  }, 20_000);
 
   it('reports bad frames as skipped outputs with reasons and rejects bad arguments with typed errors', async () => {
     const outputs: FlexibleDecoderOutput[] = [];
