@@ -75,6 +75,7 @@ pub fn buffers_code(error: &BuffersError) -> Code {
         BuffersError::PoolExhausted { .. } => "ERR_PROJ_POOL_EXHAUSTED",
         BuffersError::QueueFull { .. } => "ERR_PROJ_QUEUE_FULL",
         BuffersError::OutOfMemory { .. } => "ERR_PROJ_OUT_OF_MEMORY",
+        BuffersError::Resources { .. } => "ERR_PROJ_RESOURCES",
         BuffersError::AcquireTimeout { .. } => "ERR_PROJ_TIMEOUT",
         BuffersError::CudaUnavailable { .. } => "ERR_PROJ_CUDA_UNAVAILABLE",
         BuffersError::Cuda { .. } => "ERR_PROJ_CUDA",

@@ -22,6 +22,10 @@ pub enum BuffersError {
     #[error("{bytes} bytes of pixel memory were asked for; {available} are available")]
     OutOfMemory { bytes: u64, available: u64 },
 
+    /// The system refused a thread (or another resource that is not memory).
+    #[error("could not {what}: {reason}")]
+    Resources { what: &'static str, reason: String },
+
     #[error("the pool of {capacity} buffers is exhausted")]
     PoolExhausted { capacity: usize },
 

@@ -89,13 +89,20 @@ impl SurfacePool {
                 return Err(BuffersError::OutOfMemory { bytes, available });
             }
         }
-        let items = (0..options.pool_size)
-            .map(|_| {
-                (0..slots)
-                    .map(|_| Surface::allocate(format, width, height, &allocator))
-                    .collect::<Result<SurfaceSet>>()
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let make = move || {
+            (0..slots)
+                .map(|_| Surface::allocate(format, width, height, &allocator))
+                .collect::<Result<SurfaceSet>>()
+        };
+        let pool = if bytes <= EAGER_BYTES {
+            Pool::new(
+                (0..options.pool_size)
+                    .map(|_| make())
+                    .collect::<Result<_>>()?,
+            )
+        } else {
+            fill_elsewhere(options.pool_size, make)?
+        };
         Ok(Self {
             format,
             width,
@@ -104,9 +111,44 @@ impl SurfacePool {
             options,
             mem_type,
             bytes,
-            pool: Pool::new(items),
+            pool,
         })
     }
+}
+
+/// Pools up to this size are made (and cleared) on the caller's thread, at
+/// once; larger ones on a thread of their own, so that a constructor called
+/// on the JS thread never writes gigabytes there. Their buffers arrive one
+/// by one: `acquire()` waits for the next, `tryAcquire()` may find none yet.
+pub const EAGER_BYTES: u64 = 32 << 20;
+
+/// A pool filled by a thread of its own with `make()`'s items. A failure
+/// before the first item is every waiter's error; a later one leaves the
+/// pool smaller, with a warning.
+fn fill_elsewhere<F>(size: usize, make: F) -> Result<Pool<SurfaceSet>>
+where
+    F: Fn() -> Result<SurfaceSet> + Send + 'static,
+{
+    let (pool, mut filler) = Pool::filling(size);
+    std::thread::Builder::new()
+        .name("proj-pool-fill".into())
+        .spawn(move || {
+            while filler.wanted() {
+                match make() {
+                    Ok(item) => filler.arrive(item),
+                    Err(e) => {
+                        tracing::warn!("a pool's buffers could not all be made: {e}");
+                        filler.fail(e);
+                        return;
+                    }
+                }
+            }
+        })
+        .map_err(|e| BuffersError::Resources {
+            what: "start a thread to make the pool's buffers",
+            reason: e.to_string(),
+        })?;
+    Ok(pool)
 }
 
 /// The host memory the kernel says is available (`MemAvailable`), if it

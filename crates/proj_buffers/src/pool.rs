@@ -7,12 +7,18 @@
 //! at once (more is `QueueFull`). A waiter that gives up (its future
 //! dropped, its timeout passed) leaves the queue and never takes an item
 //! afterwards; one handed to it meanwhile goes on to the next waiter.
+//!
+//! A pool can also start empty and be filled from another thread
+//! ([`Pool::filling`], [`Filler`]): its items arrive one by one and go to
+//! waiters in turn. Should the filling fail before a single item arrived,
+//! every waiter, and every later caller, gets that error instead of a wait
+//! that could never end.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -57,6 +63,9 @@ struct State<T> {
     /// Items handed to a waiter that has not picked them up yet.
     granted: HashMap<u64, T>,
     next_ticket: u64,
+    /// Why the pool has no item and never will (its filling failed before
+    /// the first one).
+    failure: Option<BuffersError>,
 }
 
 impl<T> State<T> {
@@ -104,6 +113,19 @@ impl<T> State<T> {
             None
         }
     }
+
+    /// The error of a pool that will never have an item.
+    fn dead(&self) -> Option<BuffersError> {
+        self.failure.clone()
+    }
+
+    /// Every waiter's waker, to wake them all (each then finds its outcome).
+    fn all_wakers(&mut self) -> Vec<Waker> {
+        self.waiters
+            .iter_mut()
+            .filter_map(|t| t.waker.take())
+            .collect()
+    }
 }
 
 /// An item out of its pool; it goes back when this drops.
@@ -117,13 +139,30 @@ impl<T> Pool<T> {
     /// A pool holding `items`.
     pub fn new(items: Vec<T>) -> Self {
         let capacity = items.len();
+        Self::with(items, capacity)
+    }
+
+    /// An empty pool of `capacity` items that `Filler` fills from another
+    /// thread; it holds only a weak reference, so a pool dropped while it
+    /// fills stops the filling.
+    pub fn filling(capacity: usize) -> (Self, Filler<T>) {
+        let pool = Self::with(Vec::with_capacity(capacity), capacity);
+        let filler = Filler {
+            shared: Arc::downgrade(&pool.shared),
+            arrived: 0,
+        };
+        (pool, filler)
+    }
+
+    fn with(free: Vec<T>, capacity: usize) -> Self {
         Self {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
-                    free: items,
+                    free,
                     waiters: VecDeque::new(),
                     granted: HashMap::new(),
                     next_ticket: 0,
+                    failure: None,
                 }),
                 returned: Condvar::new(),
                 capacity,
@@ -153,11 +192,16 @@ impl<T> Pool<T> {
     }
 
     pub fn try_acquire(&self) -> Result<Pooled<T>> {
-        let item = self.shared.lock().take_free();
-        item.map(|item| self.pooled(item))
-            .ok_or(BuffersError::PoolExhausted {
+        let mut state = self.shared.lock();
+        match state.take_free() {
+            Some(item) => {
+                drop(state);
+                Ok(self.pooled(item))
+            }
+            None => Err(state.dead().unwrap_or(BuffersError::PoolExhausted {
                 capacity: self.shared.capacity,
-            })
+            })),
+        }
     }
 
     /// Waits up to `timeout` for a free item, in turn.
@@ -167,10 +211,17 @@ impl<T> Pool<T> {
         if let Some(item) = state.take_free() {
             return Ok(self.pooled(item));
         }
+        if let Some(e) = state.dead() {
+            return Err(e);
+        }
         let id = state.enqueue(None, self.shared.capacity)?;
         loop {
             if let Some(item) = state.granted.remove(&id) {
                 return Ok(self.pooled(item));
+            }
+            if let Some(e) = state.dead() {
+                state.withdraw(id);
+                return Err(e);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -198,7 +249,10 @@ impl<T> Pool<T> {
         let mut state = self.shared.lock();
         let (ticket, early) = match state.take_free() {
             Some(item) => (None, Some(Ok(item))),
-            None => match state.enqueue(None, self.shared.capacity) {
+            None => match state
+                .dead()
+                .map_or_else(|| state.enqueue(None, self.shared.capacity), Err)
+            {
                 Ok(id) => (Some(id), None),
                 Err(e) => (None, Some(Err(e))),
             },
@@ -258,6 +312,11 @@ impl<T> Future for Acquire<T> {
             self.ticket = None;
             return Poll::Ready(Ok(pool.pooled(item)));
         }
+        if let Some(e) = state.dead() {
+            state.withdraw(id);
+            self.ticket = None;
+            return Poll::Ready(Err(e));
+        }
         if let Some(ticket) = state.waiters.iter_mut().find(|t| t.id == id) {
             if !ticket
                 .waker
@@ -283,6 +342,50 @@ impl<T> Drop for Acquire<T> {
         if let Some(Ok(item)) = self.early.take() {
             drop(self.pool.pooled(item));
         }
+    }
+}
+
+/// Fills a [`Pool::filling`] pool from another thread.
+#[derive(Debug)]
+pub struct Filler<T> {
+    shared: Weak<Shared<T>>,
+    arrived: usize,
+}
+
+impl<T> Filler<T> {
+    /// Whether the pool is still wanted (not dropped) and not yet full.
+    pub fn wanted(&self) -> bool {
+        self.shared
+            .upgrade()
+            .is_some_and(|s| self.arrived < s.capacity)
+    }
+
+    /// Adds one item (to the oldest waiter, if any).
+    pub fn arrive(&mut self, item: T) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        self.arrived += 1;
+        let waker = shared.lock().give(item);
+        shared.wake(waker);
+    }
+
+    /// The filling failed: with no item yet, every waiter and later caller
+    /// gets `error`; otherwise the pool goes on with what arrived.
+    pub fn fail(self, error: BuffersError) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        if self.arrived > 0 {
+            return;
+        }
+        let wakers = {
+            let mut state = shared.lock();
+            state.failure = Some(error);
+            state.all_wakers()
+        };
+        wakers.into_iter().for_each(Waker::wake);
+        shared.returned.notify_all();
     }
 }
 
@@ -356,6 +459,70 @@ mod tests {
     fn poll<T>(future: &mut Acquire<T>, flag: &Arc<Flag>) -> Poll<Result<Pooled<T>>> {
         let waker = Waker::from(Arc::clone(flag));
         Pin::new(future).poll(&mut Context::from_waker(&waker))
+    }
+
+    /// A pool filled elsewhere hands its items to waiters in turn as they
+    /// arrive, and the filler stops when the pool is dropped.
+    #[test]
+    fn a_filling_pool_serves_waiters_as_items_arrive() -> Result<()> {
+        let (pool, mut filler) = Pool::filling(2);
+        assert_eq!(
+            pool.try_acquire().err(),
+            Some(BuffersError::PoolExhausted { capacity: 2 })
+        );
+        let flags = [0, 1].map(|_| Arc::new(Flag(AtomicBool::new(false))));
+        let mut first = pool.acquire();
+        let mut second = pool.acquire();
+        assert!(poll(&mut first, &flags[0]).is_pending());
+        assert!(poll(&mut second, &flags[1]).is_pending());
+        assert!(filler.wanted());
+        filler.arrive(10);
+        assert!(flags[0].0.load(Ordering::SeqCst) && !flags[1].0.load(Ordering::SeqCst));
+        let Poll::Ready(got) = poll(&mut first, &flags[0]) else {
+            panic!("the first waiter was not served");
+        };
+        let held = got?;
+        assert_eq!(*held, 10);
+        filler.arrive(20);
+        let Poll::Ready(got) = poll(&mut second, &flags[1]) else {
+            panic!("the second waiter was not served");
+        };
+        assert_eq!(*got?, 20);
+        drop(held);
+        assert!(!filler.wanted(), "full");
+        let (pool, filler) = Pool::<u8>::filling(2);
+        drop(pool);
+        assert!(!filler.wanted(), "a dropped pool is not filled");
+        Ok(())
+    }
+
+    /// A filling that fails before any item gives every waiter (thread or
+    /// future) and every later caller its error, never a wait without end.
+    #[test]
+    fn a_failed_filling_is_every_waiters_error() {
+        let (pool, filler) = Pool::<u8>::filling(2);
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let mut future = pool.acquire();
+        assert!(poll(&mut future, &flag).is_pending());
+        let thread = {
+            let pool = pool.clone();
+            std::thread::spawn(move || pool.acquire_timeout(Duration::from_secs(30)).map(|p| *p))
+        };
+        std::thread::sleep(Duration::from_millis(20));
+        let error = BuffersError::Cuda {
+            operation: "alloc",
+            reason: "out of memory".into(),
+        };
+        filler.fail(error.clone());
+        assert!(flag.0.load(Ordering::SeqCst), "the future was woken");
+        assert!(matches!(poll(&mut future, &flag), Poll::Ready(Err(e)) if e == error));
+        assert_eq!(thread.join().ok(), Some(Err(error.clone())));
+        assert_eq!(pool.try_acquire().err(), Some(error.clone()));
+        assert_eq!(
+            pool.acquire_timeout(Duration::from_secs(1)).err(),
+            Some(error)
+        );
+        assert_eq!(pool.waiting(), 0);
     }
 
     /// Twenty futures waiting on a pool of one are served in the order

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { BufferGenerator, ErrorCode, UniformBatchGenerator, VideoFormat } from '../src/index.js';
+import { BufferGenerator, ErrorCode, SurfaceView, UniformBatchGenerator, VideoFormat } from '../src/index.js';
 
 const rssMiB = (): number => {
   const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
@@ -30,6 +30,22 @@ describe('native memory', () => {
     console.log(`RSS after 300 dropped 16 MiB pools: +${grown.toFixed(0)} MiB`);
     // Measured: +220 MiB; +942 MiB without telling V8 (the test then fails).
     expect(grown).toBeLessThan(600);
+  });
+
+  it('of a large pool is made off the JS thread: the constructor returns at once and acquire() waits for each buffer', async () => {
+    // 4 × 64 MiB: made and cleared on the JS thread this took ~150 ms here.
+    const started = performance.now();
+    const generator = new BufferGenerator(VideoFormat.RGBA, 4096, 4096, { poolSize: 4 });
+    const constructed = performance.now() - started;
+    console.log(`256 MiB pool constructed in ${constructed.toFixed(1)} ms`);
+    expect(constructed).toBeLessThan(50);
+    const buffers = await Promise.all([0, 1, 2, 3].map(() => generator.acquire({ timeoutMs: 20_000 })));
+    const view = SurfaceView.fromBuffer(buffers[3]!);
+    const pixels = view.download();
+    expect(pixels.length).toBe(4096 * 4096 * 4);
+    expect([...pixels.subarray(pixels.length - 8)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]); // cleared (RGBA black is 0, 0, 0, 0 here)
+    view.release();
+    for (const b of buffers) b.release();
   });
 
   it('that a pool would need beyond what is available is ERR_PROJ_OUT_OF_MEMORY', () => {

@@ -451,7 +451,7 @@ impl VideoFrame {
     #[napi]
     pub fn objects(&self) -> Result<Vec<VideoObject>, Code> {
         entry("VideoFrame::objects", || {
-            Ok({ self.lock().objects().map(VideoObject::from_model).collect() })
+            Ok(self.lock().objects().map(VideoObject::from_model).collect())
         })
     }
     #[napi(getter)]
