@@ -41,7 +41,7 @@ async function perFrame(run) {
 
 // Ours, on the JS thread: one core.
 const src = new BufferGenerator('RGBA', W, H, { poolSize: 1 }).tryAcquire();
-SurfaceView.fromBuffer(src).upload(raw);
+SurfaceView.fromBuffer(src).uploadSync(raw);
 const results = {};
 for (const interpolation of ['bilinear', 'lanczos']) {
   const batch = new UniformBatchGenerator('RGBA', S, S, 1, { poolSize: 1 }).tryAcquireBatch({ interpolation });
@@ -90,7 +90,7 @@ const batchSync = await perFrame(() => {
 const sources = await Promise.all(
   Array.from({ length: 16 }, async () => {
     const b = new BufferGenerator('RGBA', W, H, { poolSize: 1 }).tryAcquire();
-    SurfaceView.fromBuffer(b).upload(raw);
+    SurfaceView.fromBuffer(b).uploadSync(raw);
     return b;
   }),
 );

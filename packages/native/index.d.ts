@@ -169,15 +169,27 @@ export declare class SurfaceView {
   get channels(): number | null
   get slotIndex(): number
   surfaceInfo(): SurfaceInfo
-  fill(color: Array<number>): void
-  memset(value: number): void
-  upload(data: Uint8Array): void
-  download(): Buffer
+  /**
+   * Repeats one pixel, on a worker thread (a GPU fill waits for its
+   * stream there, never on the JS thread).
+   */
+  fill(color: Array<number>): Promise<void>
+  fillSync(color: Array<number>): void
+  memset(value: number): Promise<void>
+  memsetSync(value: number): void
+  /**
+   * Replaces the pixels on a worker thread. `data` is copied first, so
+   * the caller may reuse it as soon as this returns.
+   */
+  upload(data: Uint8Array): Promise<void>
+  uploadSync(data: Uint8Array): void
+  download(): Promise<Buffer>
+  downloadSync(): Buffer
   /**
    * Copies the pixels into `out` (exactly their size), avoiding a new
    * allocation per frame.
    */
-  downloadInto(out: Uint8Array): void
+  downloadIntoSync(out: Uint8Array): void
 }
 
 /** A pool of batches of same-size surfaces (a model's input batch). */

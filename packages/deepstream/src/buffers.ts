@@ -129,6 +129,27 @@ const fromNative = Symbol('fromNative');
 
 const u32 = (name: string, value: unknown): number => integerArgument(name, value, 0, 0xffff_ffff);
 
+/** One value 0-255 per channel. */
+function channelValues(color: unknown): number[] {
+  if (!Array.isArray(color)) throw argumentError('type', 'color must be an array of channel values');
+  for (const c of color) {
+    if (!Number.isInteger(c) || c < 0 || c > 255) throw argumentError('range', `color values must be integers 0-255, got ${c}`);
+  }
+  return color as number[];
+}
+
+function byteValue(value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 255) {
+    throw argumentError('range', `value must be an integer 0-255, got ${String(value)}`);
+  }
+  return value as number;
+}
+
+function bytesArgument(name: string, value: unknown): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw argumentError('type', `${name} must be a Uint8Array`);
+  return value;
+}
+
 function toId(name: string, value: bigint | number): bigint {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0) throw argumentError('range', `${name} must be a non-negative safe integer or a bigint`);
@@ -332,32 +353,44 @@ export class SurfaceView {
     const d = call(() => this.native.surfaceInfo());
     return { ...(d as SurfaceInfo), gpuId: d.gpuId ?? null, channels: this.channels };
   }
-  /** Repeats one pixel: one value (0-255) per channel. */
-  fill(color: number[]): void {
-    if (!Array.isArray(color)) throw argumentError('type', 'color must be an array of channel values');
-    for (const c of color) {
-      if (!Number.isInteger(c) || c < 0 || c > 255) throw argumentError('range', `color values must be integers 0-255, got ${c}`);
-    }
-    call(() => this.native.fill(color));
+  /** Repeats one pixel: one value (0-255) per channel. Runs on a worker
+   * thread (a GPU fill waits for its stream there, not on the JS thread);
+   * `fillSync` does it on the caller's thread. */
+  async fill(color: number[]): Promise<void> {
+    await settle(call(() => this.native.fill(channelValues(color))));
   }
-  /** Sets every byte. */
-  memset(value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > 255) throw argumentError('range', `value must be an integer 0-255, got ${value}`);
-    call(() => this.native.memset(value));
+  fillSync(color: number[]): void {
+    call(() => this.native.fillSync(channelValues(color)));
   }
-  /** Replaces the pixels: all planes, tightly packed, in order. */
-  upload(data: Uint8Array): void {
-    if (!(data instanceof Uint8Array)) throw argumentError('type', 'data must be a Uint8Array');
-    call(() => this.native.upload(data));
+  /** Sets every byte (on a worker thread; `memsetSync` on this one). */
+  async memset(value: number): Promise<void> {
+    await settle(call(() => this.native.memset(byteValue(value))));
   }
-  /** A copy of the pixels (all planes, tightly packed). */
-  download(): Uint8Array {
-    return call(() => this.native.download());
+  memsetSync(value: number): void {
+    call(() => this.native.memsetSync(byteValue(value)));
   }
-  /** Copies the pixels into `out`, which must be exactly their size. */
-  downloadInto(out: Uint8Array): void {
-    if (!(out instanceof Uint8Array)) throw argumentError('type', 'out must be a Uint8Array');
-    call(() => this.native.downloadInto(out));
+  /** Replaces the pixels: all planes, tightly packed, in order. `data` is
+   * copied before this returns; the copy into the surface (a GPU upload)
+   * runs on a worker thread. `uploadSync` does it all on this thread. */
+  async upload(data: Uint8Array): Promise<void> {
+    await settle(call(() => this.native.upload(bytesArgument('data', data))));
+  }
+  uploadSync(data: Uint8Array): void {
+    call(() => this.native.uploadSync(bytesArgument('data', data)));
+  }
+  /** A copy of the pixels (all planes, tightly packed), made on a worker
+   * thread (a GPU download waits there); `downloadSync` on this one. */
+  async download(): Promise<Uint8Array> {
+    return settle(call(() => this.native.download()));
+  }
+  downloadSync(): Uint8Array {
+    return call(() => this.native.downloadSync());
+  }
+  /** Copies the pixels into `out`, which must be exactly their size, on
+   * this thread (it writes into memory JS owns; for device memory prefer
+   * `download()`). */
+  downloadIntoSync(out: Uint8Array): void {
+    call(() => this.native.downloadIntoSync(bytesArgument('out', out)));
   }
   /** Lets go of the buffer so it can return to its pool (a view keeps it
    * otherwise, until collected); later calls throw `ERR_PROJ_CONSUMED`. */

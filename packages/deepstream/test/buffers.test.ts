@@ -22,13 +22,13 @@ describe('BufferGenerator pools', () => {
     const gen = new BufferGenerator(VideoFormat.RGBA, 8, 8, { poolSize: 1 });
     const buffer = gen.tryAcquire();
     const view = SurfaceView.fromBuffer(buffer);
-    view.fill([1, 2, 3, 4]);
+    view.fillSync([1, 2, 3, 4]);
     buffer.release();
     // The view still holds the pixels: the pool stays empty.
     expect(codeOf(() => gen.tryAcquire())).toBe(ErrorCode.POOL_EXHAUSTED);
-    expect([...view.download().subarray(0, 4)]).toEqual([1, 2, 3, 4]);
+    expect([...view.downloadSync().subarray(0, 4)]).toEqual([1, 2, 3, 4]);
     view.release();
-    expect(codeOf(() => view.download())).toBe(ErrorCode.CONSUMED);
+    expect(codeOf(() => view.downloadSync())).toBe(ErrorCode.CONSUMED);
     expect(codeOf(() => view.width)).toBe(ErrorCode.CONSUMED);
     gen.tryAcquire().release();
   });
@@ -125,34 +125,64 @@ describe('SurfaceView', () => {
     const buf = gen.tryAcquire();
     const view = SurfaceView.fromBuffer(buf);
     expect([view.width, view.height, view.pitch, view.channels, view.format]).toEqual([4, 2, 16, 4, 'RGBA']);
-    view.fill([1, 2, 3, 4]);
-    expect(Array.from(view.download().subarray(0, 8))).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+    view.fillSync([1, 2, 3, 4]);
+    expect(Array.from(view.downloadSync().subarray(0, 8))).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
     const data = Uint8Array.from({ length: 32 }, (_, i) => i);
-    view.upload(data);
+    view.uploadSync(data);
     const out = new Uint8Array(32);
-    view.downloadInto(out);
+    view.downloadIntoSync(out);
     expect(out).toEqual(data);
-    view.memset(255);
-    expect(view.download().every((b) => b === 255)).toBe(true);
+    view.memsetSync(255);
+    expect(view.downloadSync().every((b) => b === 255)).toBe(true);
     const d = view.surfaceInfo();
     expect(d.dataPtr).toBeGreaterThan(0n);
     expect([d.pitch, d.width, d.height, d.memType, d.cudaStream]).toEqual([16, 4, 2, 'system', 0n]);
-    expect(codeOf(() => view.fill([1, 2, 3]))).toBe(ErrorCode.INVALID_ARGUMENT);
-    expect(codeOf(() => view.upload(new Uint8Array(31)))).toBe(ErrorCode.INVALID_ARGUMENT);
-    expect(() => view.fill([256, 0, 0, 0])).toThrow(RangeError);
+    expect(codeOf(() => view.fillSync([1, 2, 3]))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => view.uploadSync(new Uint8Array(31)))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(() => view.fillSync([256, 0, 0, 0])).toThrow(RangeError);
     expect(codeOf(() => SurfaceView.fromBuffer(buf, 1))).toBe(ErrorCode.SLOT_OUT_OF_RANGE);
     // The view keeps the buffer: releasing the handle does not free it.
     buf.release();
     expect(gen.available).toBe(gen.poolSize - 1);
-    expect(view.download()).toHaveLength(32);
+    expect(view.downloadSync()).toHaveLength(32);
+  });
+
+  it('fills, uploads and downloads off the JS thread: the event loop runs while a 64 MiB copy is in flight', async () => {
+    const gen = new BufferGenerator(VideoFormat.RGBA, 4096, 4096, { poolSize: 1 });
+    const view = SurfaceView.fromBuffer(await gen.acquire());
+    await view.fill([9, 8, 7, 6]);
+    let ticks = 0;
+    const ticking = setInterval(() => (ticks += 1), 0);
+    const pending = view.download();
+    const before = ticks;
+    const pixels = await pending;
+    clearInterval(ticking);
+    expect(before).toBe(0); // the call returned before the copy was made
+    expect(pixels.length).toBe(4096 * 4096 * 4);
+    expect([...pixels.subarray(-4)]).toEqual([9, 8, 7, 6]);
+    const data = Uint8Array.from({ length: pixels.length }, (_, i) => i % 251);
+    const upload = view.upload(data);
+    data.fill(0); // copied before upload() returned: the caller may reuse it
+    await upload;
+    expect((await view.download())[1000]).toBe(1000 % 251);
+    await view.memset(3);
+    expect(view.downloadSync()[5]).toBe(3);
+    await expect(view.fill([1, 2, 3])).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(view.upload(new Uint8Array(3))).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(view.fill([256, 0, 0, 0])).rejects.toThrow(RangeError);
+    // A copy in flight keeps its buffer even when the view is released.
+    const last = view.download();
+    view.release();
+    expect((await last).length).toBe(4096 * 4096 * 4);
+    await expect(view.download()).rejects.toMatchObject({ code: ErrorCode.CONSUMED });
   });
 
   it('treats planar formats as planes', () => {
     const view = SurfaceView.fromBuffer(new BufferGenerator(VideoFormat.NV12, 6, 4).tryAcquire());
     expect(view.channels).toBeNull();
     // Black: Y = 16, UV = 128 (limited range).
-    expect(Array.from(view.download())).toEqual([...Array(24).fill(16), ...Array(12).fill(128)]);
-    expect(codeOf(() => view.fill([0]))).toBe(ErrorCode.UNSUPPORTED_FORMAT);
+    expect(Array.from(view.downloadSync())).toEqual([...Array(24).fill(16), ...Array(12).fill(128)]);
+    expect(codeOf(() => view.fillSync([0]))).toBe(ErrorCode.UNSUPPORTED_FORMAT);
   });
 });
 
@@ -173,7 +203,7 @@ describe('batches', () => {
     // Filled up to the last slot written.
     expect([buf.batchSize, buf.numFilled]).toEqual([4, 3]);
     expect(buf.savantIds()).toEqual([{ kind: 'batch', id: 5n }]);
-    expect(batch.view(2).download()[0]).toBe(9);
+    expect(batch.view(2).downloadSync()[0]).toBe(9);
   });
 
   it('a non-uniform batch references its sources without copying', () => {

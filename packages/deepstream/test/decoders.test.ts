@@ -89,7 +89,7 @@ describe('FlexibleDecoder', () => {
         output.release();
         const [frame, buffer] = await done;
         const view = SurfaceView.fromBuffer(buffer);
-        pictures.set(frame.pts, view.download());
+        pictures.set(frame.pts, view.downloadSync());
         view.release();
         buffer.release();
       }

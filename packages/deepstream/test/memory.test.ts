@@ -41,7 +41,7 @@ describe('native memory', () => {
     expect(constructed).toBeLessThan(50);
     const buffers = await Promise.all([0, 1, 2, 3].map(() => generator.acquire({ timeoutMs: 20_000 })));
     const view = SurfaceView.fromBuffer(buffers[3]!);
-    const pixels = view.download();
+    const pixels = view.downloadSync();
     expect(pixels.length).toBe(4096 * 4096 * 4);
     expect([...pixels.subarray(pixels.length - 8)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]); // cleared (RGBA black is 0, 0, 0, 0 here)
     view.release();

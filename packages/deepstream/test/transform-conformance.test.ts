@@ -35,7 +35,7 @@ const platforms: { name: string; memType: MemType }[] = [
 /** A source buffer of one colour. */
 function solid(memType: MemType, width: number, height: number, color: number[]): SharedBuffer {
   const buf = new BufferGenerator(VideoFormat.RGBA, width, height, { memType, poolSize: 1 }).tryAcquire();
-  SurfaceView.fromBuffer(buf).fill(color);
+  SurfaceView.fromBuffer(buf).fillSync(color);
   return buf;
 }
 
@@ -61,7 +61,7 @@ for (const platform of platforms) {
     const transformed = async (src: SharedBuffer, w: number, h: number, config?: TransformConfig, srcRect?: Parameters<BufferGenerator['transform']>[2]) => {
       const gen = new BufferGenerator(VideoFormat.RGBA, w, h, { memType, poolSize: 1 });
       const out = await gen.transform(src, config, srcRect);
-      const pixels = SurfaceView.fromBuffer(out).download();
+      const pixels = SurfaceView.fromBuffer(out).downloadSync();
       return { pixels, box: paintedBox(pixels, w, h) };
     };
 
@@ -80,7 +80,7 @@ for (const platform of platforms) {
       const src = new BufferGenerator(VideoFormat.RGBA, 1920, 1080, { memType, poolSize: 1 }).tryAcquire();
       const half = new Uint8Array(1920 * 1080 * 4);
       for (let i = 0; i < 1920 * 1080; i++) half.set((i % 1920) < 960 ? [255, 0, 0, 255] : [0, 0, 255, 255], i * 4);
-      SurfaceView.fromBuffer(src).upload(half);
+      SurfaceView.fromBuffer(src).uploadSync(half);
       const crop = await transformed(src, 640, 640, { interpolation: 'nearest' }, { srcRect: { top: 100, left: 1200, width: 400, height: 400 } });
       expect(crop.box).toEqual({ left: 0, top: 0, width: 640, height: 640 });
       expect(crop.pixels.every((v, i) => v === [0, 0, 255, 255][i % 4])).toBe(true);
@@ -117,7 +117,7 @@ for (const platform of platforms) {
       const source = grab('');
       const reference = grab('scale=640:360:flags=lanczos+accurate_rnd+full_chroma_int,pad=640:640:0:140');
       const src = new BufferGenerator(VideoFormat.RGBA, 1920, 1080, { memType, poolSize: 1 }).tryAcquire();
-      SurfaceView.fromBuffer(src).upload(source);
+      SurfaceView.fromBuffer(src).uploadSync(source);
       for (const [interpolation, minimum] of [['lanczos', 40], ['super', 36], ['cubic', 26], ['bilinear', 26]] as const) {
         const ours = await transformed(src, 640, 640, { interpolation });
         const picture = (p: Uint8Array) => p.subarray(140 * 640 * 4, 500 * 640 * 4);
@@ -139,7 +139,7 @@ for (const platform of platforms) {
       const buffer = batch.sharedBuffer();
       expect([buffer.batchSize, buffer.numFilled]).toEqual([4, 4]);
       sizes.forEach(([w, h], slot) => {
-        const pixels = batch.view(slot).download();
+        const pixels = batch.view(slot).downloadSync();
         // Letterbox math: the longer side fills 320, the other is rounded.
         const scale = Math.min(320 / w, 320 / h);
         const [pw, ph] = [Math.round(w * scale), Math.round(h * scale)];
@@ -160,7 +160,7 @@ for (const platform of platforms) {
       const reference = frame('rgba', 'format=nv12,scale=640:360:flags=bilinear+accurate_rnd+full_chroma_int:in_color_matrix=bt709:in_range=tv:out_range=pc,pad=640:640:0:140');
       for (const format of [VideoFormat.NV12, VideoFormat.I420]) {
         const src = new BufferGenerator(format, 1280, 720, { memType, poolSize: 1 }).tryAcquire();
-        SurfaceView.fromBuffer(src).upload(frame(format === VideoFormat.NV12 ? 'nv12' : 'yuv420p', ''));
+        SurfaceView.fromBuffer(src).uploadSync(frame(format === VideoFormat.NV12 ? 'nv12' : 'yuv420p', ''));
         const ours = await transformed(src, 640, 640, { interpolation: 'bilinear' });
         const picture = (p: Uint8Array) => p.subarray(140 * 640 * 4, 500 * 640 * 4);
         const db = psnr(picture(ours.pixels), picture(reference));
@@ -173,9 +173,9 @@ for (const platform of platforms) {
     it('letterboxes 4:2:0 with black bars in YUV', async () => {
       const gen = new BufferGenerator(VideoFormat.NV12, 64, 48, { memType, poolSize: 2 });
       const src = gen.tryAcquire();
-      SurfaceView.fromBuffer(src).memset(200);
+      SurfaceView.fromBuffer(src).memsetSync(200);
       const out = await new BufferGenerator(VideoFormat.NV12, 64, 64, { memType, poolSize: 1 }).transform(src);
-      const bytes = SurfaceView.fromBuffer(out).download();
+      const bytes = SurfaceView.fromBuffer(out).downloadSync();
       // Y rows 0-7 black (16), 8-55 picture (200), 56-63 black; UV likewise at half size.
       expect(bytes[0]).toBe(16);
       expect(bytes[8 * 64]).toBe(200);
@@ -200,9 +200,9 @@ describe.skipIf(cudaReason !== null)('CUDA output matches the CPU output', () =>
     ], { maxBuffer: 64 << 20 });
     const run = async (memType: MemType, interpolation: TransformConfig['interpolation']) => {
       const src = new BufferGenerator(VideoFormat.RGBA, 1920, 1080, { memType, poolSize: 1 }).tryAcquire();
-      SurfaceView.fromBuffer(src).upload(source);
+      SurfaceView.fromBuffer(src).uploadSync(source);
       const out = await new BufferGenerator(VideoFormat.RGBA, 640, 640, { memType, poolSize: 1 }).transform(src, { interpolation });
-      return SurfaceView.fromBuffer(out).download();
+      return SurfaceView.fromBuffer(out).downloadSync();
     };
     for (const interpolation of ['nearest', 'bilinear', 'cubic', 'super', 'lanczos'] as const) {
       const db = psnr(await run('system', interpolation), await run('cuda_device', interpolation));

@@ -4,8 +4,22 @@ use proj_buffers as pb;
 
 use crate::buffers::shared_buffer::{info_to_js, SharedBuffer, SurfaceInfo};
 use crate::convert::saturating_u32;
-use crate::entry::entry;
-use crate::error::{consumed, from_buffers, Code};
+use crate::entry::{entry, promise, Outcome};
+use crate::error::{consumed, from_buffers, invalid_argument, Code};
+use crate::workers;
+
+/// Per-channel values 0-255.
+fn channel_values(color: &[u32]) -> Outcome<Vec<u8>> {
+    color
+        .iter()
+        .map(|&c| u8::try_from(c))
+        .collect::<std::result::Result<Vec<u8>, _>>()
+        .map_err(|_| invalid_argument("color values must be 0-255"))
+}
+
+fn byte_value(value: u32) -> Outcome<u8> {
+    u8::try_from(value).map_err(|_| invalid_argument("value must be 0-255"))
+}
 
 /// One slot of a buffer: fill it, read it, or hand its `SurfaceInfo` to native
 /// code. It keeps its buffer out of the pool until released or collected.
@@ -20,6 +34,19 @@ impl SurfaceView {
         Self {
             inner: std::sync::Mutex::new(Some(view)),
         }
+    }
+
+    /// Runs `work` on the view on a worker thread and settles a Promise
+    /// with its outcome; the view (and its buffer) stays alive until then,
+    /// even if released meanwhile.
+    fn off_thread<'env>(
+        &self,
+        env: &'env Env,
+        name: &'static str,
+        work: impl FnOnce(pb::SurfaceView) -> Outcome<()> + Send + 'static,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
+        let view = self.get()?;
+        promise(env, name, workers::run(name, move || work(view)), Ok)
     }
 
     /// The view, or `ERR_PROJ_CONSUMED` after `release()`.
@@ -96,42 +123,85 @@ impl SurfaceView {
             Ok(info_to_js(self.get()?.info()))
         })
     }
-    #[napi]
-    pub fn fill(&self, color: Vec<u32>) -> Result<(), Code> {
+    /// Repeats one pixel, on a worker thread (a GPU fill waits for its
+    /// stream there, never on the JS thread).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn fill<'env>(
+        &self,
+        env: &'env Env,
+        color: Vec<u32>,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("SurfaceView::fill", || {
-            let bytes = color
-                .iter()
-                .map(|&c| u8::try_from(c))
-                .collect::<std::result::Result<Vec<u8>, _>>()
-                .map_err(|_| crate::error::invalid_argument("color values must be 0-255"))?;
+            let bytes = channel_values(&color)?;
+            self.off_thread(env, "SurfaceView::fill", move |view| {
+                view.fill(&bytes).map_err(from_buffers)
+            })
+        })
+    }
+    #[napi]
+    pub fn fill_sync(&self, color: Vec<u32>) -> Result<(), Code> {
+        entry("SurfaceView::fill_sync", || {
+            let bytes = channel_values(&color)?;
             self.get()?.fill(&bytes).map_err(from_buffers)
         })
     }
-    #[napi]
-    pub fn memset(&self, value: u32) -> Result<(), Code> {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn memset<'env>(&self, env: &'env Env, value: u32) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("SurfaceView::memset", || {
-            let value = u8::try_from(value)
-                .map_err(|_| crate::error::invalid_argument("value must be 0-255"))?;
-            self.get()?.memset(value).map_err(from_buffers)
+            let value = byte_value(value)?;
+            self.off_thread(env, "SurfaceView::memset", move |view| {
+                view.memset(value).map_err(from_buffers)
+            })
         })
     }
     #[napi]
-    pub fn upload(&self, data: &[u8]) -> Result<(), Code> {
+    pub fn memset_sync(&self, value: u32) -> Result<(), Code> {
+        entry("SurfaceView::memset_sync", || {
+            self.get()?.memset(byte_value(value)?).map_err(from_buffers)
+        })
+    }
+    /// Replaces the pixels on a worker thread. `data` is copied first, so
+    /// the caller may reuse it as soon as this returns.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn upload<'env>(&self, env: &'env Env, data: &[u8]) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("SurfaceView::upload", || {
+            let data = data.to_vec();
+            self.off_thread(env, "SurfaceView::upload", move |view| {
+                view.upload(&data).map_err(from_buffers)
+            })
+        })
+    }
+    #[napi]
+    pub fn upload_sync(&self, data: &[u8]) -> Result<(), Code> {
+        entry("SurfaceView::upload_sync", || {
             self.get()?.upload(data).map_err(from_buffers)
         })
     }
-    #[napi]
-    pub fn download(&self) -> Result<Buffer, Code> {
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn download<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Buffer>, Code> {
         entry("SurfaceView::download", || {
+            let view = self.get()?;
+            promise(
+                env,
+                "SurfaceView::download",
+                workers::run("SurfaceView::download", move || {
+                    view.download().map_err(from_buffers)
+                }),
+                |bytes| Ok(Buffer::from(bytes)),
+            )
+        })
+    }
+    #[napi]
+    pub fn download_sync(&self) -> Result<Buffer, Code> {
+        entry("SurfaceView::download_sync", || {
             Ok(self.get()?.download().map_err(from_buffers)?.into())
         })
     }
     /// Copies the pixels into `out` (exactly their size), avoiding a new
     /// allocation per frame.
     #[napi]
-    pub fn download_into(&self, mut out: Uint8Array) -> Result<(), Code> {
-        entry("SurfaceView::download_into", || {
+    pub fn download_into_sync(&self, mut out: Uint8Array) -> Result<(), Code> {
+        entry("SurfaceView::download_into_sync", || {
             // SAFETY: this is a synchronous call on the JS thread, so no JS
             // code can touch the array while we write into it.
             let bytes = unsafe { out.as_mut() };
