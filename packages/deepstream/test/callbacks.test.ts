@@ -1,7 +1,12 @@
 // The JS callbacks the decoders call, when they misbehave: a decoder-config
 // callback that throws or answers for another codec leaves the default
 // config (the frames still decode), an eviction callback that throws
-// evicts, and a delivery that stays sealed rejects unseal({ timeoutMs }).
+// evicts, a decoder-config callback that gives no answer in 10 s is logged
+// and the default used, and a delivery that stays sealed rejects
+// unseal({ timeoutMs }).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { encodeStream } from '../../gstreamer/test/support/streams.js';
@@ -54,6 +59,19 @@ describe('misbehaving callbacks', () => {
     const result = await decodeWith(() => DecoderConfig.fromJpeg(JpegDecoderConfig.cpu()));
     expect(result).toEqual({ frames: h264.frames.length, calls: 1 });
   });
+
+  it('a decoder-config callback that gives no answer in 10 s: the decoder goes on with the default and says so', () => {
+    const child = path.join(import.meta.dirname, 'fixtures', 'config-timeout-child.cjs');
+    const run = (blockMs: number) =>
+      spawnSync(process.execPath, [child], { env: { ...process.env, PROJ_LOG: 'warn', BLOCK_MS: String(blockMs) }, encoding: 'utf8', timeout: 60_000 });
+    const late = run(10_500);
+    expect(JSON.parse(late.stdout)).toEqual({ frames: 3, calls: 1 });
+    expect(late.stderr).toContain('a callback gave no answer in 10 s');
+    // The control: an answer within the wait is taken without a word.
+    const prompt = run(0);
+    expect(JSON.parse(prompt.stdout)).toEqual({ frames: 3, calls: 1 });
+    expect(prompt.stderr).not.toContain('gave no answer');
+  }, 60_000);
 
   it('an eviction callback that throws evicts the idle source', async () => {
     let asked = 0;

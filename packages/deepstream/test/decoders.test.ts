@@ -104,6 +104,39 @@ describe('FlexibleDecoder', () => {
     expect(worst).toBeGreaterThanOrEqual(40);
   });
 
+  it('reports a picture no submitted frame matches as an OrphanFrameOutput with its pixels', async () => {
+    // One submission carrying two access units (the IDR and the next
+    // frame in decode order): the second picture belongs to no frame.
+    const [first, second] = [h264.frames[0]!, h264.frames[1]!];
+    const both = new Uint8Array(first.data.length + second.data.length);
+    both.set(first.data);
+    both.set(second.data, first.data.length);
+    const outputs: { kind: string; pts: bigint; frameId: string | null; pixels: Uint8Array | null }[] = [];
+    const decoder = new FlexibleDecoder(config(), (output) => {
+      const orphan = output.asOrphanFrame();
+      const frame = output.asFrame();
+      if (!orphan && !frame) return;
+      const buffer = orphan ? orphan.takeBuffer() : null;
+      const view = buffer ? SurfaceView.fromBuffer(buffer) : null;
+      const d = (orphan ?? frame)!.decodedFrame;
+      outputs.push({ kind: output.kind, pts: d.ptsNs, frameId: d.frameId, pixels: view?.downloadSync() ?? null });
+      view?.release();
+      buffer?.release();
+    });
+    await decoder.submit(frameOf(h264, 0), both);
+    await decoder.gracefulShutdown();
+    expect(outputs.map((o) => o.kind)).toEqual(['frame', 'orphan_frame']);
+    const orphan = outputs[1]!;
+    expect(orphan.frameId).toBeNull();
+    // Its pixels are the second picture in decode order, as ffmpeg decodes it.
+    const displayIndex = h264.frames.map((f) => f.ptsNs).sort((a, b) => (a < b ? -1 : 1)).indexOf(second.ptsNs);
+    const size = h264.width * h264.height * 4;
+    const reference = run('ffmpeg', ['-v', 'error', '-i', h264.source, '-f', 'rawvideo', '-pix_fmt', 'rgba', '-']);
+    const quality = psnr(orphan.pixels!, reference.subarray(displayIndex * size, (displayIndex + 1) * size));
+    console.log(`orphan picture (display index ${displayIndex}) vs ffmpeg: ${quality.toFixed(1)} dB`);
+    expect(quality).toBeGreaterThanOrEqual(35);
+  });
+
   it('waits when the consumer holds every output buffer, and goes on when it lets go', async () => {
     const held: Array<() => void> = [];
     const decoder = new FlexibleDecoder(config('cam', 2), (output) => {
