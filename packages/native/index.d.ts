@@ -155,7 +155,11 @@ export declare class SurfaceBatch {
  * code. It keeps its buffer out of the pool until released or collected.
  */
 export declare class SurfaceView {
-  static fromBuffer(buffer: SharedBuffer, slotIndex?: number | undefined | null): SurfaceView
+  /**
+   * A view of one slot; with a `cudaStream` (a `CUstream` handle of the
+   * buffer's GPU), its copies first wait for the work queued there.
+   */
+  static fromBuffer(buffer: SharedBuffer, slotIndex?: number | undefined | null, cudaStream?: bigint | undefined | null): SurfaceView
   /**
    * Lets go of the buffer (it can return to its pool); later calls fail
    * with `ERR_PROJ_CONSUMED`.
@@ -165,6 +169,8 @@ export declare class SurfaceView {
   get height(): number
   get pitch(): number
   get format(): string
+  /** DeepStream's raw `NvBufSurfaceColorFormat` value of the format. */
+  get colorFormat(): number
   /** Interleaved channels, or null for multi-plane formats. */
   get channels(): number | null
   get slotIndex(): number

@@ -69,6 +69,21 @@ impl VideoFormat {
         }
     }
 
+    /// DeepStream's `NvBufSurfaceColorFormat` value for this layout (the
+    /// seed's `SurfaceView.color_format`), as `nvbufsurface.h` numbers its
+    /// enum: GRAY8 1, YUV420 2, NV12 6, NV21 8, UYVY 10, RGBA 19, BGRx 24.
+    pub const fn nvbuf_color_format(self) -> u32 {
+        match self {
+            Self::Gray8 => 1,
+            Self::I420 => 2,
+            Self::Nv12 => 6,
+            Self::Nv21 => 8,
+            Self::Uyvy => 10,
+            Self::Rgba => 19,
+            Self::Bgrx => 24,
+        }
+    }
+
     /// Parses a name in any case.
     pub fn from_name(name: &str) -> Result<Self> {
         Self::ALL

@@ -164,6 +164,19 @@ impl Surface {
         }
     }
 
+    /// Waits for the caller's CUDA `stream` before the surface is touched
+    /// (nothing to wait for in host memory).
+    ///
+    /// # Safety
+    /// As [`DeviceMemory::wait_for_stream`].
+    pub(crate) unsafe fn wait_for_stream(&self, stream: usize) -> Result<()> {
+        match self.device() {
+            // SAFETY: passed on from the caller.
+            Some(memory) => unsafe { memory.wait_for_stream(stream) },
+            None => Ok(()),
+        }
+    }
+
     /// The GPU memory, where the surface is on the GPU.
     pub(crate) fn device(&self) -> Option<&DeviceMemory> {
         match &self.memory {

@@ -311,9 +311,15 @@ export class SurfaceView {
     return new SurfaceView(inner);
   }
 
-  static fromBuffer(buffer: SharedBuffer, slotIndex = 0): SurfaceView {
+  /** A view of one slot. `cudaStream` (the seed's `cuda_stream`): a
+   * `CUstream` handle of the buffer's GPU whose queued work the view's
+   * copies wait for first, reported as the view's `cudaStream`. It must stay
+   * a live stream while the view is used (CUDA cannot check a handle); a
+   * non-zero one on host memory is `ERR_PROJ_INVALID_ARGUMENT`. */
+  static fromBuffer(buffer: SharedBuffer, slotIndex = 0, cudaStream: bigint = 0n): SurfaceView {
     if (!(buffer instanceof SharedBuffer)) throw argumentError('type', 'fromBuffer takes a SharedBuffer');
-    return new SurfaceView(call(() => native.SurfaceView.fromBuffer(buffer.native, u32('slotIndex', slotIndex))));
+    if (typeof cudaStream !== 'bigint') throw argumentError('type', 'cudaStream must be a bigint handle');
+    return new SurfaceView(call(() => native.SurfaceView.fromBuffer(buffer.native, u32('slotIndex', slotIndex), cudaStream)));
   }
 
   get width(): number {
@@ -331,6 +337,11 @@ export class SurfaceView {
   /** Interleaved channels, or null for multi-plane formats. */
   get channels(): number | null {
     return call(() => this.native.channels) ?? null;
+  }
+  /** DeepStream's raw `NvBufSurfaceColorFormat` value (`RGBA` 19, `NV12` 6…),
+   * for native code that speaks it. */
+  get colorFormat(): number {
+    return call(() => this.native.colorFormat);
   }
   get slotIndex(): number {
     return call(() => this.native.slotIndex);

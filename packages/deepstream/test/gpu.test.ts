@@ -15,6 +15,7 @@ import {
   initCuda,
   isJetsonKernel,
   jetsonModel,
+  SurfaceView,
   VideoFormat,
 } from '../src/index.js';
 import { codeOf } from './support/code-of.js';
@@ -54,6 +55,29 @@ describe('GPU helpers', () => {
     expect(info.gpuId).toBe(0);
     expect(info.cudaStream).not.toBe(0n);
     expect(info.pitch).toBeGreaterThanOrEqual(256);
+  });
+
+  it.skipIf(!hasGpu)("with a GPU: a view ordered after the caller's CUDA stream copies in order and reports that stream", async () => {
+    const gen = new BufferGenerator(VideoFormat.RGBA, 640, 480, { memType: 'cuda_device' });
+    const buffer = gen.tryAcquire();
+    // Another generator's stream: a live CUstream of the same GPU.
+    const other = new BufferGenerator(VideoFormat.RGBA, 16, 16, { memType: 'cuda_device' });
+    const stream = other.tryAcquire().surfaceInfo().cudaStream;
+    const view = SurfaceView.fromBuffer(buffer, 0, stream);
+    expect(view.cudaStream).toBe(stream);
+    await view.fill([1, 2, 3, 4]);
+    const pixels = await view.download();
+    expect([...pixels.subarray(-4)]).toEqual([1, 2, 3, 4]);
+    view.release();
+    buffer.release();
+  });
+
+  it('a CUDA stream for a view of host memory is a typed error', () => {
+    const buffer = new BufferGenerator(VideoFormat.RGBA, 16, 16, { memType: 'system' }).tryAcquire();
+    expect(SurfaceView.fromBuffer(buffer, 0, 0n).cudaStream).toBe(0n);
+    expect(codeOf(() => SurfaceView.fromBuffer(buffer, 0, 7n))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => SurfaceView.fromBuffer(buffer, 0, -1n))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(() => SurfaceView.fromBuffer(buffer, 0, 7 as unknown as bigint)).toThrow(TypeError);
   });
 
   it('rejects bad GPU ids before reaching the driver', () => {

@@ -26,6 +26,14 @@ describe('seed values', () => {
     expect(() => MetaClearPolicy.fromName('sometimes')).toThrow(expect.objectContaining({ code: ErrorCode.UNKNOWN_NAME }));
     const batch = new NonUniformBatch(0);
     expect([batch.gpuId, batch.numFilled]).toEqual([0, 0]);
+    // SurfaceView.colorFormat: NvBufSurfaceColorFormat as DeepStream's
+    // nvbufsurface.h numbers it (INVALID 0, GRAY8 1, YUV420 2, … RGBA 19).
+    const { BufferGenerator, SurfaceView, VideoFormat } = await import('../src/index.js');
+    const expected = { GRAY8: 1, I420: 2, NV12: 6, NV21: 8, UYVY: 10, RGBA: 19, BGRx: 24 };
+    for (const format of VideoFormat.values()) {
+      using view = SurfaceView.fromBuffer(new BufferGenerator(format, 16, 16, { poolSize: 1 }).tryAcquire());
+      expect(view.colorFormat, format).toBe(expected[format]);
+    }
   });
 });
 

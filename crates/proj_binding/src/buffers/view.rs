@@ -61,12 +61,29 @@ impl SurfaceView {
 
 #[napi]
 impl SurfaceView {
+    /// A view of one slot; with a `cudaStream` (a `CUstream` handle of the
+    /// buffer's GPU), its copies first wait for the work queued there.
     #[napi(factory)]
-    pub fn from_buffer(buffer: &SharedBuffer, slot_index: Option<u32>) -> Result<Self, Code> {
+    pub fn from_buffer(
+        buffer: &SharedBuffer,
+        slot_index: Option<u32>,
+        cuda_stream: Option<BigInt>,
+    ) -> Result<Self, Code> {
         entry("SurfaceView::from_buffer", || {
             let buffer = buffer.get()?;
-            let inner = pb::SurfaceView::new(&buffer, slot_index.unwrap_or(0) as usize)
-                .map_err(from_buffers)?;
+            let stream = match cuda_stream.map(|s| s.get_u64()) {
+                None => 0,
+                Some((false, value, true)) => usize::try_from(value)
+                    .map_err(|_| invalid_argument("cudaStream is not a pointer"))?,
+                Some(_) => return Err(invalid_argument("cudaStream must be a handle, 0n or more")),
+            };
+            // SAFETY: the documented contract of `cudaStream` (the seed's):
+            // a live stream of the buffer's GPU for as long as the view is
+            // used; CUDA cannot check a handle, and neither can we.
+            let inner = unsafe {
+                pb::SurfaceView::with_stream(&buffer, slot_index.unwrap_or(0) as usize, stream)
+            }
+            .map_err(from_buffers)?;
             Ok(Self::wrap(inner))
         })
     }
@@ -102,6 +119,13 @@ impl SurfaceView {
     pub fn format(&self) -> Result<String, Code> {
         entry("SurfaceView::format", || {
             Ok(self.get()?.info().format.name().into())
+        })
+    }
+    /// DeepStream's raw `NvBufSurfaceColorFormat` value of the format.
+    #[napi(getter)]
+    pub fn color_format(&self) -> Result<u32, Code> {
+        entry("SurfaceView::color_format", || {
+            Ok(self.get()?.info().format.nvbuf_color_format())
         })
     }
     /// Interleaved channels, or null for multi-plane formats.

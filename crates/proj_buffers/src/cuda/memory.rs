@@ -124,6 +124,20 @@ impl DeviceMemory {
             .map_err(|e| failed("cuCtxSetCurrent", e))
     }
 
+    /// Waits for the work queued on `stream`, a `CUstream` of the caller's
+    /// (0 is the legacy default stream) in this memory's context.
+    ///
+    /// # Safety
+    /// `stream` must be 0 or a live stream of this memory's context: CUDA
+    /// does not validate stream handles.
+    pub unsafe fn wait_for_stream(&self, stream: usize) -> Result<()> {
+        self.bind()?;
+        // SAFETY: the caller vouches for the handle; the context is current.
+        check("cuStreamSynchronize", unsafe {
+            sys::cuStreamSynchronize(stream as sys::CUstream)
+        })
+    }
+
     pub fn synchronize(&self) -> Result<()> {
         self.stream
             .synchronize()
