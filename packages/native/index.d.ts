@@ -87,6 +87,12 @@ export declare class FlexibleDecoderPool {
 /** Encoded frames → MP4 (fragmented, so the file survives a crash). */
 export declare class Mp4Muxer {
   constructor(codec: string, outputPath: string, options?: Mp4MuxerOptions | undefined | null)
+  /**
+   * The constructor's work on a thread of its own: opening the output
+   * can block (a FIFO until its reader comes, a hung network
+   * filesystem), which must not happen on the JS thread.
+   */
+  static open(codec: string, outputPath: string, options?: Mp4MuxerOptions | undefined | null): Promise<Mp4Muxer>
   push(data: Uint8Array, ptsNs: bigint, dtsNs?: bigint | undefined | null, durationNs?: bigint | undefined | null): boolean
   /**
    * Resolves when the queue is down to half the high-water mark (or

@@ -58,6 +58,33 @@ pub struct Mp4MuxerStats {
     pub queued_bytes: i64,
 }
 
+fn muxer_options(options: Option<Mp4MuxerOptions>) -> Result<gs::Mp4MuxerOptions, Code> {
+    let options = options.unwrap_or_default();
+    let defaults = gs::Mp4MuxerOptions::default();
+    Ok(gs::Mp4MuxerOptions {
+        fps_num: options.fps_num.unwrap_or(defaults.fps_num),
+        fps_den: options.fps_den.unwrap_or(defaults.fps_den),
+        fragment_duration_ms: options
+            .fragment_duration_ms
+            .unwrap_or(defaults.fragment_duration_ms),
+        high_water_bytes: byte_count(
+            "highWaterBytes",
+            options.high_water_bytes,
+            defaults.high_water_bytes,
+        )?,
+        max_queued_bytes: byte_count(
+            "maxQueuedBytes",
+            options.max_queued_bytes,
+            defaults.max_queued_bytes,
+        )?,
+        finish_timeout: options
+            .finish_timeout_ms
+            .map_or(defaults.finish_timeout, |ms| {
+                std::time::Duration::from_millis(u64::from(ms))
+            }),
+    })
+}
+
 /// Encoded frames → MP4 (fragmented, so the file survives a crash).
 #[napi]
 #[derive(Debug)]
@@ -75,34 +102,37 @@ impl Mp4Muxer {
     ) -> Result<Self, Code> {
         entry("Mp4Muxer::new", || {
             let codec = gs::Codec::from_name(&codec).map_err(from_gstreamer)?;
-            let options = options.unwrap_or_default();
-            let defaults = gs::Mp4MuxerOptions::default();
-            let options = gs::Mp4MuxerOptions {
-                fps_num: options.fps_num.unwrap_or(defaults.fps_num),
-                fps_den: options.fps_den.unwrap_or(defaults.fps_den),
-                fragment_duration_ms: options
-                    .fragment_duration_ms
-                    .unwrap_or(defaults.fragment_duration_ms),
-                high_water_bytes: byte_count(
-                    "highWaterBytes",
-                    options.high_water_bytes,
-                    defaults.high_water_bytes,
-                )?,
-                max_queued_bytes: byte_count(
-                    "maxQueuedBytes",
-                    options.max_queued_bytes,
-                    defaults.max_queued_bytes,
-                )?,
-                finish_timeout: options
-                    .finish_timeout_ms
-                    .map_or(defaults.finish_timeout, |ms| {
-                        std::time::Duration::from_millis(u64::from(ms))
-                    }),
-            };
+            let options = muxer_options(options)?;
             let inner = gs::Mp4Muxer::new(codec, output_path, &options).map_err(from_gstreamer)?;
             Ok(Self {
                 inner: Arc::new(inner),
             })
+        })
+    }
+
+    /// The constructor's work on a thread of its own: opening the output
+    /// can block (a FIFO until its reader comes, a hung network
+    /// filesystem), which must not happen on the JS thread.
+    #[napi(ts_return_type = "Promise<Mp4Muxer>")]
+    pub fn open<'env>(
+        env: &'env Env,
+        codec: String,
+        output_path: String,
+        options: Option<Mp4MuxerOptions>,
+    ) -> Result<PromiseRaw<'env, Mp4Muxer>, Code> {
+        entry("Mp4Muxer::open", || {
+            let codec = gs::Codec::from_name(&codec).map_err(from_gstreamer)?;
+            let options = muxer_options(options)?;
+            on_thread(
+                env,
+                "Mp4Muxer::open",
+                move || gs::Mp4Muxer::new(codec, output_path, &options).map_err(from_gstreamer),
+                |inner| {
+                    Ok(Self {
+                        inner: Arc::new(inner),
+                    })
+                },
+            )
         })
     }
 

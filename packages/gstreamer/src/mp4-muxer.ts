@@ -45,6 +45,40 @@ export interface Mp4MuxerStats {
   queuedBytes: number;
 }
 
+/** The options the native muxer takes, checked here so that a wrong type
+ * is a coded error, never napi's own. */
+function checkArguments(outputPath: unknown, options: Mp4MuxerOptions | null): native.Mp4MuxerOptions {
+  if (typeof outputPath !== 'string' || outputPath.length === 0) {
+    throw argumentError('type', 'outputPath must be a non-empty string');
+  }
+  const native_options: native.Mp4MuxerOptions = {};
+  if (options === null || typeof options !== 'object') {
+    throw argumentError('type', 'options must be an object');
+  }
+  for (const key of ['highWaterBytes', 'maxQueuedBytes'] as const) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw argumentError('range', `${key} must be a positive integer, got ${value}`);
+    }
+    native_options[key] = value;
+  }
+  for (const key of ['fpsNum', 'fpsDen', 'fragmentDurationMs', 'finishTimeoutMs'] as const) {
+    const value = options[key];
+    if (value === undefined) continue;
+    const min = key === 'fragmentDurationMs' ? 0 : 1;
+    if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
+      throw argumentError('range', `${key} must be an integer between ${min} and 2^31-1, got ${value}`);
+    }
+    native_options[key] = value;
+  }
+  return native_options;
+}
+
+/** A native muxer `open()` made, handed to the constructor it calls next
+ * (synchronously: nothing runs in between). */
+let pending: native.Mp4Muxer | null = null;
+
 /**
  * Writes encoded frames into an MP4 file through GStreamer
  * (`appsrc → parser → qtmux → filesink`).
@@ -58,33 +92,29 @@ export class Mp4Muxer implements AsyncDisposable {
   readonly #inner: native.Mp4Muxer;
   readonly outputPath: string;
 
+  /** Opens `outputPath` on the calling thread: quick for a file on a local
+   * disk. Where opening can block (a FIFO until its reader comes, a network
+   * filesystem), use `await Mp4Muxer.open(…)`, which opens it elsewhere. */
   constructor(codec: Codec | string, outputPath: string, options: Mp4MuxerOptions = {}) {
-    if (typeof outputPath !== 'string' || outputPath.length === 0) {
-      throw argumentError('type', 'outputPath must be a non-empty string');
-    }
-    const native_options: native.Mp4MuxerOptions = {};
-    if (options === null || typeof options !== 'object') {
-      throw argumentError('type', 'options must be an object');
-    }
-    for (const key of ['highWaterBytes', 'maxQueuedBytes'] as const) {
-      const value = options[key];
-      if (value === undefined) continue;
-      if (!Number.isSafeInteger(value) || value < 1) {
-        throw argumentError('range', `${key} must be a positive integer, got ${value}`);
-      }
-      native_options[key] = value;
-    }
-    for (const key of ['fpsNum', 'fpsDen', 'fragmentDurationMs', 'finishTimeoutMs'] as const) {
-      const value = options[key];
-      if (value === undefined) continue;
-      const min = key === 'fragmentDurationMs' ? 0 : 1;
-      if (!Number.isInteger(value) || value < min || value > 0x7fff_ffff) {
-        throw argumentError('range', `${key} must be an integer between ${min} and 2^31-1, got ${value}`);
-      }
-      native_options[key] = value;
-    }
+    const checked = checkArguments(outputPath, options);
     this.outputPath = outputPath;
-    this.#inner = call(() => new native.Mp4Muxer(Codec.fromName(codec), outputPath, native_options));
+    this.#inner =
+      pending ?? call(() => new native.Mp4Muxer(Codec.fromName(codec), outputPath, checked));
+    pending = null;
+  }
+
+  /** The constructor's work off the JS thread: resolves with the muxer once
+   * its output is open, or rejects with the constructor's errors. */
+  static async open(codec: Codec | string, outputPath: string, options: Mp4MuxerOptions = {}): Promise<Mp4Muxer> {
+    const checked = checkArguments(outputPath, options);
+    let inner: native.Mp4Muxer;
+    try {
+      inner = await call(() => native.Mp4Muxer.open(Codec.fromName(codec), outputPath, checked));
+    } catch (error) {
+      throw toProjError(error);
+    }
+    pending = inner;
+    return new Mp4Muxer(codec, outputPath, options);
   }
 
   /** The canonical name of the codec being muxed. */

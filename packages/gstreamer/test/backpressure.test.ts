@@ -66,4 +66,29 @@ describe('Mp4Muxer back-pressure', () => {
     expect(await ended).toBe(0);
     expect(probeStream(copy).nb_read_frames).toBe(String(accepted));
   });
+
+  it('open() opens an output that blocks (a FIFO with no reader yet) off the JS thread', async () => {
+    const dir = scratchDir('open-fifo');
+    const fifo = join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const copy = join(dir, 'out.mp4');
+    const stream = encodeStream({ codec: Codec.JPEG, frames: 1, width: 320, height: 240 });
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 5);
+    // new Mp4Muxer(…) here would block the event loop in open(2) until a
+    // reader came; open() does it on a thread of its own.
+    const opening = Mp4Muxer.open(Codec.JPEG, fifo, { fragmentDurationMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ticks).toBeGreaterThan(10);
+    const reader = spawn('sh', ['-c', 'cat "$1" >"$2"', 'reader', fifo, copy], { stdio: 'ignore' });
+    const ended = new Promise((resolve) => reader.on('exit', resolve));
+    const muxer = await opening;
+    clearInterval(timer);
+    for (let i = 0; i < 5; i += 1) muxer.push(stream.frames[0]!.data, BigInt(i) * 33_333_333n);
+    await muxer.finish();
+    expect(await ended).toBe(0);
+    expect(probeStream(copy).nb_read_frames).toBe('5');
+    await expect(Mp4Muxer.open(Codec.JPEG, join(dir, 'no-such-dir', 'x.mp4'))).rejects.toMatchObject({ code: ErrorCode.OUTPUT_OPEN });
+    await expect(Mp4Muxer.open('vp8', join(dir, 'x.mp4'))).rejects.toMatchObject({ code: ErrorCode.UNKNOWN_CODEC });
+  });
 });
