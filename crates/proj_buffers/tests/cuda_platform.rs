@@ -60,33 +60,20 @@ fn download(buffer: &SharedBuffer) -> Result<Vec<u8>> {
     Ok(buffer.with_surface(0, |s| s.download())??)
 }
 
-/// A picture with smooth gradients, fine stripes and hard edges, in the
-/// tightly packed layout of `format`.
+/// The shared test picture in the tightly packed layout of `format` (the
+/// gradients shifted per plane).
 fn pattern(format: VideoFormat, width: u32, height: u32) -> Result<Vec<u8>> {
-    let planes = format.planes(width, height)?;
     let mut bytes = Vec::new();
-    for (index, plane) in planes.iter().enumerate() {
+    for (index, plane) in format.planes(width, height)?.iter().enumerate() {
         let channels = u32::try_from(plane.bytes_per_pixel)?;
-        for y in 0..plane.height {
-            for x in 0..plane.width {
-                for c in 0..channels {
-                    let (fx, fy) = (f64::from(x), f64::from(y));
-                    let phase = f64::from(c) + index as f64;
-                    let smooth = 128.0 + 90.0 * ((fx * 0.013 + phase).sin() * (fy * 0.021).cos());
-                    let stripes = if (x / 7 + y / 11 + c).is_multiple_of(2) {
-                        20.0
-                    } else {
-                        -20.0
-                    };
-                    #[expect(
-                        clippy::cast_possible_truncation,
-                        clippy::cast_sign_loss,
-                        reason = "clamped to 0..=255 first"
-                    )]
-                    bytes.push((smooth + stripes).clamp(0.0, 255.0) as u8);
-                }
-            }
-        }
+        let phase = u32::try_from(index)?;
+        bytes.extend(proj_test_support::pattern(
+            plane.width,
+            plane.height,
+            channels,
+            phase,
+            false,
+        ));
     }
     Ok(bytes)
 }

@@ -56,35 +56,9 @@ fn run_harness(kind: &str, input: &[u8], args: &[String]) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// A picture with smooth gradients, fine stripes and hard edges.
+/// The shared test picture, with hard-edged blocks.
 fn pattern(width: u32, height: u32, channels: u32) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity((width * height * channels) as usize);
-    for y in 0..height {
-        for x in 0..width {
-            for c in 0..channels {
-                let (fx, fy) = (f64::from(x), f64::from(y));
-                let smooth =
-                    128.0 + 90.0 * ((fx * 0.013 + f64::from(c)).sin() * (fy * 0.021).cos());
-                let stripes = if (x / 7 + y / 11 + c).is_multiple_of(2) {
-                    20.0
-                } else {
-                    -20.0
-                };
-                let block = if (x * 5 / width + y * 3 / height).is_multiple_of(2) {
-                    0.0
-                } else {
-                    25.0
-                };
-                #[expect(
-                    clippy::cast_possible_truncation,
-                    clippy::cast_sign_loss,
-                    reason = "clamped to 0..=255 first"
-                )]
-                bytes.push((smooth + stripes + block).clamp(0.0, 255.0) as u8);
-            }
-        }
-    }
-    bytes
+    proj_test_support::pattern(width, height, channels, 0, true)
 }
 
 fn filter(interpolation: Interpolation) -> i32 {

@@ -1,4 +1,38 @@
-//! What the crates' tests share (a dev-dependency only): one PSNR.
+//! What the crates' tests share (a dev-dependency only): one PSNR and one
+//! test picture.
+
+/// A test picture: smooth gradients with fine stripes (and, with `blocks`,
+/// hard-edged blocks), `channels` interleaved bytes per pixel; `phase`
+/// shifts the gradients (one per plane, say).
+pub fn pattern(width: u32, height: u32, channels: u32, phase: u32, blocks: bool) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity((width * height * channels) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            for c in 0..channels {
+                let (fx, fy) = (f64::from(x), f64::from(y));
+                let shift = f64::from(c + phase);
+                let smooth = 128.0 + 90.0 * ((fx * 0.013 + shift).sin() * (fy * 0.021).cos());
+                let stripes = if (x / 7 + y / 11 + c).is_multiple_of(2) {
+                    20.0
+                } else {
+                    -20.0
+                };
+                let block = if !blocks || (x * 5 / width + y * 3 / height).is_multiple_of(2) {
+                    0.0
+                } else {
+                    25.0
+                };
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "clamped to 0..=255 first"
+                )]
+                bytes.push((smooth + stripes + block).clamp(0.0, 255.0) as u8);
+            }
+        }
+    }
+    bytes
+}
 
 /// Peak signal-to-noise ratio of two 8-bit pictures of the same size, in
 /// dB (infinite when they are equal).
