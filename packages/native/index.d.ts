@@ -167,6 +167,18 @@ export declare class SurfaceView {
    */
   static fromBuffer(buffer: SharedBuffer, slotIndex?: number | undefined | null, cudaStream?: bigint | undefined | null): SurfaceView
   /**
+   * A view over someone else's device memory (the seed's
+   * `from_cuda_array`): fills, copies and transforms use it in place.
+   * The caller keeps the memory allocated while the view (or its
+   * buffer) lives; the TypeScript wrapper holds the owning object.
+   */
+  static fromCudaArray(array: CudaArray, gpuId?: number | undefined | null, cudaStream?: bigint | undefined | null): SurfaceView
+  /**
+   * The buffer the view looks at (for a foreign array: the wrapped memory,
+   * to transform from as any pool buffer).
+   */
+  buffer(): SharedBuffer
+  /**
    * Lets go of the buffer (it can return to its pool); later calls fail
    * with `ERR_PROJ_CONSUMED`.
    */
@@ -349,6 +361,19 @@ export interface ChainGeometry {
 
 /** Parses a codec name (case-insensitive) and returns its canonical name. */
 export declare function codecFromName(name: string): string
+
+/**
+ * A CUDA array described as `__cuda_array_interface__` describes one:
+ * `data` its device address, `shape` `[height, width]` or `[height, width,
+ * channels]` (1 or 4), `strides` in bytes (absent: tightly packed),
+ * `typestr` `|u1` (unsigned bytes).
+ */
+export interface CudaArray {
+  data: bigint
+  shape: Array<number>
+  strides?: Array<number>
+  typestr?: string
+}
 
 /** `DecodedFrame` of the seed. */
 export interface DecodedFrame {

@@ -80,6 +80,28 @@ impl SharedBuffer {
         }
     }
 
+    /// A buffer of one slot over someone else's device memory (a CUDA
+    /// array of another library), used in place: the seed's
+    /// `SurfaceView.from_cuda_array`. Packed formats only (RGBA, GRAY8…).
+    ///
+    /// # Safety
+    /// `ptr` must address `pitch × height` bytes of device memory of GPU
+    /// `gpu_id` that stay allocated while the buffer (and anything made
+    /// from it) lives.
+    pub unsafe fn wrap_device(
+        format: VideoFormat,
+        width: u32,
+        height: u32,
+        pitch: usize,
+        ptr: usize,
+        gpu_id: u32,
+    ) -> Result<Self> {
+        // SAFETY: passed on from the caller.
+        let surface = unsafe { Surface::foreign(format, width, height, pitch, ptr, gpu_id) }?;
+        let set = crate::Pool::new(vec![vec![surface]]).try_acquire()?;
+        Ok(Self::owned(set, 1))
+    }
+
     pub(crate) fn slots(slots: Vec<(SharedBuffer, usize)>, ids: SavantIds) -> Self {
         let num_filled = slots.len();
         Self {

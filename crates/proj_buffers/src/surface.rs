@@ -92,6 +92,55 @@ impl Surface {
     }
 
     /// A black surface where `allocator` puts it.
+    /// A surface over someone else's device memory on GPU `gpu_id` (one
+    /// packed plane, `pitch` bytes per row), used in place: fills, copies
+    /// and transforms read and write it; it is never freed here.
+    ///
+    /// # Safety
+    /// `ptr` must address `pitch × height` bytes of device memory of GPU
+    /// `gpu_id` that stay allocated while the surface lives.
+    pub(crate) unsafe fn foreign(
+        format: VideoFormat,
+        width: u32,
+        height: u32,
+        pitch: usize,
+        ptr: usize,
+        gpu_id: u32,
+    ) -> Result<Self> {
+        if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+            return Err(invalid(
+                "shape",
+                format!("{width}x{height} is not 1 to {MAX_SIDE} px per side"),
+            ));
+        }
+        let [plane] = format.planes(width, height)?[..] else {
+            return Err(invalid("shape", "only packed (one-plane) formats wrap"));
+        };
+        if pitch < plane.pitch {
+            return Err(invalid(
+                "strides",
+                format!("a row of {pitch} bytes is shorter than {} pixels", width),
+            ));
+        }
+        if ptr == 0 {
+            return Err(invalid("data", "the device pointer is null"));
+        }
+        let (Allocator::Cuda(stream, _), _) = Allocator::new(MemType::CudaDevice, gpu_id)? else {
+            return Err(BuffersError::CudaUnavailable {
+                reason: "no CUDA stream for foreign memory".into(),
+            });
+        };
+        // SAFETY: passed on from the caller.
+        let memory = unsafe { DeviceMemory::foreign(&stream, ptr as u64, pitch) };
+        Ok(Self {
+            format,
+            width,
+            height,
+            planes: vec![Plane { pitch, ..plane }],
+            memory: Memory::Device(memory),
+        })
+    }
+
     pub(crate) fn allocate(
         format: VideoFormat,
         width: u32,

@@ -297,13 +297,75 @@ export function getSurfaceInfo(buffer: SharedBuffer): SurfaceInfo {
   return buffer.surfaceInfo(0);
 }
 
+/** `__cuda_array_interface__` (version 2/3) as far as a view needs it. */
+export interface CudaArrayInterface {
+  data: bigint | number | [bigint | number, boolean];
+  shape: number[];
+  strides?: number[] | null;
+  typestr?: string;
+  version?: number;
+}
+
+/** An object exposing a CUDA array, or the description itself. */
+export type CudaArraySource = { __cuda_array_interface__: CudaArrayInterface } | CudaArrayInterface;
+
+/** Owners of foreign memory, kept alive by the buffers made over it. */
+const owners = new WeakMap<SharedBuffer, object>();
+
+function cudaArrayOf(array: CudaArraySource): native.CudaArray {
+  if (array === null || typeof array !== 'object') throw argumentError('type', 'fromCudaArray takes an object');
+  const d: CudaArrayInterface = '__cuda_array_interface__' in array ? array.__cuda_array_interface__ : array;
+  if (d === null || typeof d !== 'object') throw argumentError('type', '__cuda_array_interface__ must be an object');
+  const address = Array.isArray(d.data) ? d.data[0] : d.data;
+  let data: bigint;
+  if (typeof address === 'bigint') data = address;
+  else if (Number.isSafeInteger(address)) data = BigInt(address);
+  else throw argumentError('type', 'data must be a device address (a bigint, or [address, readOnly])');
+  const ints = (name: string, v: unknown): number[] => {
+    if (!Array.isArray(v)) throw argumentError('type', `${name} must be an array of integers`);
+    return v.map((x) => u32(name, x));
+  };
+  return {
+    data,
+    shape: ints('shape', d.shape),
+    strides: d.strides === undefined || d.strides === null ? undefined : ints('strides', d.strides),
+    typestr: d.typestr === undefined ? undefined : String(d.typestr),
+  };
+}
+
 /** One slot of a buffer: fill it, read it, or give its `SurfaceInfo` to native code. */
 export class SurfaceView {
   /** @internal */
   readonly native: native.SurfaceView;
+  /** What owns foreign device memory the view looks at, kept alive with it. */
+  readonly #owner: object | null;
 
-  private constructor(inner: native.SurfaceView) {
+  private constructor(inner: native.SurfaceView, owner: object | null = null) {
     this.native = inner;
+    this.#owner = owner;
+  }
+
+  /** A view over another library's CUDA memory, used in place (the seed's
+   * `from_cuda_array`): `array` is an object with a
+   * `__cuda_array_interface__` property, or that description itself
+   * (`data` a device address as a bigint or `[address, readOnly]`, `shape`
+   * `[h, w]`, `[h, w, 1]` (GRAY8) or `[h, w, 4]` (RGBA), `strides` in bytes
+   * or absent, `typestr` `'|u1'`). The view holds `array` so the memory
+   * stays allocated while it lives; `sharedBuffer()` gives a buffer over
+   * the same memory to `BufferGenerator.transform` from (the seed's
+   * `from_gpumat`). `ERR_PROJ_CUDA_UNAVAILABLE` without a GPU. */
+  static fromCudaArray(array: CudaArraySource, gpuId = 0, cudaStream: bigint = 0n): SurfaceView {
+    const description = cudaArrayOf(array);
+    if (typeof cudaStream !== 'bigint') throw argumentError('type', 'cudaStream must be a bigint handle');
+    const inner = call(() => native.SurfaceView.fromCudaArray(description, u32('gpuId', gpuId), cudaStream));
+    return new SurfaceView(inner, array);
+  }
+
+  /** The buffer this view looks at (it keeps a foreign array's owner alive too). */
+  sharedBuffer(): SharedBuffer {
+    const buffer = wrapBuffer(call(() => this.native.buffer()));
+    if (this.#owner) owners.set(buffer, this.#owner);
+    return buffer;
   }
 
   /** @internal */

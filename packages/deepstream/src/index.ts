@@ -17,6 +17,8 @@ export {
   type AcquireOptions,
   type WaitOptions,
   BufferGenerator,
+  type CudaArrayInterface,
+  type CudaArraySource,
   DstPadding,
   type GeneratorOptions,
   getSavantIdMeta,

@@ -72,6 +72,38 @@ describe('GPU helpers', () => {
     buffer.release();
   });
 
+  it.skipIf(!hasGpu)("with a GPU: fromCudaArray uses another library's device memory in place, and transforms from it", async () => {
+    // The "other library" is a generator of ours: its device memory is
+    // wrapped through its address, as a CuPy or PyTorch array would be.
+    const owner = new BufferGenerator(VideoFormat.RGBA, 320, 240, { memType: 'cuda_device' }).tryAcquire();
+    const info = owner.surfaceInfo();
+    const array = { __cuda_array_interface__: { data: [info.dataPtr, false] as [bigint, boolean], shape: [240, 320, 4], strides: [info.pitch, 4, 1], typestr: '|u1', version: 3 } };
+    const foreign = SurfaceView.fromCudaArray(array);
+    expect([foreign.width, foreign.height, foreign.pitch, foreign.format, foreign.memType]).toEqual([320, 240, info.pitch, 'RGBA', 'cuda_device']);
+    expect(foreign.dataPtr).toBe(info.dataPtr);
+    await foreign.fill([5, 6, 7, 8]);
+    const seen = await SurfaceView.fromBuffer(owner).download();
+    expect([...seen.subarray(0, 4), ...seen.subarray(-4)]).toEqual([5, 6, 7, 8, 5, 6, 7, 8]);
+    const scaled = await new BufferGenerator(VideoFormat.RGBA, 64, 64, { memType: 'cuda_device' }).transform(foreign.sharedBuffer());
+    expect([...(await SurfaceView.fromBuffer(scaled).download()).subarray(32 * 64 * 4, 32 * 64 * 4 + 4)]).toEqual([5, 6, 7, 8]);
+    // Released, the foreign view frees nothing: the owner's memory still reads.
+    foreign.release();
+    expect((await SurfaceView.fromBuffer(owner).download())[1]).toBe(6);
+    const gray = SurfaceView.fromCudaArray({ data: info.dataPtr, shape: [240, 320], strides: [info.pitch, 1], typestr: '|u1' });
+    expect([gray.format, gray.channels]).toEqual(['GRAY8', 1]);
+  });
+
+  it('fromCudaArray checks the description before it reaches CUDA', () => {
+    const bad = (description: object) => codeOf(() => SurfaceView.fromCudaArray(description as never));
+    expect(bad({ data: 4096n, shape: [2, 2, 3], typestr: '|u1' })).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(bad({ data: 4096n, shape: [2, 2, 4], typestr: '<f4' })).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(bad({ data: 4096n, shape: [2, 2, 4], strides: [4, 4, 1] })).toBe(ErrorCode.INVALID_ARGUMENT); // rows shorter than 2 pixels
+    expect(bad({ data: 4096n, shape: [2, 2, 4], strides: [8, 1, 2] })).toBe(ErrorCode.INVALID_ARGUMENT); // planar
+    expect(bad({ data: 0n, shape: [2, 2, 4] })).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(() => SurfaceView.fromCudaArray({ data: 'x' } as never)).toThrow(TypeError);
+    if (!hasGpu) expect(bad({ data: 4096n, shape: [2, 2, 4] })).toBe(ErrorCode.CUDA_UNAVAILABLE);
+  });
+
   it('a CUDA stream for a view of host memory is a typed error', () => {
     const buffer = new BufferGenerator(VideoFormat.RGBA, 16, 16, { memType: 'system' }).tryAcquire();
     expect(SurfaceView.fromBuffer(buffer, 0, 0n).cudaStream).toBe(0n);

@@ -21,6 +21,79 @@ fn byte_value(value: u32) -> Outcome<u8> {
     u8::try_from(value).map_err(|_| invalid_argument("value must be 0-255"))
 }
 
+/// A CUDA array described as `__cuda_array_interface__` describes one:
+/// `data` its device address, `shape` `[height, width]` or `[height, width,
+/// channels]` (1 or 4), `strides` in bytes (absent: tightly packed),
+/// `typestr` `|u1` (unsigned bytes).
+#[napi(object)]
+#[derive(Debug)]
+pub struct CudaArray {
+    pub data: BigInt,
+    pub shape: Vec<u32>,
+    pub strides: Option<Vec<u32>>,
+    pub typestr: Option<String>,
+}
+
+impl CudaArray {
+    /// Format, width, height, row pitch and address, checked.
+    fn layout(&self) -> Outcome<(pb::VideoFormat, u32, u32, usize, usize)> {
+        if !matches!(
+            self.typestr.as_deref(),
+            None | Some("|u1" | "<u1" | ">u1" | "u1")
+        ) {
+            return Err(invalid_argument(
+                "a CUDA array must hold unsigned bytes (typestr |u1)",
+            ));
+        }
+        let (height, width, channels) = match self.shape[..] {
+            [h, w] | [h, w, 1] => (h, w, 1),
+            [h, w, 4] => (h, w, 4),
+            _ => {
+                return Err(invalid_argument(format!(
+                    "a CUDA array's shape must be (H, W), (H, W, 1) or (H, W, 4), got {:?}",
+                    self.shape
+                )))
+            }
+        };
+        let format = if channels == 1 {
+            pb::VideoFormat::Gray8
+        } else {
+            pb::VideoFormat::Rgba
+        };
+        let packed = width as usize * channels;
+        let pitch = match self.strides.as_deref() {
+            None => packed,
+            Some([row, pixel] | [row, pixel, 1]) if *pixel as usize == channels => *row as usize,
+            Some(strides) => {
+                return Err(invalid_argument(format!(
+                    "a CUDA array's strides must be (row, {channels}[, 1]) bytes: interleaved rows, got {strides:?}"
+                )))
+            }
+        };
+        let ptr = match self.data.get_u64() {
+            (false, value, true) => usize::try_from(value)
+                .map_err(|_| invalid_argument("data is not a device address"))?,
+            _ => {
+                return Err(invalid_argument(
+                    "data must be a device address, 1n or more",
+                ))
+            }
+        };
+        Ok((format, width, height, pitch, ptr))
+    }
+}
+
+/// The stream argument: a `CUstream` handle, 0 for none.
+fn stream_handle(cuda_stream: Option<BigInt>) -> Outcome<usize> {
+    match cuda_stream.map(|s| s.get_u64()) {
+        None => Ok(0),
+        Some((false, value, true)) => {
+            usize::try_from(value).map_err(|_| invalid_argument("cudaStream is not a pointer"))
+        }
+        Some(_) => Err(invalid_argument("cudaStream must be a handle, 0n or more")),
+    }
+}
+
 /// One slot of a buffer: fill it, read it, or hand its `SurfaceInfo` to native
 /// code. It keeps its buffer out of the pool until released or collected.
 #[napi]
@@ -71,12 +144,7 @@ impl SurfaceView {
     ) -> Result<Self, Code> {
         entry("SurfaceView::from_buffer", || {
             let buffer = buffer.get()?;
-            let stream = match cuda_stream.map(|s| s.get_u64()) {
-                None => 0,
-                Some((false, value, true)) => usize::try_from(value)
-                    .map_err(|_| invalid_argument("cudaStream is not a pointer"))?,
-                Some(_) => return Err(invalid_argument("cudaStream must be a handle, 0n or more")),
-            };
+            let stream = stream_handle(cuda_stream)?;
             // SAFETY: the documented contract of `cudaStream` (the seed's):
             // a live stream of the buffer's GPU for as long as the view is
             // used; CUDA cannot check a handle, and neither can we.
@@ -85,6 +153,49 @@ impl SurfaceView {
             }
             .map_err(from_buffers)?;
             Ok(Self::wrap(inner))
+        })
+    }
+
+    /// A view over someone else's device memory (the seed's
+    /// `from_cuda_array`): fills, copies and transforms use it in place.
+    /// The caller keeps the memory allocated while the view (or its
+    /// buffer) lives; the TypeScript wrapper holds the owning object.
+    #[napi(factory)]
+    pub fn from_cuda_array(
+        array: CudaArray,
+        gpu_id: Option<u32>,
+        cuda_stream: Option<BigInt>,
+    ) -> Result<Self, Code> {
+        entry("SurfaceView::from_cuda_array", || {
+            let (format, width, height, pitch, ptr) = array.layout()?;
+            let stream = stream_handle(cuda_stream)?;
+            // SAFETY: the documented contract of `fromCudaArray` (the
+            // seed's): `data` addresses `shape`/`strides` bytes of device
+            // memory of GPU `gpuId`, kept alive by the owner the wrapper
+            // holds, and `cudaStream` is a live stream of that GPU.
+            let view = unsafe {
+                let buffer = pb::SharedBuffer::wrap_device(
+                    format,
+                    width,
+                    height,
+                    pitch,
+                    ptr,
+                    gpu_id.unwrap_or(0),
+                )
+                .map_err(from_buffers)?;
+                pb::SurfaceView::with_stream(&buffer, 0, stream)
+            }
+            .map_err(from_buffers)?;
+            Ok(Self::wrap(view))
+        })
+    }
+
+    /// The buffer the view looks at (for a foreign array: the wrapped memory,
+    /// to transform from as any pool buffer).
+    #[napi]
+    pub fn buffer(&self) -> Result<SharedBuffer, Code> {
+        entry("SurfaceView::buffer", || {
+            Ok(SharedBuffer::wrap(self.get()?.buffer().clone()))
         })
     }
 

@@ -29,13 +29,14 @@ pub(crate) enum Placement {
 
 /// One allocation holding every plane of a surface, each plane starting on
 /// a row of the same pitch. Owns its stream (the generator's) and frees the
-/// memory on drop.
+/// memory on drop, unless it is foreign (someone else's, only borrowed).
 #[derive(Debug)]
 pub(crate) struct DeviceMemory {
     stream: Arc<CudaStream>,
     ptr: CUdeviceptr,
     pitch: usize,
     placement: Placement,
+    foreign: bool,
 }
 
 // SAFETY: the allocation is owned by this value alone and the CUDA driver
@@ -87,6 +88,7 @@ impl DeviceMemory {
             ptr,
             pitch,
             placement,
+            foreign: false,
         };
         let mut row = 0;
         let device_planes = planes
@@ -102,6 +104,22 @@ impl DeviceMemory {
             })
             .collect();
         Ok((memory, device_planes))
+    }
+
+    /// Someone else's device memory (a CUDA array of another library):
+    /// used in place, never freed here.
+    ///
+    /// # Safety
+    /// `ptr` must address `pitch × rows` bytes of device memory of the
+    /// stream's GPU that stay allocated while this value lives.
+    pub unsafe fn foreign(stream: &Arc<CudaStream>, ptr: CUdeviceptr, pitch: usize) -> Self {
+        Self {
+            stream: Arc::clone(stream),
+            ptr,
+            pitch,
+            placement: Placement::Device,
+            foreign: true,
+        }
     }
 
     pub fn ptr(&self) -> CUdeviceptr {
@@ -234,7 +252,7 @@ impl Drop for DeviceMemory {
     fn drop(&mut self) {
         // Work queued on the stream may still use the memory.
         let _ = self.stream.synchronize();
-        if self.bind().is_ok() {
+        if !self.foreign && self.bind().is_ok() {
             // SAFETY: the pointer came from cuMemAllocPitch/Managed and is
             // freed once; an error here only leaks.
             let _ = unsafe { sys::cuMemFree_v2(self.ptr) };
