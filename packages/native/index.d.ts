@@ -466,6 +466,8 @@ export interface FlexibleDecoderPoolConfig {
   gpuId?: number
   poolSize?: number
   evictionTtlMs: number
+  /** Sources decoded at once at most (default 256). */
+  maxSources?: number
   memType?: string
   detectBufferLimit?: number
   idleTimeoutMs?: number

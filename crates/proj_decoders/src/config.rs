@@ -223,13 +223,22 @@ pub struct FlexibleDecoderPoolConfig {
     /// A stream with no submit for this long is offered for eviction.
     pub eviction_ttl: Duration,
     pub settings: DecoderSettings,
+    /// Sources decoded at once at most: a frame of one more source is
+    /// skipped (`DecoderCreationFailed`) until one ends. Each costs a
+    /// GStreamer session's threads (about 3 for H.264 on 2 cores, more with
+    /// more cores) and its pool's memory.
+    pub max_sources: usize,
 }
+
+/// The default of [`FlexibleDecoderPoolConfig::max_sources`].
+pub const DEFAULT_MAX_SOURCES: usize = 256;
 
 impl FlexibleDecoderPoolConfig {
     pub fn new(gpu_id: u32, pool_size: usize, eviction_ttl: Duration) -> Self {
         Self {
             eviction_ttl,
             settings: DecoderSettings::new(gpu_id, pool_size),
+            max_sources: DEFAULT_MAX_SOURCES,
         }
     }
 

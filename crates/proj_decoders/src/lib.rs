@@ -28,7 +28,7 @@ mod timing;
 pub use config::{
     ConfigCallback, CudadecMemtype, DecoderConfig, DecoderSettings, EvictionCallback,
     EvictionDecision, FlexibleDecoderConfig, FlexibleDecoderPoolConfig, H264StreamFormat,
-    HardwareOptions, HevcStreamFormat, JpegBackend,
+    HardwareOptions, HevcStreamFormat, JpegBackend, DEFAULT_MAX_SOURCES,
 };
 pub use decoder::FlexibleDecoder;
 pub use error::{DecodersError, Result};

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use proj_frame::VideoFrame;
 
 use crate::config::{EvictionCallback, EvictionDecision, FlexibleDecoderPoolConfig};
-use crate::output::{Output, OutputCallback};
+use crate::output::{Output, OutputCallback, SkipReason};
 use crate::{DecodersError, FlexibleDecoder, Result};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -102,6 +102,12 @@ impl FlexibleDecoderPool {
         eviction: Option<EvictionCallback>,
     ) -> Result<Self> {
         config.settings.check()?;
+        if config.max_sources == 0 {
+            return Err(DecodersError::InvalidArgument {
+                name: "maxSources",
+                reason: "must be positive".into(),
+            });
+        }
         if config.eviction_ttl.is_zero() {
             return Err(DecodersError::InvalidArgument {
                 name: "evictionTtlMs",
@@ -156,6 +162,19 @@ impl FlexibleDecoderPool {
         let decoder = {
             let mut entries = lock(&self.inner.entries);
             let source_id = frame.source_id().to_owned();
+            let max = self.inner.config.max_sources;
+            if entries.len() >= max && !entries.contains_key(&source_id) {
+                drop(entries);
+                (self.inner.emit)(Output::Skipped {
+                    frame,
+                    data,
+                    reason: SkipReason::DecoderCreationFailed(format!(
+                        "the pool already decodes {max} sources (maxSources); \
+                         end one (sourceEos, eviction) or raise the limit"
+                    )),
+                });
+                return Ok(());
+            }
             let entry = match entries.get_mut(&source_id) {
                 Some(entry) => entry,
                 None => {

@@ -339,16 +339,33 @@ export class FlexibleDecoderConfig extends Builder {
  * these settings. */
 export class FlexibleDecoderPoolConfig extends Builder {
   readonly evictionTtlMs: number;
-  constructor(gpuId = 0, poolSize = 4, evictionTtlMs = 30_000, base?: Settings) {
+  /** Sources decoded at once at most (default 256): a frame of one more
+   * source is skipped (`decoder_creation_failed`) until one ends. Each
+   * costs its session's threads (about 3 per H.264 source on 2 cores) and
+   * its output pool. */
+  readonly maxSources: number;
+  constructor(gpuId = 0, poolSize = 4, evictionTtlMs = 30_000, base?: Settings, maxSources = 256) {
     super(base ?? settings(gpuId, poolSize));
     this.evictionTtlMs = integerArgument('evictionTtlMs', evictionTtlMs, 1, 2 ** 32 - 1);
+    this.maxSources = integerArgument('maxSources', maxSources, 1, 65_536);
   }
   protected with(change: Partial<Settings>): this {
-    return new FlexibleDecoderPoolConfig(0, 1, this.evictionTtlMs, { ...this.settings, ...change }) as this;
+    return new FlexibleDecoderPoolConfig(0, 1, this.evictionTtlMs, { ...this.settings, ...change }, this.maxSources) as this;
+  }
+  withMaxSources(maxSources: number): FlexibleDecoderPoolConfig {
+    return new FlexibleDecoderPoolConfig(0, 1, this.evictionTtlMs, this.settings, maxSources);
   }
   /** @internal */
   toNative(): native.FlexibleDecoderPoolConfig {
     const s = this.settings;
-    return { gpuId: s.gpuId, poolSize: s.poolSize, evictionTtlMs: this.evictionTtlMs, memType: optionalOf('memType', s.memType, 'string'), detectBufferLimit: s.detectBufferLimit, idleTimeoutMs: s.idleTimeoutMs };
+    return {
+      gpuId: s.gpuId,
+      poolSize: s.poolSize,
+      evictionTtlMs: this.evictionTtlMs,
+      maxSources: this.maxSources,
+      memType: optionalOf('memType', s.memType, 'string'),
+      detectBufferLimit: s.detectBufferLimit,
+      idleTimeoutMs: s.idleTimeoutMs,
+    };
   }
 }

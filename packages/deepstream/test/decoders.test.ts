@@ -257,6 +257,23 @@ describe('FlexibleDecoder', () => {
 });
 
 describe('FlexibleDecoderPool', () => {
+  it('decodes at most maxSources sources at once: one more is skipped (decoder_creation_failed) until one ends', async () => {
+    const outputs: FlexibleDecoderOutput[] = [];
+    const pool = new FlexibleDecoderPool(new FlexibleDecoderPoolConfig(0, 2, 30_000).withMemType(MemType.SYSTEM).withMaxSources(2), (o) => {
+      outputs.push(o);
+      o.asFrame()?.takeDelivery()?.unseal().then(([, b]) => b.release());
+    });
+    const raw = (sourceId: string, pts: number) => new VideoFrame({ sourceId, width: 4, height: 2, codec: 'raw_rgba', pts: BigInt(pts), keyframe: true });
+    for (const source of ['a', 'b', 'c']) await pool.submit(raw(source, 0), new Uint8Array(32));
+    await pool.sourceEos('a');
+    await pool.submit(raw('c', 1000), new Uint8Array(32));
+    await pool.gracefulShutdown();
+    const seen = outputs.map((o) => (o instanceof SkippedOutput ? `${o.frame.sourceId}:${o.reason}` : o.isFrame ? `${o.asFrame()!.frame.sourceId}:frame` : null)).filter(Boolean);
+    expect(seen).toEqual(['a:frame', 'b:frame', 'c:decoder_creation_failed', 'c:frame']);
+    expect((outputs.find((o) => o instanceof SkippedOutput) as SkippedOutput).detail).toMatch(/maxSources/);
+    expect(() => new FlexibleDecoderPoolConfig().withMaxSources(0)).toThrow(RangeError);
+  });
+
   it('routes sources to their own decoders, reports source EOS after their frames, and evicts idle ones', async () => {
     const bySource = new Map<string, string[]>();
     const asked: string[] = [];

@@ -208,6 +208,8 @@ pub struct FlexibleDecoderPoolConfig {
     pub gpu_id: Option<u32>,
     pub pool_size: Option<u32>,
     pub eviction_ttl_ms: u32,
+    /// Sources decoded at once at most (default 256).
+    pub max_sources: Option<u32>,
     pub mem_type: Option<String>,
     pub detect_buffer_limit: Option<u32>,
     pub idle_timeout_ms: Option<u32>,
@@ -254,6 +256,9 @@ impl FlexibleDecoderPoolConfig {
     pub fn into_model(self) -> Result<pd::FlexibleDecoderPoolConfig, Code> {
         Ok(pd::FlexibleDecoderPoolConfig {
             eviction_ttl: Duration::from_millis(u64::from(self.eviction_ttl_ms)),
+            max_sources: self
+                .max_sources
+                .map_or(pd::DEFAULT_MAX_SOURCES, |n| n as usize),
             settings: settings(
                 self.gpu_id,
                 self.pool_size,
