@@ -359,8 +359,32 @@ export interface ChainGeometry {
   offsetY: number
 }
 
+/**
+ * Checks a property set alone (a TypeScript props class calls it when
+ * built): a field out of range, of another kind or unknown is a typed
+ * error now, not at the first frame.
+ */
+export declare function checkEncoderProperties(properties: EncoderProperties): void
+
 /** Parses a codec name (case-insensitive) and returns its canonical name. */
 export declare function codecFromName(name: string): string
+
+/**
+ * Checks a whole config (sizes, format, frame rate, a set of its codec
+ * and platform) and says how the CPU would encode it.
+ */
+export declare function cpuEncoderPlan(config: EncoderConfig): CpuEncoderPlan
+
+/**
+ * How the CPU would encode a config: the element, its properties, the
+ * profile asked of it, and the fields of the set it cannot honour.
+ */
+export interface CpuEncoderPlan {
+  element: string
+  properties: Array<ElementProperty>
+  profile?: string
+  unmapped: Array<string>
+}
 
 /**
  * A CUDA array described as `__cuda_array_interface__` describes one:
@@ -449,6 +473,91 @@ export interface DstPadding {
   top?: number
   right?: number
   bottom?: number
+}
+
+/** One element property of a plan. */
+export interface ElementProperty {
+  name: string
+  value: string
+}
+
+/** `EncoderConfig` as the TypeScript class hands it over. */
+export interface EncoderConfig {
+  codec: string
+  width: number
+  height: number
+  format?: string
+  fpsNum?: number
+  fpsDen?: number
+  gpuId?: number
+  memType?: string
+  properties?: EncoderProperties
+}
+
+export declare function encoderNames(): EncoderNames
+
+/** The encoder enums' names, for the test that the TypeScript tables match. */
+export interface EncoderNames {
+  rateControls: Array<string>
+  dgpuPresets: Array<string>
+  tuningPresets: Array<string>
+  h264Profiles: Array<string>
+  hevcProfiles: Array<string>
+  jetsonPresetLevels: Array<string>
+  cpuPresets: Array<string>
+  propertyKinds: Array<string>
+}
+
+/**
+ * A property set as the TypeScript classes hand it over: its `kind`
+ * (`h264Dgpu`, `jpeg`, `h264Cpu`…) and the fields that are set (names as
+ * in TypeScript; enum values by name, QP strings in NVIDIA's form).
+ */
+export interface EncoderProperties {
+  kind: string
+  bitrate?: number
+  controlRate?: string
+  profile?: string
+  iframeinterval?: number
+  idrinterval?: number
+  preset?: string
+  tuningInfo?: string
+  qpRange?: string
+  constQp?: string
+  initQp?: string
+  maxBitrate?: number
+  vbvBufSize?: number
+  vbvInit?: number
+  cq?: number
+  aq?: number
+  temporalAq?: boolean
+  extendedColorformat?: boolean
+  presetLevel?: string
+  peakBitrate?: number
+  vbvSize?: number
+  quantIFrames?: number
+  quantPFrames?: number
+  quantBFrames?: number
+  ratecontrolEnable?: boolean
+  maxperfEnable?: boolean
+  twoPassCbr?: boolean
+  numRefFrames?: number
+  insertSpsPps?: boolean
+  insertAud?: boolean
+  insertVui?: boolean
+  disableCabac?: boolean
+  enableLossless?: boolean
+  insertSeqHdr?: boolean
+  tiles?: string
+  quality?: number
+  compressionLevel?: number
+  rateControl?: string
+  qp?: number
+  keyframeInterval?: number
+  threads?: number
+  cpuUsed?: number
+  minQuantizer?: number
+  maxQuantizer?: number
 }
 
 /** `FlexibleDecoderConfig` of the seed. */

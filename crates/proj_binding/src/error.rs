@@ -1,6 +1,7 @@
 use napi::bindgen_prelude::*;
 use proj_buffers::BuffersError;
 use proj_decoders::DecodersError;
+use proj_encoders::EncodersError;
 use proj_frame::FrameError;
 use proj_gstreamer::GstreamerError;
 
@@ -113,4 +114,18 @@ pub fn decoders_code(error: &DecodersError) -> Code {
 
 pub fn from_decoders(error: DecodersError) -> Error<Code> {
     Error::new(decoders_code(&error), error.to_string())
+}
+
+pub fn encoders_code(error: &EncodersError) -> Code {
+    Code(match error {
+        EncodersError::InvalidProperty { .. }
+        | EncodersError::CodecMismatch { .. }
+        | EncodersError::PlatformMismatch { .. } => "ERR_PROJ_INVALID_ARGUMENT",
+        EncodersError::UnknownName { .. } => "ERR_PROJ_UNKNOWN_NAME",
+        EncodersError::Gstreamer { .. } => "ERR_PROJ_PIPELINE",
+    })
+}
+
+pub fn from_encoders(error: EncodersError) -> Error<Code> {
+    Error::new(encoders_code(&error), error.to_string())
 }
