@@ -28,6 +28,10 @@ pub enum EncodersError {
         machine: &'static str,
     },
 
+    /// A call after `finish()` or `shutdown()`.
+    #[error("the encoder is finished")]
+    Finished,
+
     #[error("GStreamer: {reason}")]
     Gstreamer { reason: String },
 }

@@ -6,13 +6,17 @@
 //! that element cannot honour listed, never dropped silently.
 
 mod config;
+mod convert;
 mod cpu;
+mod encoder;
 mod error;
 mod names;
 mod props;
 
 pub use config::{EncoderConfig, MAX_SIDE};
+pub use convert::{to_i420, FrameData};
 pub use cpu::{cpu_encoder, CpuEncoder};
+pub use encoder::{EncodedFrame, Encoder, EncoderOutput, OutputCallback};
 pub use error::{EncodersError, Result};
 pub use names::{
     CpuPreset, DgpuPreset, H264Profile, HevcProfile, JetsonPresetLevel, Platform, RateControl,
