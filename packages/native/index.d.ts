@@ -46,6 +46,37 @@ export declare class CancelToken {
   get isCancelled(): boolean
 }
 
+/** Encodes frames with the best backend here (the CPU for now). */
+export declare class Encoder {
+  constructor(config: EncoderConfig, callback: (output: EncoderOutput) => void)
+  /** The element that encodes (`x264enc`…). */
+  get backend(): string
+  /** Fields of the config's property set the backend cannot honour. */
+  get unmapped(): Array<string>
+  /**
+   * Queues a frame given as bytes (the config's format, tightly packed);
+   * resolves when the encoder has taken it.
+   */
+  submit(data: Uint8Array, ptsNs: bigint, durationNs?: bigint | undefined | null, frameId?: bigint | undefined | null): Promise<void>
+  /**
+   * Queues a frame from a pool buffer (slot 0); the buffer is read on
+   * the encoder's thread and may be released once this resolves.
+   */
+  submitBuffer(buffer: SharedBuffer, ptsNs: bigint, durationNs?: bigint | undefined | null, frameId?: bigint | undefined | null): Promise<void>
+  /**
+   * The next frame is encoded as a keyframe; `false` where the backend
+   * cannot force one (AV1 on the CPU).
+   */
+  requestKeyframe(): boolean
+  /**
+   * Encodes every queued frame out (their outputs come first), then
+   * says `closed`.
+   */
+  finish(timeoutMs?: number | undefined | null): Promise<void>
+  /** Stops at once (ahead of queued frames, which then fail). */
+  shutdown(): Promise<void>
+}
+
 /** One source's adaptive decoder (`FlexibleDecoder` of the seed). */
 export declare class FlexibleDecoder {
   constructor(config: FlexibleDecoderConfig, callback: (output: DecoderOutput) => void, configFn?: ((config: DecoderConfig, frame: VideoFrame) => DecoderConfig) | undefined | null)
@@ -481,6 +512,17 @@ export interface ElementProperty {
   value: string
 }
 
+/** One encoded frame (the timestamps and id it was submitted with). */
+export interface EncodedFrame {
+  data: Buffer
+  ptsNs: bigint
+  dtsNs?: bigint
+  durationNs?: bigint
+  keyframe: boolean
+  codec: string
+  frameId?: bigint
+}
+
 /** `EncoderConfig` as the TypeScript class hands it over. */
 export interface EncoderConfig {
   codec: string
@@ -506,6 +548,16 @@ export interface EncoderNames {
   jetsonPresetLevels: Array<string>
   cpuPresets: Array<string>
   propertyKinds: Array<string>
+}
+
+/**
+ * What the encoder's callback gets: `frame`, `error` (the pipeline
+ * failed; `message`), or `closed` (nothing follows).
+ */
+export interface EncoderOutput {
+  kind: string
+  frame?: EncodedFrame
+  message?: string
 }
 
 /**

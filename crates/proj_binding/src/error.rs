@@ -122,6 +122,7 @@ pub fn encoders_code(error: &EncodersError) -> Code {
         | EncodersError::CodecMismatch { .. }
         | EncodersError::PlatformMismatch { .. } => "ERR_PROJ_INVALID_ARGUMENT",
         EncodersError::UnknownName { .. } => "ERR_PROJ_UNKNOWN_NAME",
+        EncodersError::Finished => "ERR_PROJ_FINISHED",
         EncodersError::Gstreamer { .. } => "ERR_PROJ_PIPELINE",
     })
 }

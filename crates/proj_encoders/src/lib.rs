@@ -14,7 +14,7 @@ mod names;
 mod props;
 
 pub use config::{EncoderConfig, MAX_SIDE};
-pub use convert::{to_i420, FrameData};
+pub use convert::{to_i420, FrameData, Layout};
 pub use cpu::{cpu_encoder, CpuEncoder};
 pub use encoder::{EncodedFrame, Encoder, EncoderOutput, OutputCallback};
 pub use error::{EncodersError, Result};

@@ -99,3 +99,4 @@ export {
   RateControl,
   TuningPreset,
 } from './encoder-config.js';
+export { type EncodedFrame, Encoder, type SubmitOptions } from './encoder.js';

@@ -11,4 +11,5 @@ mod shared_buffer;
 mod view;
 mod wait;
 
+pub(crate) use ids::{id_from_bigint, id_to_bigint};
 pub(crate) use shared_buffer::SharedBuffer;

@@ -1,6 +1,6 @@
 //! `FlexibleDecoder` for JS.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
@@ -10,10 +10,11 @@ use proj_decoders as pd;
 
 use crate::decoders::config::{DecoderConfig, FlexibleDecoderConfig};
 use crate::decoders::output::DecoderOutput;
-use crate::decoders::queue::Queue;
 use crate::entry::{entry, guarded_stage, on_thread, promise, Outcome};
 use crate::error::{from_decoders, Code};
 use crate::frame::VideoFrame;
+pub use crate::held::Held;
+use crate::queue::Queue;
 
 /// Called on the JS thread with every output.
 pub type OutputFn =
@@ -30,43 +31,6 @@ pub type ConfigFn = ThreadsafeFunction<
 /// How long a decoder thread waits for a JS callback's answer before it
 /// goes on with the default.
 const CALLBACK_WAIT: Duration = Duration::from_secs(10);
-
-/// A JS callback held while its decoder is open. At close it is let go:
-/// with nothing else holding its threadsafe function, napi releases it and
-/// a Node process with nothing left to do can exit (it was kept alive until
-/// the decoder object was garbage-collected).
-pub struct Held<F>(Arc<Mutex<Option<Arc<F>>>>);
-
-impl<F> Clone for Held<F> {
-    fn clone(&self) -> Self {
-        Self(Arc::clone(&self.0))
-    }
-}
-
-impl<F> std::fmt::Debug for Held<F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Held")
-    }
-}
-
-impl<F> Held<F> {
-    pub fn new(callback: F) -> Self {
-        Self(Arc::new(Mutex::new(Some(Arc::new(callback)))))
-    }
-
-    /// The callback, unless it was let go.
-    pub fn get(&self) -> Option<Arc<F>> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Lets the callback go; returns it for a last call.
-    pub fn let_go(&self) -> Option<Arc<F>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
-    }
-}
 
 /// A decoder's (or pool's) JS callbacks.
 #[derive(Debug, Clone)]

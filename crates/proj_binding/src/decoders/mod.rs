@@ -9,4 +9,3 @@ mod config;
 mod decoder;
 mod output;
 mod pool;
-mod queue;

@@ -14,10 +14,10 @@ use crate::decoders::decoder::{
     ask, closed, config_callback, detached, output_callback, queued, shut_down_elsewhere,
     Callbacks, ConfigFn, Held, OutputFn,
 };
-use crate::decoders::queue::Queue;
 use crate::entry::entry;
 use crate::error::{from_decoders, Code};
 use crate::frame::VideoFrame;
+use crate::queue::Queue;
 
 /// `(sourceId) => 'keep' | 'evict'`.
 pub type EvictionFn = ThreadsafeFunction<String, String, String, Status, false>;

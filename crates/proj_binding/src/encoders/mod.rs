@@ -3,3 +3,4 @@
 //! the CPU encoder a config maps onto.
 
 mod config;
+mod encoder;

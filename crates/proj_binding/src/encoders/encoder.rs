@@ -1,0 +1,368 @@
+//! `Encoder` for JS: submits go through an ordered queue served by a thread
+//! of its own (a push waits while the encoder is behind, never on the JS
+//! thread); encoded frames come back on the JS thread through a threadsafe
+//! function, then a `closed` output once no frame follows.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use proj_buffers as pb;
+use proj_encoders as pe;
+
+use crate::buffers::{id_from_bigint, id_to_bigint, SharedBuffer};
+use crate::encoders::config::EncoderConfig;
+use crate::entry::{entry, guarded_stage, on_thread, promise, Outcome};
+use crate::error::{consumed, from_buffers, from_encoders, Code};
+use crate::held::Held;
+use crate::queue::Queue;
+use crate::timestamp::nanoseconds;
+
+/// One encoded frame (the timestamps and id it was submitted with).
+#[napi(object)]
+pub struct EncodedFrame {
+    pub data: Buffer,
+    pub pts_ns: BigInt,
+    pub dts_ns: Option<BigInt>,
+    pub duration_ns: Option<BigInt>,
+    pub keyframe: bool,
+    pub codec: String,
+    pub frame_id: Option<BigInt>,
+}
+
+impl std::fmt::Debug for EncodedFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncodedFrame")
+            .field("bytes", &self.data.len())
+            .field("keyframe", &self.keyframe)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the encoder's callback gets: `frame`, `error` (the pipeline
+/// failed; `message`), or `closed` (nothing follows).
+#[napi(object)]
+#[derive(Debug)]
+pub struct EncoderOutput {
+    pub kind: String,
+    pub frame: Option<EncodedFrame>,
+    pub message: Option<String>,
+}
+
+pub type EncoderOutputFn =
+    ThreadsafeFunction<EncoderOutput, Unknown<'static>, EncoderOutput, Status, false>;
+
+fn to_js(output: pe::EncoderOutput) -> EncoderOutput {
+    match output {
+        pe::EncoderOutput::Frame(f) => EncoderOutput {
+            kind: "frame".into(),
+            frame: Some(EncodedFrame {
+                data: f.data.into(),
+                pts_ns: BigInt::from(f.pts_ns),
+                dts_ns: f.dts_ns.map(BigInt::from),
+                duration_ns: f.duration_ns.map(BigInt::from),
+                keyframe: f.keyframe,
+                codec: f.codec.name().into(),
+                frame_id: f.frame_id.map(id_to_bigint),
+            }),
+            message: None,
+        },
+        pe::EncoderOutput::Error(message) => EncoderOutput {
+            kind: "error".into(),
+            frame: None,
+            message: Some(message),
+        },
+    }
+}
+
+fn deliver(outputs: &Held<EncoderOutputFn>, output: EncoderOutput) {
+    let Some(callback) = outputs.get() else {
+        tracing::warn!("an encoder output came after the encoder closed; dropped");
+        return;
+    };
+    let status = callback.call(output, ThreadsafeFunctionCallMode::NonBlocking);
+    if status != Status::Ok {
+        tracing::warn!(?status, "an encoder output could not be delivered to JS");
+    }
+}
+
+/// Says `closed` after every earlier output and lets the callback go.
+fn close(outputs: &Held<EncoderOutputFn>) {
+    if let Some(callback) = outputs.let_go() {
+        callback.call(
+            EncoderOutput {
+                kind: "closed".into(),
+                frame: None,
+                message: None,
+            },
+            ThreadsafeFunctionCallMode::NonBlocking,
+        );
+    }
+}
+
+/// Encodes frames with the best backend here (the CPU for now).
+#[napi]
+pub struct Encoder {
+    inner: Arc<pe::Encoder>,
+    queue: Queue,
+    outputs: Held<EncoderOutputFn>,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Encoder {
+    fn drop(&mut self) {
+        self.queue.close();
+        // Off the JS thread: the GC must not tear GStreamer down there.
+        let (inner, outputs) = (Arc::clone(&self.inner), self.outputs.clone());
+        let stop = move || {
+            inner.shutdown();
+            close(&outputs);
+        };
+        if let Err(e) = crate::entry::spawn_thread("encoder-drop", stop) {
+            tracing::warn!("{}; shutting the encoder down on the JS thread", e.reason);
+            self.inner.shutdown();
+            close(&self.outputs);
+        }
+    }
+}
+
+/// Settles a queued call's Promise with its outcome.
+fn queued<'env>(
+    env: &'env Env,
+    name: &'static str,
+    queue: &Queue,
+    call: impl FnOnce() -> Outcome<()> + Send + 'static,
+) -> Outcome<PromiseRaw<'env, ()>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    queue.push(Box::new(move || {
+        let _ = tx.send(guarded_stage(name, "job", call));
+    }))?;
+    promise(
+        env,
+        name,
+        async move {
+            rx.await
+                .unwrap_or_else(|_| Err(from_encoders(pe::EncodersError::Finished)))
+        },
+        Ok,
+    )
+}
+
+struct Stamp {
+    pts_ns: u64,
+    duration_ns: Option<u64>,
+    frame_id: Option<u128>,
+}
+
+fn stamp(
+    pts_ns: &BigInt,
+    duration_ns: Option<&BigInt>,
+    frame_id: Option<&BigInt>,
+) -> Outcome<Stamp> {
+    Ok(Stamp {
+        pts_ns: nanoseconds("ptsNs", pts_ns)?,
+        duration_ns: duration_ns
+            .map(|d| nanoseconds("durationNs", d))
+            .transpose()?,
+        frame_id: frame_id
+            .map(|id| id_from_bigint("frameId", id))
+            .transpose()?,
+    })
+}
+
+#[napi]
+impl Encoder {
+    #[napi(
+        constructor,
+        ts_args_type = "config: EncoderConfig, callback: (output: EncoderOutput) => void"
+    )]
+    pub fn new(config: EncoderConfig, callback: EncoderOutputFn) -> Result<Self, Code> {
+        entry("Encoder::new", || {
+            let config = config.into_model()?;
+            let outputs = Held::new(callback);
+            let sink = outputs.clone();
+            let inner = pe::Encoder::new(config, Arc::new(move |o| deliver(&sink, to_js(o))))
+                .map_err(from_encoders)?;
+            Ok(Self {
+                inner: Arc::new(inner),
+                queue: Queue::new("encoder".into()),
+                outputs,
+            })
+        })
+    }
+
+    /// The element that encodes (`x264enc`…).
+    #[napi(getter)]
+    pub fn backend(&self) -> Result<String, Code> {
+        entry("Encoder::backend", || Ok(self.inner.backend().into()))
+    }
+
+    /// Fields of the config's property set the backend cannot honour.
+    #[napi(getter)]
+    pub fn unmapped(&self) -> Result<Vec<String>, Code> {
+        entry("Encoder::unmapped", || {
+            Ok(self.inner.unmapped().iter().map(|f| (*f).into()).collect())
+        })
+    }
+
+    /// Queues a frame given as bytes (the config's format, tightly packed);
+    /// resolves when the encoder has taken it.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn submit<'env>(
+        &self,
+        env: &'env Env,
+        data: Uint8Array,
+        pts_ns: BigInt,
+        duration_ns: Option<BigInt>,
+        frame_id: Option<BigInt>,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
+        entry("Encoder::submit", || {
+            let s = stamp(&pts_ns, duration_ns.as_ref(), frame_id.as_ref())?;
+            let bytes = data.to_vec();
+            let encoder = Arc::clone(&self.inner);
+            queued(env, "Encoder::submit", &self.queue, move || {
+                let c = encoder.config();
+                let layout =
+                    pe::Layout::tight(c.format, c.width, c.height).map_err(from_encoders)?;
+                if bytes.len() != layout.size {
+                    return Err(crate::error::invalid_argument(format!(
+                        "{} bytes for a {}x{} {} frame, which has {}",
+                        bytes.len(),
+                        c.width,
+                        c.height,
+                        c.format.name(),
+                        layout.size
+                    )));
+                }
+                let frame =
+                    pe::FrameData::new(c.format, c.width, c.height, &bytes, &layout.strides)
+                        .map_err(from_encoders)?;
+                encoder
+                    .submit(&frame, s.pts_ns, s.duration_ns, s.frame_id)
+                    .map_err(from_encoders)
+            })
+        })
+    }
+
+    /// Queues a frame from a pool buffer (slot 0); the buffer is read on
+    /// the encoder's thread and may be released once this resolves.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn submit_buffer<'env>(
+        &self,
+        env: &'env Env,
+        buffer: &SharedBuffer,
+        pts_ns: BigInt,
+        duration_ns: Option<BigInt>,
+        frame_id: Option<BigInt>,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
+        entry("Encoder::submit_buffer", || {
+            let s = stamp(&pts_ns, duration_ns.as_ref(), frame_id.as_ref())?;
+            let buffer = buffer.get().map_err(|_| consumed())?;
+            let encoder = Arc::clone(&self.inner);
+            queued(env, "Encoder::submit_buffer", &self.queue, move || {
+                submit_surface(&encoder, &buffer, &s)
+            })
+        })
+    }
+
+    /// The next frame is encoded as a keyframe; `false` where the backend
+    /// cannot force one (AV1 on the CPU).
+    #[napi]
+    pub fn request_keyframe(&self) -> Result<bool, Code> {
+        entry("Encoder::request_keyframe", || {
+            Ok(self.inner.request_keyframe())
+        })
+    }
+
+    /// Encodes every queued frame out (their outputs come first), then
+    /// says `closed`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn finish<'env>(
+        &self,
+        env: &'env Env,
+        timeout_ms: Option<u32>,
+    ) -> Result<PromiseRaw<'env, ()>, Code> {
+        entry("Encoder::finish", || {
+            let (encoder, outputs) = (Arc::clone(&self.inner), self.outputs.clone());
+            let timeout = Duration::from_millis(u64::from(timeout_ms.unwrap_or(60_000)));
+            let promise = queued(env, "Encoder::finish", &self.queue, move || {
+                let result = encoder.finish(timeout).map_err(from_encoders);
+                close(&outputs);
+                result
+            })?;
+            self.queue.close();
+            Ok(promise)
+        })
+    }
+
+    /// Stops at once (ahead of queued frames, which then fail).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn shutdown<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>, Code> {
+        entry("Encoder::shutdown", || {
+            self.queue.close();
+            let (encoder, outputs) = (Arc::clone(&self.inner), self.outputs.clone());
+            on_thread(
+                env,
+                "Encoder::shutdown",
+                move || {
+                    encoder.shutdown();
+                    close(&outputs);
+                    Ok(())
+                },
+                Ok,
+            )
+        })
+    }
+}
+
+/// A pool buffer's first slot into the encoder: host memory read in place;
+/// device memory copied down first (converting on the GPU is to come).
+fn submit_surface(encoder: &pe::Encoder, buffer: &pb::SharedBuffer, s: &Stamp) -> Outcome<()> {
+    let c = encoder.config();
+    buffer
+        .with_surface(0, |surface| -> Outcome<()> {
+            let (format, width, height) = (surface.format(), surface.width(), surface.height());
+            let pitches: Vec<usize> = surface.planes().iter().map(|p| p.pitch).collect();
+            let downloaded;
+            let bytes = match surface.host_data() {
+                Some(bytes) => bytes,
+                None => {
+                    downloaded = surface.download().map_err(from_buffers)?;
+                    &downloaded[..]
+                }
+            };
+            let tight;
+            let pitches = if surface.host_data().is_some() {
+                &pitches[..]
+            } else {
+                tight = pe::Layout::tight(format, width, height)
+                    .map_err(from_encoders)?
+                    .strides;
+                &tight[..]
+            };
+            if (format, width, height) != (c.format, c.width, c.height) {
+                return Err(crate::error::invalid_argument(format!(
+                    "a {width}x{height} {} buffer for a {}x{} {} encoder",
+                    format.name(),
+                    c.width,
+                    c.height,
+                    c.format.name()
+                )));
+            }
+            let frame =
+                pe::FrameData::new(format, width, height, bytes, pitches).map_err(from_encoders)?;
+            encoder
+                .submit(&frame, s.pts_ns, s.duration_ns, s.frame_id)
+                .map_err(from_encoders)
+        })
+        .map_err(from_buffers)?
+}
