@@ -51,6 +51,11 @@ export declare class Encoder {
   constructor(config: EncoderConfig, callback: (output: EncoderOutput) => void)
   /** The element that encodes (`x264enc`…). */
   get backend(): string
+  /**
+   * Whether each frame's output comes before its `submit` resolves
+   * (x264, libaom realtime, JPEG, PNG; x265 may hold one frame).
+   */
+  get zeroDelay(): boolean
   /** Fields of the config's property set the backend cannot honour. */
   get unmapped(): Array<string>
   /**

@@ -59,7 +59,15 @@ struct State {
 struct Ended {
     eos: bool,
     error: Option<String>,
+    /// The PTS of the last frame out.
+    emitted: Option<u64>,
+    /// Shut down: nothing more comes out.
+    stopped: bool,
 }
+
+/// How long `submit` waits for a zero-delay encoder's output of the frame
+/// before it goes on (with a warning): far beyond any frame's encode time.
+const OUTPUT_WAIT: Duration = Duration::from_secs(10);
 
 /// A CPU encoder (NVENC comes next, behind the same type).
 pub struct Encoder {
@@ -71,6 +79,7 @@ pub struct Encoder {
     layout: Layout,
     state: Arc<Mutex<State>>,
     ended: Arc<(Mutex<Ended>, Condvar)>,
+    emit: OutputCallback,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -203,6 +212,7 @@ impl Encoder {
         {
             let state = Arc::clone(&state);
             let emit = emit.clone();
+            let progress = Arc::clone(&ended);
             appsink.set_callbacks(
                 gst_app::AppSinkCallbacks::builder()
                     .new_sample(move |sink| {
@@ -247,6 +257,11 @@ impl Encoder {
                             codec,
                             frame_id,
                         }));
+                        let (ended, changed) = &*progress;
+                        let mut ended = lock(ended);
+                        ended.emitted = Some(ended.emitted.map_or(pts_ns, |e| e.max(pts_ns)));
+                        drop(ended);
+                        changed.notify_all();
                         Ok(gst::FlowSuccess::Ok)
                     })
                     .build(),
@@ -257,6 +272,7 @@ impl Encoder {
             .ok_or_else(|| gst_error("the pipeline", "has no bus"))?;
         {
             let ended = Arc::clone(&ended);
+            let emit = emit.clone();
             bus.set_sync_handler(move |_, message| {
                 let (lock_, changed) = &*ended;
                 let mut ended = lock(lock_);
@@ -295,6 +311,7 @@ impl Encoder {
             layout,
             state,
             ended,
+            emit,
         })
     }
 
@@ -389,7 +406,42 @@ impl Encoder {
                 None => gst_error("pushing a frame", e),
             }
         })?;
+        if self.zero_delay() {
+            self.wait_for_output(pts_ns);
+        }
         Ok(())
+    }
+
+    /// Encoders that hold no frame (x264 with zerolatency, realtime libaom,
+    /// JPEG, PNG): each frame's output comes before `submit` returns.
+    /// (x265 may hold one frame even with zerolatency.)
+    pub fn zero_delay(&self) -> bool {
+        matches!(
+            self.plan.element,
+            "x264enc" | "av1enc" | "jpegenc" | "pngenc"
+        )
+    }
+
+    fn wait_for_output(&self, pts_ns: u64) {
+        let (ended, changed) = &*self.ended;
+        let ended = lock(ended);
+        let (ended, waited) = changed
+            .wait_timeout_while(ended, OUTPUT_WAIT, |e| {
+                e.emitted.is_none_or(|out| out < pts_ns)
+                    && e.error.is_none()
+                    && !e.stopped
+                    && !e.eos
+            })
+            .unwrap_or_else(PoisonError::into_inner);
+        if waited.timed_out() {
+            tracing::warn!(
+                pts_ns,
+                last_out = ?ended.emitted,
+                "{} gave no output for a frame in {} s; going on",
+                self.plan.element,
+                OUTPUT_WAIT.as_secs()
+            );
+        }
     }
 
     /// The next submitted frame is encoded as a keyframe (IDR, with its
@@ -438,10 +490,25 @@ impl Encoder {
         outcome
     }
 
-    /// Stops at once; frames not yet out are dropped.
+    /// Stops at once. Frames submitted but not out are reported in one
+    /// `Error` output (none is lost without a word).
     pub fn shutdown(&self) {
         lock(&self.state).finished = true;
         let _ = self.pipeline.set_state(gst::State::Null);
+        {
+            let (ended, changed) = &*self.ended;
+            lock(ended).stopped = true;
+            changed.notify_all();
+        }
+        let in_flight = std::mem::take(&mut lock(&self.state).ids);
+        if !in_flight.is_empty() {
+            let pts: Vec<String> = in_flight.keys().map(u64::to_string).collect();
+            (self.emit)(EncoderOutput::Error(format!(
+                "the encoder stopped with {} frames not encoded (pts ns {})",
+                in_flight.len(),
+                pts.join(", ")
+            )));
+        }
     }
 }
 

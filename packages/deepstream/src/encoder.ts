@@ -61,6 +61,9 @@ export class Encoder implements AsyncDisposable {
   #closed = false;
   readonly #closedWaiters: Array<() => void> = [];
   #iterating = false;
+  readonly #zeroDelay: boolean;
+  #lastOut = -1n;
+  readonly #outWaiters: Array<{ pts: bigint; wake: () => void }> = [];
 
   constructor(config: EncoderConfig, onFrame?: (frame: EncodedFrame) => void) {
     if (!(config instanceof EncoderConfig)) throw argumentError('type', 'Encoder takes an EncoderConfig');
@@ -81,13 +84,48 @@ export class Encoder implements AsyncDisposable {
               }
             }
             if (this.#iterating) this.#push(frame);
+            if (frame.ptsNs > this.#lastOut) this.#lastOut = frame.ptsNs;
+            this.#wakeOut();
           } else if (output.kind === 'error') {
             this.#failed = new ProjError(ErrorCode.PIPELINE, output.message ?? 'the encoder failed');
+            this.#wakeOut();
           } else if (output.kind === 'closed') {
             this.#close();
           }
         }),
     );
+    this.#zeroDelay = call(() => this.#native.zeroDelay);
+  }
+
+  /** Whether each frame's output (callback, iterator) comes before its
+   * `submit()` resolves: x264, AV1 (libaom realtime), JPEG, PNG. x265 may
+   * hold one frame. */
+  get zeroDelay(): boolean {
+    return this.#zeroDelay;
+  }
+
+  #wakeOut(): void {
+    for (let i = this.#outWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.#outWaiters[i]!;
+      if (waiter.pts <= this.#lastOut || this.#closed || this.#failed) {
+        this.#outWaiters.splice(i, 1);
+        waiter.wake();
+      }
+    }
+  }
+
+  /** Resolves once the frame with `pts` was delivered, nothing more comes,
+   * or (a frame the encoder dropped) 10 s have passed, as the native wait. */
+  #delivered(pts: bigint): Promise<void> {
+    if (pts <= this.#lastOut || this.#closed || this.#failed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => wake(), 10_000);
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#outWaiters.push({ pts, wake });
+    });
   }
 
   /** The element that encodes (`x264enc`…). */
@@ -112,6 +150,9 @@ export class Encoder implements AsyncDisposable {
     } catch (error) {
       throw toProjError(error);
     }
+    // The native encoder emitted the frame before it returned; it reaches
+    // this thread through another queue than the Promise: wait for it.
+    if (this.#zeroDelay) await this.#delivered(pts);
   }
 
   /** The next frame is a keyframe (IDR with its headers); `false` where the
@@ -173,6 +214,7 @@ export class Encoder implements AsyncDisposable {
 
   #close(): void {
     this.#closed = true;
+    this.#wakeOut();
     const wake = this.#waiting;
     this.#waiting = null;
     wake?.({ value: undefined, done: true });

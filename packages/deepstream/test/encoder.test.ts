@@ -54,7 +54,7 @@ describe('Encoder', () => {
       .properties(EncoderProperties.h264Cpu(new H264CpuProps({ keyframeInterval: 10 })));
     const seen: EncodedFrame[] = [];
     const encoder = new Encoder(config, (frame) => seen.push(frame));
-    expect(encoder.backend).toBe('x264enc');
+    expect([encoder.backend, encoder.zeroDelay]).toEqual(['x264enc', true]);
     const iterated: bigint[] = [];
     const iterating = (async () => {
       for await (const frame of encoder) iterated.push(frame.ptsNs);
@@ -66,6 +66,7 @@ describe('Encoder', () => {
       view.release();
       await encoder.submit(buffer, BigInt(i) * 40_000_000n, { durationNs: 40_000_000n, frameId: BigInt(100 + i) });
       buffer.release();
+      expect(seen).toHaveLength(i + 1); // zero delay: out before submit resolves
     }
     await encoder.finish();
     await iterating;

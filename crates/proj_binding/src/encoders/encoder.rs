@@ -206,6 +206,13 @@ impl Encoder {
         entry("Encoder::backend", || Ok(self.inner.backend().into()))
     }
 
+    /// Whether each frame's output comes before its `submit` resolves
+    /// (x264, libaom realtime, JPEG, PNG; x265 may hold one frame).
+    #[napi(getter)]
+    pub fn zero_delay(&self) -> Result<bool, Code> {
+        entry("Encoder::zero_delay", || Ok(self.inner.zero_delay()))
+    }
+
     /// Fields of the config's property set the backend cannot honour.
     #[napi(getter)]
     pub fn unmapped(&self) -> Result<Vec<String>, Code> {
