@@ -435,8 +435,15 @@ fn x265(w: &mut Wanted) -> CpuEncoder {
             }
         }
     }
-    if let Some(bits) = w.vbv_bits {
-        options.push(format!("vbv-bufsize={}", kbit(bits)));
+    // x265 refuses a vbv-maxrate without a vbv-bufsize ("Can not initialize
+    // x265 encoder"): one second of the cap unless the set gives one.
+    let cap = options
+        .iter()
+        .find_map(|o| o.strip_prefix("vbv-maxrate=").map(str::to_owned));
+    match (w.vbv_bits, cap) {
+        (Some(bits), _) => options.push(format!("vbv-bufsize={}", kbit(bits))),
+        (None, Some(cap)) => options.push(format!("vbv-bufsize={cap}")),
+        (None, None) => {}
     }
     if let Some(bits) = w.vbv_init_bits {
         options.push(format!("vbv-init={}", kbit(bits)));
