@@ -151,8 +151,8 @@ impl Layout {
 }
 
 /// I420 in `layout` (a vector of `layout.size` bytes), from any of the
-/// three formats.
-pub fn i420_into(frame: &FrameData<'_>, layout: &Layout) -> Result<Vec<u8>> {
+/// three formats; `range` is what RGBA becomes (YUV input keeps its own).
+pub fn i420_into(frame: &FrameData<'_>, layout: &Layout, range: YuvRange) -> Result<Vec<u8>> {
     let (w, h) = (frame.width as usize, frame.height as usize);
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
     let mut out = vec![0u8; layout.size];
@@ -223,7 +223,7 @@ pub fn i420_into(frame: &FrameData<'_>, layout: &Layout) -> Result<Vec<u8>> {
                 &mut planar,
                 rgba,
                 stride,
-                YuvRange::Limited,
+                range,
                 YuvStandardMatrix::Bt601,
                 YuvConversionMode::Balanced,
             )
@@ -244,6 +244,7 @@ pub fn to_i420(frame: &FrameData<'_>) -> Result<Vec<u8>> {
     i420_into(
         frame,
         &Layout::tight(VideoFormat::I420, frame.width, frame.height)?,
+        YuvRange::Limited,
     )
 }
 
