@@ -615,6 +615,7 @@ export interface EncoderProperties {
   cpuUsed?: number
   minQuantizer?: number
   maxQuantizer?: number
+  openh264?: boolean
 }
 
 /** `FlexibleDecoderConfig` of the seed. */

@@ -46,6 +46,8 @@ struct Wanted {
     h264_profile: Option<H264Profile>,
     hevc_profile: Option<HevcProfile>,
     threads: Option<u32>,
+    /// openh264enc instead of x264enc.
+    openh264: bool,
     /// x264 switches the H.264 Jetson set carries.
     x264_flags: Vec<(&'static str, String)>,
     /// The set's own names of the fields mapped from several spellings.
@@ -72,6 +74,7 @@ impl Default for Wanted {
             h264_profile: None,
             hevc_profile: None,
             threads: None,
+            openh264: false,
             x264_flags: Vec::new(),
             max_bitrate_field: "maxBitrate",
             vbv_field: "vbvBufSize",
@@ -169,6 +172,7 @@ impl Wanted {
             keyframe_interval: p.keyframe_interval,
             h264_profile: p.profile,
             threads: p.threads,
+            openh264: p.openh264 == Some(true),
             ..Self::default()
         }
     }
@@ -283,6 +287,7 @@ pub fn cpu_encoder(codec: Codec, props: Option<&EncoderProperties>) -> Result<Cp
         }
     };
     Ok(match codec {
+        Codec::H264 if w.openh264 => openh264(&mut w),
         Codec::H264 => x264(&mut w),
         Codec::Hevc => x265(&mut w),
         Codec::Av1 => av1(&mut w),
@@ -384,6 +389,75 @@ fn x264(w: &mut Wanted) -> CpuEncoder {
         element: "x264enc",
         properties: p,
         profile,
+        unmapped: std::mem::take(&mut w.unmapped),
+    }
+}
+
+/// Cisco's openh264 (BSD): constrained baseline, no B-frames, no frame held;
+/// bitrates in bit/s.
+fn openh264(w: &mut Wanted) -> CpuEncoder {
+    let mut p: Vec<(&'static str, String)> = vec![
+        (
+            "gop-size",
+            w.keyframe_interval.unwrap_or(KEYFRAME_INTERVAL).to_string(),
+        ),
+        ("usage-type", "camera".into()),
+        (
+            "complexity",
+            match w.preset {
+                None | Some(CpuPreset::Ultrafast | CpuPreset::Superfast | CpuPreset::Veryfast) => {
+                    "low"
+                }
+                Some(CpuPreset::Faster | CpuPreset::Fast | CpuPreset::Medium) => "medium",
+                Some(_) => "high",
+            }
+            .into(),
+        ),
+    ];
+    match w.rate_control {
+        Some(RateControl::ConstantQp) => {
+            // No constant-QP mode: the QP range pinned to one value.
+            let qp = w.qp.unwrap_or(26).to_string();
+            p.push(("rate-control", "off".into()));
+            p.push(("qp-min", qp.clone()));
+            p.push(("qp-max", qp));
+        }
+        Some(RateControl::VariableBitrate) => p.push(("rate-control", "quality".into())),
+        Some(RateControl::ConstantBitrate) | None => p.push(("rate-control", "bitrate".into())),
+    }
+    // openh264's own default is 128 kbit/s (27.3 dB at 642×362 here); x264's
+    // 2048 kbit/s makes the two interchangeable.
+    p.push(("bitrate", w.bitrate.unwrap_or(2_048_000).to_string()));
+    if let Some(max) = w.max_bitrate {
+        p.push(("max-bitrate", max.to_string()));
+    }
+    if let Some((min, max)) = w
+        .qp_range
+        .filter(|_| w.rate_control != Some(RateControl::ConstantQp))
+    {
+        p.push(("qp-min", min.to_string()));
+        p.push(("qp-max", max.to_string()));
+    }
+    if let Some(t) = w.threads {
+        p.push(("multi-thread", t.to_string()));
+    }
+    if matches!(w.h264_profile, Some(p) if p != H264Profile::Baseline) {
+        w.unmapped.push("profile");
+    }
+    for (set, field) in [
+        (w.vbv_bits.is_some(), w.vbv_field),
+        (w.vbv_init_bits.is_some(), "vbvInit"),
+        (w.cq.is_some(), "cq"),
+    ] {
+        if set {
+            w.unmapped.push(field);
+        }
+    }
+    w.x264_flags.clear();
+    CpuEncoder {
+        element: "openh264enc",
+        properties: p,
+        profile: None,
         unmapped: std::mem::take(&mut w.unmapped),
     }
 }

@@ -420,7 +420,7 @@ impl Encoder {
     pub fn zero_delay(&self) -> bool {
         matches!(
             self.plan.element,
-            "x264enc" | "av1enc" | "jpegenc" | "pngenc"
+            "x264enc" | "openh264enc" | "av1enc" | "jpegenc" | "pngenc"
         )
     }
 

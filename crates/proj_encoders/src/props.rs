@@ -315,6 +315,9 @@ pub struct H264CpuProps {
     pub profile: Option<H264Profile>,
     /// 0 = automatic.
     pub threads: Option<u32>,
+    /// Cisco's openh264 (BSD) instead of x264 (GPL), for users who must
+    /// avoid GPL code: constrained baseline only, no constant-QP mode.
+    pub openh264: Option<bool>,
 }
 
 /// Our HEVC set for the CPU (x265).

@@ -99,6 +99,14 @@ fn sets() -> Result<Vec<EncoderProperties>, String> {
         threads: Some(1),
         ..H264CpuProps::default()
     }));
+    sets.push(EncoderProperties::H264Cpu(H264CpuProps {
+        openh264: Some(true),
+        rate_control: Some(RateControl::ConstantBitrate),
+        bitrate: Some(2_000_000),
+        keyframe_interval: Some(30),
+        threads: Some(1),
+        ..H264CpuProps::default()
+    }));
     sets.push(EncoderProperties::HevcCpu(HevcCpuProps {
         rate_control: Some(RateControl::ConstantBitrate),
         bitrate: Some(2_000_000),

@@ -86,10 +86,12 @@ fn run(tool: &str, args: &[&str]) -> Result<Vec<u8>, Box<dyn std::error::Error>>
     Ok(out.stdout)
 }
 
-fn props(codec: Codec) -> Option<EncoderProperties> {
+/// `openh264`: Cisco's encoder instead of x264 (H.264 only).
+fn props(codec: Codec, openh264: bool) -> Option<EncoderProperties> {
     match codec {
         Codec::H264 => Some(EncoderProperties::H264Cpu(H264CpuProps {
             keyframe_interval: Some(INTERVAL),
+            openh264: Some(openh264),
             ..H264CpuProps::default()
         })),
         Codec::Hevc => Some(EncoderProperties::HevcCpu(HevcCpuProps {
@@ -109,11 +111,12 @@ fn props(codec: Codec) -> Option<EncoderProperties> {
 fn encode(
     codec: Codec,
     format: VideoFormat,
+    openh264: bool,
 ) -> Result<Vec<EncodedFrame>, Box<dyn std::error::Error>> {
     let config = EncoderConfig {
         format,
         fps_num: 25,
-        properties: props(codec),
+        properties: props(codec, openh264),
         ..EncoderConfig::new(codec, SIZE.0, SIZE.1)
     };
     config.check(None)?;
@@ -164,18 +167,22 @@ fn encode(
 #[test]
 fn every_codec_from_every_format_matches_what_was_submitted() -> TestResult {
     let cases = [
-        (Codec::H264, VideoFormat::Rgba),
-        (Codec::H264, VideoFormat::Nv12),
-        (Codec::H264, VideoFormat::I420),
-        (Codec::Hevc, VideoFormat::Nv12),
-        (Codec::Av1, VideoFormat::I420),
-        (Codec::Jpeg, VideoFormat::Rgba),
-        (Codec::Jpeg, VideoFormat::Nv12),
-        (Codec::Png, VideoFormat::Rgba),
+        (Codec::H264, VideoFormat::Rgba, false),
+        (Codec::H264, VideoFormat::Nv12, false),
+        (Codec::H264, VideoFormat::I420, false),
+        (Codec::H264, VideoFormat::I420, true),
+        (Codec::Hevc, VideoFormat::Nv12, false),
+        (Codec::Hevc, VideoFormat::Rgba, false),
+        (Codec::Av1, VideoFormat::I420, false),
+        (Codec::Av1, VideoFormat::Rgba, false),
+        (Codec::Jpeg, VideoFormat::Rgba, false),
+        (Codec::Jpeg, VideoFormat::Nv12, false),
+        (Codec::Png, VideoFormat::Rgba, false),
     ];
-    for (codec, format) in cases {
-        let label = format!("{} from {}", codec.name(), format.name());
-        let frames = encode(codec, format)?;
+    for (codec, format, openh264) in cases {
+        let backend = if openh264 { " (openh264)" } else { "" };
+        let label = format!("{}{backend} from {}", codec.name(), format.name());
+        let frames = encode(codec, format, openh264)?;
         // Exactly the frames submitted, in order, with their timestamps and ids.
         assert_eq!(frames.len() as u64, FRAMES, "{label}");
         for (i, f) in frames.iter().enumerate() {
@@ -214,7 +221,11 @@ fn every_codec_from_every_format_matches_what_was_submitted() -> TestResult {
             assert_eq!(keyframes, expected, "{label} keyframes");
         }
         // Muxed by our Mp4Muxer, read by ffprobe, decoded by ffmpeg.
-        let path = scratch(&format!("{}-{}.mp4", codec.name(), format.name()));
+        let path = scratch(&format!(
+            "{}-{}-{openh264}.mp4",
+            codec.name(),
+            format.name()
+        ));
         let muxer = Mp4Muxer::new(
             codec,
             &path,

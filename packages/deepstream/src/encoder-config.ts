@@ -120,7 +120,7 @@ export const kinds = {
   av1Jetson: { ...jetsonFields, quantBFrames: uint, insertSeqHdr: bool, tiles: text },
   jpeg: { quality: uint },
   png: { compressionLevel: uint },
-  h264Cpu: { preset: CpuPreset, rateControl: RateControl, bitrate: uint, qp: uint, keyframeInterval: uint, profile: H264Profile, threads: uint },
+  h264Cpu: { preset: CpuPreset, rateControl: RateControl, bitrate: uint, qp: uint, keyframeInterval: uint, profile: H264Profile, threads: uint, openh264: bool },
   hevcCpu: { preset: CpuPreset, rateControl: RateControl, bitrate: uint, qp: uint, keyframeInterval: uint, profile: HevcProfile, threads: uint },
   av1Cpu: { cpuUsed: uint, rateControl: RateControl, bitrate: uint, minQuantizer: uint, maxQuantizer: uint, keyframeInterval: uint, threads: uint },
 } as const;
@@ -260,8 +260,9 @@ export interface H264CpuProps extends Readonly<PropsInit<'h264Cpu'>> {}
 /** Ours, for users who target the CPU on purpose (x264): `preset`,
  * `rateControl` (constant bitrate by default; variable = quality `qp` as CRF
  * capped at `bitrate`; constant QP = `qp`), `bitrate` bit/s,
- * `keyframeInterval`, `profile`, `threads` (0 = automatic). B-frames stay
- * off and no frame is held. */
+ * `keyframeInterval`, `profile`, `threads` (0 = automatic), `openh264`
+ * (Cisco's BSD-licensed encoder instead of the GPL x264: constrained
+ * baseline). B-frames stay off and no frame is held. */
 export class H264CpuProps extends Props<'h264Cpu'> {
   readonly kind = 'h264Cpu';
   constructor(init?: PropsInit<'h264Cpu'>) {

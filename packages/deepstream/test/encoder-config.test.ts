@@ -76,7 +76,7 @@ describe('encoder property sets', () => {
       new Av1JetsonProps({ ...fullJetson, quantBFrames: 26, insertSeqHdr: true, tiles: '1,0' }),
       new JpegProps({ quality: 85 }),
       new PngProps({ compressionLevel: 1 }),
-      new H264CpuProps({ preset: CpuPreset.VERYFAST, rateControl: RateControl.CONSTANT_QP, bitrate: 2_000_000, qp: 22, keyframeInterval: 15, profile: H264Profile.BASELINE, threads: 1 }),
+      new H264CpuProps({ preset: CpuPreset.VERYFAST, rateControl: RateControl.CONSTANT_QP, bitrate: 2_000_000, qp: 22, keyframeInterval: 15, profile: H264Profile.BASELINE, threads: 1, openh264: false }),
       new HevcCpuProps({ preset: CpuPreset.ULTRAFAST, rateControl: RateControl.CONSTANT_BITRATE, bitrate: 2_000_000, qp: 26, keyframeInterval: 30, profile: HevcProfile.MAIN, threads: 2 }),
       new Av1CpuProps({ cpuUsed: 9, rateControl: RateControl.CONSTANT_BITRATE, bitrate: 1_000_000, minQuantizer: 10, maxQuantizer: 50, keyframeInterval: 30, threads: 1 }),
     ];

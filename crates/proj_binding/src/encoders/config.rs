@@ -57,6 +57,7 @@ pub struct EncoderProperties {
     pub cpu_used: Option<u32>,
     pub min_quantizer: Option<u32>,
     pub max_quantizer: Option<u32>,
+    pub openh264: Option<bool>,
 }
 
 const DGPU: &[&str] = &[
@@ -127,6 +128,7 @@ const H26X_CPU: &[&str] = &[
     "profile",
     "threads",
 ];
+const H264_CPU: &[&str] = &["openh264"];
 const AV1_CPU: &[&str] = &[
     "cpuUsed",
     "rateControl",
@@ -147,7 +149,8 @@ pub fn fields_of(kind: &str) -> Option<Vec<&'static str>> {
         "av1Jetson" => [JETSON, AV1_JETSON].concat(),
         "jpeg" => vec!["quality"],
         "png" => vec!["compressionLevel"],
-        "h264Cpu" | "hevcCpu" => H26X_CPU.to_vec(),
+        "h264Cpu" => [H26X_CPU, H264_CPU].concat(),
+        "hevcCpu" => H26X_CPU.to_vec(),
         "av1Cpu" => AV1_CPU.to_vec(),
         _ => return None,
     })
@@ -212,6 +215,7 @@ impl EncoderProperties {
             ("cpuUsed", s.cpu_used.is_some()),
             ("minQuantizer", s.min_quantizer.is_some()),
             ("maxQuantizer", s.max_quantizer.is_some()),
+            ("openh264", s.openh264.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -366,6 +370,7 @@ impl EncoderProperties {
                 keyframe_interval: self.keyframe_interval,
                 profile: h264_profile()?,
                 threads: self.threads,
+                openh264: self.openh264,
             }),
             "hevcCpu" => Props::HevcCpu(pe::HevcCpuProps {
                 preset: cpu_preset()?,
