@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 
-use crate::entry::spawn_thread;
+use crate::entry::{guarded_stage, promise, spawn_thread, Outcome};
 use crate::error::Code;
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -153,4 +153,26 @@ impl Drop for Queue {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// Queues `call` and settles a Promise with its outcome; a panic in it is
+/// `ERR_PROJ_INTERNAL` (never `gone()`'s error), and later calls still run.
+/// A call the queue drops unrun (closed meanwhile) rejects with `gone()`.
+pub fn queued<'env>(
+    env: &'env Env,
+    name: &'static str,
+    queue: &Queue,
+    call: impl FnOnce() -> Outcome<()> + Send + 'static,
+    gone: fn() -> Error<Code>,
+) -> Outcome<PromiseRaw<'env, ()>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    queue.push(Box::new(move || {
+        let _ = tx.send(guarded_stage(name, "job", call));
+    }))?;
+    promise(
+        env,
+        name,
+        async move { rx.await.unwrap_or_else(|_| Err(gone())) },
+        Ok,
+    )
 }

@@ -10,7 +10,7 @@ use proj_decoders as pd;
 
 use crate::decoders::config::{DecoderConfig, FlexibleDecoderConfig};
 use crate::decoders::output::DecoderOutput;
-use crate::entry::{entry, guarded_stage, on_thread, promise, Outcome};
+use crate::entry::{entry, on_thread, Outcome};
 use crate::error::{from_decoders, Code};
 use crate::frame::VideoFrame;
 pub use crate::held::Held;
@@ -138,18 +138,12 @@ pub fn queued<'env, F>(
 where
     F: FnOnce() -> pd::Result<()> + Send + 'static,
 {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    queue.push(Box::new(move || {
-        let _ = tx.send(guarded_stage(name, "job", || call().map_err(from_decoders)));
-    }))?;
-    promise(
+    crate::queue::queued(
         env,
         name,
-        async move {
-            rx.await
-                .unwrap_or_else(|_| Err(from_decoders(pd::DecodersError::ShutDown)))
-        },
-        Ok,
+        queue,
+        move || call().map_err(from_decoders),
+        || from_decoders(pd::DecodersError::ShutDown),
     )
 }
 

@@ -14,7 +14,7 @@ use proj_encoders as pe;
 
 use crate::buffers::{id_from_bigint, id_to_bigint, SharedBuffer};
 use crate::encoders::config::EncoderConfig;
-use crate::entry::{entry, guarded_stage, on_thread, promise, Outcome};
+use crate::entry::{entry, on_thread, Outcome};
 use crate::error::{consumed, from_buffers, from_encoders, Code};
 use crate::held::Held;
 use crate::queue::Queue;
@@ -135,26 +135,17 @@ impl Drop for Encoder {
     }
 }
 
-/// Settles a queued call's Promise with its outcome.
+/// Settles a queued call's Promise with its outcome (`ERR_PROJ_FINISHED`
+/// for a call the closed queue dropped).
 fn queued<'env>(
     env: &'env Env,
     name: &'static str,
     queue: &Queue,
     call: impl FnOnce() -> Outcome<()> + Send + 'static,
 ) -> Outcome<PromiseRaw<'env, ()>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    queue.push(Box::new(move || {
-        let _ = tx.send(guarded_stage(name, "job", call));
-    }))?;
-    promise(
-        env,
-        name,
-        async move {
-            rx.await
-                .unwrap_or_else(|_| Err(from_encoders(pe::EncodersError::Finished)))
-        },
-        Ok,
-    )
+    crate::queue::queued(env, name, queue, call, || {
+        from_encoders(pe::EncodersError::Finished)
+    })
 }
 
 struct Stamp {
