@@ -91,8 +91,15 @@ function watch(signal: AbortSignal, token: native.CancelToken): () => void {
   return () => tokens.delete(token);
 }
 
+/** How long a pool wait lasts before it is reported (as the native stall
+ * log, which only `PROJ_LOG` shows). */
+const STALL_WARNING_MS = 3000;
+
 /** Runs a native wait with its timeout and its signal (through a native
- * cancel token), and settles it with coded errors. */
+ * cancel token), and settles it with coded errors. A wait that lasts 3 s
+ * is reported as a process warning (`PROJ_POOL_STALL`); until then it keeps
+ * the process alive, so a script whose every buffer is held says why
+ * rather than exiting silently with its wait unsettled. */
 async function waiting<T>(given: WaitOptions | undefined, start: (timeoutMs: number | undefined, token: native.CancelToken | undefined) => Promise<T>): Promise<T> {
   const { signal, timeoutMs } = optionsObject('options', given);
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
@@ -102,9 +109,16 @@ async function waiting<T>(given: WaitOptions | undefined, start: (timeoutMs: num
   if (signal?.aborted) throw new ProjError(ErrorCode.ABORTED, 'the wait for a free buffer was aborted', { cause: signal.reason });
   const token = signal === undefined ? undefined : new native.CancelToken();
   const unwatch = signal && token ? watch(signal, token) : undefined;
+  const stall = setTimeout(() => {
+    process.emitWarning(
+      `a wait for a free pool buffer has lasted ${STALL_WARNING_MS / 1000} s: every buffer of the pool is held (release() buffers and views, or pass timeoutMs or a signal)`,
+      { code: 'PROJ_POOL_STALL' },
+    );
+  }, STALL_WARNING_MS);
   try {
     return await settle(call(() => start(timeoutMs, token)));
   } finally {
+    clearTimeout(stall);
     unwatch?.();
   }
 }

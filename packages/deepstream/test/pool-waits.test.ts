@@ -2,7 +2,11 @@
 // a loop that drops buffers without release() exhausts its pool. Waits are
 // first come, first served, bounded by timeoutMs or an AbortSignal (a waiter
 // that gives up never takes a buffer later), their number is capped, and a
-// long wait is counted (and logged with PROJ_LOG=warn).
+// long wait is counted (and logged with PROJ_LOG=warn) and reported as a
+// process warning after 3 s.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { BufferGenerator, ErrorCode, SharedBuffer, UniformBatchGenerator, VideoFormat } from '../src/index.js';
@@ -81,7 +85,10 @@ describe('waits for a free buffer', () => {
     void held;
   });
 
-  it('that last longer than 3 s are counted as stalls', async () => {
+  it('that last longer than 3 s are counted as stalls and reported as a process warning', async () => {
+    const warnings: string[] = [];
+    const listener = (w: Error & { code?: string }) => warnings.push(w.code ?? w.name);
+    process.on('warning', listener);
     const generator = new BufferGenerator(VideoFormat.RGBA, 16, 16, { poolSize: 1 });
     const held = generator.tryAcquire();
     const waiter = generator.acquire();
@@ -89,5 +96,35 @@ describe('waits for a free buffer', () => {
     expect(generator.stalledWaits).toBe(1);
     held.release();
     (await waiter).release();
+    process.off('warning', listener);
+    expect(warnings).toEqual(['PROJ_POOL_STALL']);
+  });
+
+  it('make a script whose every buffer is held say so (it was silent)', async () => {
+    const index = join(import.meta.dirname, '..', 'dist', 'index.js');
+    const script = `import { BufferGenerator } from ${JSON.stringify(index)};
+      const generator = new BufferGenerator('RGBA', 16, 16, { poolSize: 1 });
+      const held = generator.tryAcquire();
+      await generator.acquire();`;
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error(`no warning in 15 s; stderr: ${stderr}`)), 15_000);
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('every buffer of the pool is held')) {
+          clearTimeout(deadline);
+          resolve();
+        }
+      });
+      child.on('exit', () => {
+        clearTimeout(deadline);
+        resolve();
+      });
+    });
+    child.kill();
+    expect(stderr).toContain('PROJ_POOL_STALL');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
   });
 });
