@@ -356,6 +356,13 @@ impl Encoder {
                 ),
             ));
         }
+        // GStreamer's "no time" is u64::MAX; gstreamer-rs panics on it.
+        if pts_ns == u64::MAX || duration_ns == Some(u64::MAX) {
+            return Err(invalid(
+                "ptsNs",
+                "a timestamp or duration of 2^64-1 ns is GStreamer's \"none\"",
+            ));
+        }
         if let Some(error) = lock(&self.ended.0).error.clone() {
             return Err(EncodersError::Gstreamer { reason: error });
         }

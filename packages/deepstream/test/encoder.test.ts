@@ -105,6 +105,8 @@ describe('Encoder', () => {
     const wrongPool = new BufferGenerator(VideoFormat.RGBA, 32, 32, { memType: MemType.SYSTEM, poolSize: 1 }).tryAcquire();
     await expect(encoder.submit(wrongPool, 3_000n)).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await expect(encoder.submit('x' as never, 4_000n)).rejects.toThrow(TypeError);
+    // 2^64-1 is GStreamer's "none": a typed error (gstreamer-rs would panic).
+    await expect(encoder.submit(frame, 2n ** 64n - 1n)).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await encoder.submit(frame, 5_000n);
     await encoder.finish();
     expect(seen).toEqual([1_000n, 5_000n]);
