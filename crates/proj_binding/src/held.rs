@@ -3,6 +3,9 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use napi::bindgen_prelude::{JsValuesTupleIntoVec, Status, Unknown};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+
 /// A JS callback held while its decoder (or encoder) is open. At close it is let go:
 /// with nothing else holding its threadsafe function, napi releases it and
 /// a Node process with nothing left to do can exit (it was kept alive until
@@ -37,5 +40,32 @@ impl<F> Held<F> {
     /// Lets the callback go; returns it for a last call.
     pub fn let_go(&self) -> Option<Arc<F>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// An output callback: values go to JS in order, on the JS thread.
+pub type OutputTsfn<T> = ThreadsafeFunction<T, Unknown<'static>, T, Status, false>;
+
+impl<T: 'static + JsValuesTupleIntoVec> Held<OutputTsfn<T>> {
+    /// Sends `value` to JS; one that cannot be (the callback let go, or
+    /// napi refusing) is logged, never dropped silently. `what` names the
+    /// sender in the log (`decoder`, `encoder`).
+    pub fn deliver(&self, value: T, what: &str) {
+        let Some(callback) = self.get() else {
+            tracing::warn!("{what} output came after it closed; dropped");
+            return;
+        };
+        let status = callback.call(value, ThreadsafeFunctionCallMode::NonBlocking);
+        if status != Status::Ok {
+            tracing::warn!(?status, "{what} output could not be delivered to JS");
+        }
+    }
+
+    /// Sends `last` (after every earlier value, on the same threadsafe
+    /// function, so it arrives last) and lets the callback go.
+    pub fn close_with(&self, last: T) {
+        if let Some(callback) = self.let_go() {
+            callback.call(last, ThreadsafeFunctionCallMode::NonBlocking);
+        }
     }
 }

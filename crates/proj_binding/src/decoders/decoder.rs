@@ -14,11 +14,11 @@ use crate::entry::{entry, on_thread, Outcome};
 use crate::error::{from_decoders, Code};
 use crate::frame::VideoFrame;
 pub use crate::held::Held;
+use crate::held::OutputTsfn;
 use crate::queue::Queue;
 
 /// Called on the JS thread with every output.
-pub type OutputFn =
-    ThreadsafeFunction<DecoderOutput, Unknown<'static>, DecoderOutput, Status, false>;
+pub type OutputFn = OutputTsfn<DecoderOutput>;
 /// `(config, frame) => config`, called when a session starts.
 pub type ConfigFn = ThreadsafeFunction<
     FnArgs<(DecoderConfig, VideoFrame)>,
@@ -44,16 +44,7 @@ pub struct Callbacks {
 /// that cannot be delivered (the JS side is gone, or closed) is logged, not
 /// dropped silently.
 pub fn output_callback(outputs: Held<OutputFn>) -> pd::OutputCallback {
-    Arc::new(move |output: pd::Output| {
-        let Some(callback) = outputs.get() else {
-            tracing::warn!("a decoder output came after the decoder closed; dropped");
-            return;
-        };
-        let status = callback.call(output.into(), ThreadsafeFunctionCallMode::NonBlocking);
-        if status != Status::Ok {
-            tracing::warn!(?status, "a decoder output could not be delivered to JS");
-        }
-    })
+    Arc::new(move |output: pd::Output| outputs.deliver(output.into(), "a decoder"))
 }
 
 /// Calls a JS callback from a native thread and waits (up to
@@ -150,12 +141,7 @@ where
 /// Tells JS that no output follows (after every earlier one, on the same
 /// threadsafe function, so it arrives last), then lets every callback go.
 pub fn closed(callbacks: &Callbacks) {
-    if let Some(callback) = callbacks.outputs.let_go() {
-        callback.call(
-            DecoderOutput::empty("closed"),
-            ThreadsafeFunctionCallMode::NonBlocking,
-        );
-    }
+    callbacks.outputs.close_with(DecoderOutput::empty("closed"));
     if let Some(config) = &callbacks.config {
         config.let_go();
     }

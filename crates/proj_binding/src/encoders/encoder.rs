@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use proj_buffers as pb;
 use proj_encoders as pe;
@@ -16,7 +15,7 @@ use crate::buffers::{id_from_bigint, id_to_bigint, SharedBuffer};
 use crate::encoders::config::EncoderConfig;
 use crate::entry::{entry, on_thread, Outcome};
 use crate::error::{consumed, from_buffers, from_encoders, Code};
-use crate::held::Held;
+use crate::held::{Held, OutputTsfn};
 use crate::queue::Queue;
 use crate::timestamp::nanoseconds;
 
@@ -51,8 +50,7 @@ pub struct EncoderOutput {
     pub message: Option<String>,
 }
 
-pub type EncoderOutputFn =
-    ThreadsafeFunction<EncoderOutput, Unknown<'static>, EncoderOutput, Status, false>;
+pub type EncoderOutputFn = OutputTsfn<EncoderOutput>;
 
 fn to_js(output: pe::EncoderOutput) -> EncoderOutput {
     match output {
@@ -77,29 +75,13 @@ fn to_js(output: pe::EncoderOutput) -> EncoderOutput {
     }
 }
 
-fn deliver(outputs: &Held<EncoderOutputFn>, output: EncoderOutput) {
-    let Some(callback) = outputs.get() else {
-        tracing::warn!("an encoder output came after the encoder closed; dropped");
-        return;
-    };
-    let status = callback.call(output, ThreadsafeFunctionCallMode::NonBlocking);
-    if status != Status::Ok {
-        tracing::warn!(?status, "an encoder output could not be delivered to JS");
-    }
-}
-
 /// Says `closed` after every earlier output and lets the callback go.
 fn close(outputs: &Held<EncoderOutputFn>) {
-    if let Some(callback) = outputs.let_go() {
-        callback.call(
-            EncoderOutput {
-                kind: "closed".into(),
-                frame: None,
-                message: None,
-            },
-            ThreadsafeFunctionCallMode::NonBlocking,
-        );
-    }
+    outputs.close_with(EncoderOutput {
+        kind: "closed".into(),
+        frame: None,
+        message: None,
+    });
 }
 
 /// Encodes frames with the best backend here (the CPU for now).
@@ -181,8 +163,11 @@ impl Encoder {
             let config = config.into_model()?;
             let outputs = Held::new(callback);
             let sink = outputs.clone();
-            let inner = pe::Encoder::new(config, Arc::new(move |o| deliver(&sink, to_js(o))))
-                .map_err(from_encoders)?;
+            let inner = pe::Encoder::new(
+                config,
+                Arc::new(move |o| sink.deliver(to_js(o), "an encoder")),
+            )
+            .map_err(from_encoders)?;
             Ok(Self {
                 inner: Arc::new(inner),
                 queue: Queue::new("encoder".into()),
