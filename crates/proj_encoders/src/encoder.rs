@@ -34,6 +34,10 @@ pub struct EncodedFrame {
     pub frame_id: Option<u128>,
 }
 
+/// A frame converted for the encoder, made by [`Encoder::prepare`].
+#[derive(Debug)]
+pub struct Prepared(Vec<u8>);
+
 /// What the output callback gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EncoderOutput {
@@ -339,6 +343,14 @@ impl Encoder {
         duration_ns: Option<u64>,
         frame_id: Option<u128>,
     ) -> Result<()> {
+        let prepared = self.prepare(frame)?;
+        self.submit_prepared(prepared, pts_ns, duration_ns, frame_id)
+    }
+
+    /// The frame converted into what the encoder takes (quick, no wait):
+    /// a caller that holds a lock to read the frame (a pool buffer's) lets
+    /// it go before `submit_prepared` waits.
+    pub fn prepare(&self, frame: &FrameData<'_>) -> Result<Prepared> {
         if frame.format != self.config.format
             || frame.width != self.config.width
             || frame.height != self.config.height
@@ -356,16 +368,6 @@ impl Encoder {
                 ),
             ));
         }
-        // GStreamer's "no time" is u64::MAX; gstreamer-rs panics on it.
-        if pts_ns == u64::MAX || duration_ns == Some(u64::MAX) {
-            return Err(invalid(
-                "ptsNs",
-                "a timestamp or duration of 2^64-1 ns is GStreamer's \"none\"",
-            ));
-        }
-        if let Some(error) = lock(&self.ended.0).error.clone() {
-            return Err(EncodersError::Gstreamer { reason: error });
-        }
         let bytes = match (self.plan.element, frame.format) {
             ("pngenc", _) => planes_into(frame, &self.layout)?,
             ("jpegenc", VideoFormat::Rgba) => i420_into(frame, &self.layout, YuvRange::Full)?,
@@ -376,6 +378,28 @@ impl Encoder {
             }
             _ => i420_into(frame, &self.layout, YuvRange::Limited)?,
         };
+        Ok(Prepared(bytes))
+    }
+
+    /// Encodes a prepared frame. PTS must increase. Waits while the encoder
+    /// is behind (and, for a zero-delay encoder, until the frame is out).
+    pub fn submit_prepared(
+        &self,
+        Prepared(bytes): Prepared,
+        pts_ns: u64,
+        duration_ns: Option<u64>,
+        frame_id: Option<u128>,
+    ) -> Result<()> {
+        // GStreamer's "no time" is u64::MAX; gstreamer-rs panics on it.
+        if pts_ns == u64::MAX || duration_ns == Some(u64::MAX) {
+            return Err(invalid(
+                "ptsNs",
+                "a timestamp or duration of 2^64-1 ns is GStreamer's \"none\"",
+            ));
+        }
+        if let Some(error) = lock(&self.ended.0).error.clone() {
+            return Err(EncodersError::Gstreamer { reason: error });
+        }
         let force_keyframe = {
             let mut state = lock(&self.state);
             if state.finished {

@@ -16,7 +16,7 @@ mod props;
 pub use config::{EncoderConfig, MAX_SIDE};
 pub use convert::{to_i420, FrameData, Layout};
 pub use cpu::{cpu_encoder, CpuEncoder};
-pub use encoder::{EncodedFrame, Encoder, EncoderOutput, OutputCallback};
+pub use encoder::{EncodedFrame, Encoder, EncoderOutput, OutputCallback, Prepared};
 pub use error::{EncodersError, Result};
 pub use names::{
     CpuPreset, DgpuPreset, H264Profile, HevcProfile, JetsonPresetLevel, Platform, RateControl,

@@ -307,31 +307,15 @@ impl Encoder {
     }
 }
 
-/// A pool buffer's first slot into the encoder: host memory read in place;
-/// device memory copied down first (converting on the GPU is to come).
+/// A pool buffer's first slot into the encoder: converted while the
+/// buffer's lock is held (host memory read in place; device memory copied
+/// down first — converting on the GPU is to come), pushed once it is let go,
+/// so a full encoder queue never holds the buffer's lock.
 fn submit_surface(encoder: &pe::Encoder, buffer: &pb::SharedBuffer, s: &Stamp) -> Outcome<()> {
     let c = encoder.config();
-    buffer
-        .with_surface(0, |surface| -> Outcome<()> {
+    let prepared = buffer
+        .with_surface(0, |surface| -> Outcome<pe::Prepared> {
             let (format, width, height) = (surface.format(), surface.width(), surface.height());
-            let pitches: Vec<usize> = surface.planes().iter().map(|p| p.pitch).collect();
-            let downloaded;
-            let bytes = match surface.host_data() {
-                Some(bytes) => bytes,
-                None => {
-                    downloaded = surface.download().map_err(from_buffers)?;
-                    &downloaded[..]
-                }
-            };
-            let tight;
-            let pitches = if surface.host_data().is_some() {
-                &pitches[..]
-            } else {
-                tight = pe::Layout::tight(format, width, height)
-                    .map_err(from_encoders)?
-                    .strides;
-                &tight[..]
-            };
             if (format, width, height) != (c.format, c.width, c.height) {
                 return Err(crate::error::invalid_argument(format!(
                     "a {width}x{height} {} buffer for a {}x{} {} encoder",
@@ -341,11 +325,25 @@ fn submit_surface(encoder: &pe::Encoder, buffer: &pb::SharedBuffer, s: &Stamp) -
                     c.format.name()
                 )));
             }
-            let frame =
-                pe::FrameData::new(format, width, height, bytes, pitches).map_err(from_encoders)?;
-            encoder
-                .submit(&frame, s.pts_ns, s.duration_ns, s.frame_id)
-                .map_err(from_encoders)
+            let (bytes, pitches): (std::borrow::Cow<'_, [u8]>, Vec<usize>) =
+                match surface.host_data() {
+                    Some(bytes) => (
+                        bytes.into(),
+                        surface.planes().iter().map(|p| p.pitch).collect(),
+                    ),
+                    None => (
+                        surface.download().map_err(from_buffers)?.into(),
+                        pe::Layout::tight(format, width, height)
+                            .map_err(from_encoders)?
+                            .strides,
+                    ),
+                };
+            let frame = pe::FrameData::new(format, width, height, &bytes, &pitches)
+                .map_err(from_encoders)?;
+            encoder.prepare(&frame).map_err(from_encoders)
         })
-        .map_err(from_buffers)?
+        .map_err(from_buffers)??;
+    encoder
+        .submit_prepared(prepared, s.pts_ns, s.duration_ns, s.frame_id)
+        .map_err(from_encoders)
 }
