@@ -1,7 +1,6 @@
-//! Frames in the config's format into what the CPU encoder takes: I420 for
-//! x264/x265/av1enc (RGBA through yuvutils' SIMD, BT.601 limited range, the
-//! colorimetry the caps declare; NV12 de-interleaved), the frame as it is
-//! for jpegenc (RGBA as RGBx) and pngenc (RGBA).
+//! Frames in the config's format into what the CPU encoder takes: I420
+//! (RGBA through yuvutils' SIMD, BT.601 limited range as the caps declare,
+//! full range for JPEG; NV12 de-interleaved), and RGBA as it is for pngenc.
 
 use proj_buffers::VideoFormat;
 use yuvutils_rs::{
@@ -21,7 +20,13 @@ pub struct FrameData<'a> {
     pub planes: &'a [u8],
     /// Bytes per row of each plane (RGBA: one; NV12: two; I420: three).
     pub pitches: &'a [usize],
+    /// Where plane i lies in `planes`: `bounds[i]..bounds[i + 1]`, worked
+    /// out (and checked) once, in `new`.
+    bounds: [usize; MAX_PLANES + 1],
 }
+
+/// The most planes a format here has (I420).
+const MAX_PLANES: usize = 3;
 
 impl<'a> FrameData<'a> {
     /// A frame whose planes follow each other in `planes`, `pitches[i]`
@@ -36,14 +41,15 @@ impl<'a> FrameData<'a> {
         let layout = format
             .planes(width, height)
             .map_err(|e| invalid("frame", e.to_string()))?;
-        if pitches.len() != layout.len() {
+        if pitches.len() != layout.len() || layout.len() > MAX_PLANES {
             return Err(invalid(
                 "frame",
                 format!("{} pitches for {} planes", pitches.len(), layout.len()),
             ));
         }
+        let mut bounds = [0usize; MAX_PLANES + 1];
         let mut size = 0usize;
-        for (plane, pitch) in layout.iter().zip(pitches) {
+        for (i, (plane, pitch)) in layout.iter().zip(pitches).enumerate() {
             if *pitch < plane.pitch {
                 return Err(invalid(
                     "frame",
@@ -54,6 +60,7 @@ impl<'a> FrameData<'a> {
                 .checked_mul(plane.height as usize)
                 .and_then(|n| n.checked_add(size))
                 .ok_or_else(|| invalid("frame", "too large"))?;
+            bounds[i + 1] = size;
         }
         if planes.len() < size {
             return Err(invalid(
@@ -71,31 +78,18 @@ impl<'a> FrameData<'a> {
             height,
             planes,
             pitches,
+            bounds,
         })
     }
 
-    /// Plane `i`'s rows: offset and length in `planes`.
+    /// Plane `i`'s rows.
     fn plane(&self, i: usize) -> Result<&'a [u8]> {
-        let layout = self
-            .format
-            .planes(self.width, self.height)
-            .map_err(|e| invalid("frame", e.to_string()))?;
-        let mut offset = 0;
-        for (index, plane) in layout.iter().enumerate() {
-            let pitch = *self
-                .pitches
-                .get(index)
-                .ok_or_else(|| invalid("frame", "a plane has no pitch"))?;
-            let len = pitch * plane.height as usize;
-            if index == i {
-                return self
-                    .planes
-                    .get(offset..offset + len)
-                    .ok_or_else(|| invalid("frame", "shorter than its planes"));
-            }
-            offset += len;
+        if i >= self.pitches.len() {
+            return Err(invalid("frame", "no such plane"));
         }
-        Err(invalid("frame", "no such plane"))
+        self.planes
+            .get(self.bounds[i]..self.bounds[i + 1])
+            .ok_or_else(|| invalid("frame", "shorter than its planes"))
     }
 }
 
