@@ -89,6 +89,13 @@ fn qp_pair(range: QpRange) -> Option<(u32, u32)> {
 }
 
 impl Wanted {
+    /// Lists `field` as one the encoder cannot honour, if it is `set`.
+    fn unmapped_if(&mut self, set: bool, field: &'static str) {
+        if set {
+            self.unmapped.push(field);
+        }
+    }
+
     fn from_dgpu(p: &DgpuProps) -> Self {
         let mut w = Self {
             preset: p.preset.map(CpuPreset::for_dgpu),
@@ -106,17 +113,12 @@ impl Wanted {
             hevc_profile: p.hevc_profile,
             ..Self::default()
         };
-        let mut skip = |set: bool, field| {
-            if set {
-                w.unmapped.push(field);
-            }
-        };
-        skip(p.idrinterval.is_some(), "idrinterval");
-        skip(p.init_qp.is_some(), "initQp");
-        skip(p.aq.is_some(), "aq");
-        skip(p.temporal_aq.is_some(), "temporalAq");
-        skip(p.extended_colorformat.is_some(), "extendedColorformat");
-        skip(
+        w.unmapped_if(p.idrinterval.is_some(), "idrinterval");
+        w.unmapped_if(p.init_qp.is_some(), "initQp");
+        w.unmapped_if(p.aq.is_some(), "aq");
+        w.unmapped_if(p.temporal_aq.is_some(), "temporalAq");
+        w.unmapped_if(p.extended_colorformat.is_some(), "extendedColorformat");
+        w.unmapped_if(
             matches!(
                 p.tuning_info,
                 Some(TuningPreset::HighQuality | TuningPreset::Lossless)
@@ -150,16 +152,11 @@ impl Wanted {
             vbv_field: "vbvSize",
             ..Self::default()
         };
-        let mut skip = |set: bool, field| {
-            if set {
-                w.unmapped.push(field);
-            }
-        };
-        skip(p.idrinterval.is_some(), "idrinterval");
-        skip(p.maxperf_enable.is_some(), "maxperfEnable");
-        skip(p.two_pass_cbr.is_some(), "twoPassCbr");
-        skip(p.quant_i_frames.is_some(), "quantIFrames");
-        skip(p.quant_p_frames.is_some() && !constant_qp, "quantPFrames");
+        w.unmapped_if(p.idrinterval.is_some(), "idrinterval");
+        w.unmapped_if(p.maxperf_enable.is_some(), "maxperfEnable");
+        w.unmapped_if(p.two_pass_cbr.is_some(), "twoPassCbr");
+        w.unmapped_if(p.quant_i_frames.is_some(), "quantIFrames");
+        w.unmapped_if(p.quant_p_frames.is_some() && !constant_qp, "quantPFrames");
         w
     }
 
@@ -261,9 +258,7 @@ pub fn cpu_encoder(codec: Codec, props: Option<&EncoderProperties>) -> Result<Cp
                 (p.insert_seq_hdr.is_some(), "insertSeqHdr"),
                 (p.tiles.is_some(), "tiles"),
             ] {
-                if set {
-                    w.unmapped.push(field);
-                }
+                w.unmapped_if(set, field);
             }
             w
         }
@@ -449,9 +444,7 @@ fn openh264(w: &mut Wanted) -> CpuEncoder {
         (w.vbv_init_bits.is_some(), "vbvInit"),
         (w.cq.is_some(), "cq"),
     ] {
-        if set {
-            w.unmapped.push(field);
-        }
+        w.unmapped_if(set, field);
     }
     w.x264_flags.clear();
     CpuEncoder {
