@@ -248,6 +248,15 @@ impl Encoder {
                         let Ok(map) = buffer.map_readable() else {
                             return Err(gst::FlowError::Error);
                         };
+                        // Read from the bitstream itself (the check the muxer
+                        // makes): the parser's DELTA_UNIT flag once marked an
+                        // HEVC IDR frame 0 as a delta frame in a loaded CI
+                        // run, and pngenc marks every image so.
+                        let keyframe = proj_gstreamer::inspect_access_unit(codec, map.as_slice())
+                            .map_or(
+                                !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT),
+                                |au| au.keyframe,
+                            );
                         emit(EncoderOutput::Frame(EncodedFrame {
                             data: map.as_slice().to_vec(),
                             pts_ns,
@@ -257,8 +266,7 @@ impl Encoder {
                                 back(buffer.dts()).map(gst::ClockTime::nseconds)
                             },
                             duration_ns: buffer.duration().map(gst::ClockTime::nseconds),
-                            keyframe: intra_only
-                                || !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT),
+                            keyframe: intra_only || keyframe,
                             codec,
                             frame_id,
                         }));
