@@ -46,10 +46,13 @@ export declare class CancelToken {
   get isCancelled(): boolean
 }
 
-/** Encodes frames with the best backend here (the CPU for now). */
+/**
+ * Encodes frames with the best backend that opens here (NVENC, a
+ * Jetson's encoder, the CPU), falling back without losing a frame.
+ */
 export declare class Encoder {
   constructor(config: EncoderConfig, callback: (output: EncoderOutput) => void)
-  /** The element that encodes (`x264enc`…). */
+  /** The element that encodes now (`x264enc`, `nvh264enc`…). */
   get backend(): string
   /**
    * Whether each frame's output comes before its `submit` resolves
@@ -58,6 +61,8 @@ export declare class Encoder {
   get zeroDelay(): boolean
   /** Fields of the config's property set the backend cannot honour. */
   get unmapped(): Array<string>
+  /** Every change of backend so far, oldest first. */
+  get backendChanges(): Array<BackendChange>
   /**
    * Queues a frame given as bytes (the config's format, tightly packed);
    * resolves when the encoder has taken it.
@@ -375,6 +380,18 @@ export interface AttributeValue {
   points?: Array<Point>
 }
 
+/** Another backend took over (`nvh264enc` → `x264enc`…). */
+export interface BackendChange {
+  from: string
+  to: string
+  /** Why `from` did not encode. */
+  reason: string
+  /** Fields of the config's property set `to` cannot honour. */
+  unmapped: Array<string>
+  /** Frames `from` had taken that `to` encoded again. */
+  replayed: number
+}
+
 export declare function bufferNames(): BufferNames
 
 /** Canonical names, for the TS enums to check against. */
@@ -556,12 +573,14 @@ export interface EncoderNames {
 }
 
 /**
- * What the encoder's callback gets: `frame`, `error` (the pipeline
- * failed; `message`), or `closed` (nothing follows).
+ * What the encoder's callback gets: `frame`, `backend` (another backend
+ * took over: `change`), `error` (the pipeline failed; `message`), or
+ * `closed` (nothing follows).
  */
 export interface EncoderOutput {
   kind: string
   frame?: EncodedFrame
+  change?: BackendChange
   message?: string
 }
 

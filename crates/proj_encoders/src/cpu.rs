@@ -8,24 +8,12 @@
 
 use proj_gstreamer::Codec;
 
+use crate::plan::{Backend, Plan};
 use crate::props::{Av1CpuProps, H264CpuProps, HevcCpuProps, JetsonProps, QpRange, Qps};
 use crate::{
     CpuPreset, DgpuPreset, DgpuProps, EncoderProperties, H264Profile, HevcProfile,
     JetsonPresetLevel, RateControl, Result, TuningPreset,
 };
-
-/// The CPU encoder element a config runs on, and how it is set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CpuEncoder {
-    pub element: &'static str,
-    /// Element properties, as `gst-launch-1.0` would spell their values.
-    pub properties: Vec<(&'static str, String)>,
-    /// The `profile` the encoder's output caps ask for (x264/x265 take
-    /// their profile from downstream caps).
-    pub profile: Option<&'static str>,
-    /// Fields of the set this encoder cannot honour.
-    pub unmapped: Vec<&'static str>,
-}
 
 /// What every field of any set says, in one shape (the CPU's view).
 #[derive(Debug)]
@@ -209,7 +197,7 @@ fn kbit(bps: u32) -> String {
 
 /// The CPU encoder for `codec` with `props` (of that codec; checked by the
 /// config) mapped onto it.
-pub fn cpu_encoder(codec: Codec, props: Option<&EncoderProperties>) -> Result<CpuEncoder> {
+pub fn cpu_encoder(codec: Codec, props: Option<&EncoderProperties>) -> Result<Plan> {
     let mut w = match props {
         None => Wanted::default(),
         Some(EncoderProperties::H264Dgpu(p) | EncoderProperties::HevcDgpu(p)) => {
@@ -270,10 +258,12 @@ pub fn cpu_encoder(codec: Codec, props: Option<&EncoderProperties>) -> Result<Cp
             if let Some(q) = p.quality {
                 properties.push(("quality", q.to_string()));
             }
-            return Ok(CpuEncoder {
+            return Ok(Plan {
+                backend: Backend::Cpu,
                 element: "jpegenc",
                 properties,
                 profile: None,
+                if_present: Vec::new(),
                 unmapped: Vec::new(),
             });
         }
@@ -286,28 +276,32 @@ pub fn cpu_encoder(codec: Codec, props: Option<&EncoderProperties>) -> Result<Cp
         Codec::H264 => x264(&mut w),
         Codec::Hevc => x265(&mut w),
         Codec::Av1 => av1(&mut w),
-        Codec::Jpeg => CpuEncoder {
+        Codec::Jpeg => Plan {
+            backend: Backend::Cpu,
             element: "jpegenc",
             properties: Vec::new(),
             profile: None,
+            if_present: Vec::new(),
             unmapped: w.unmapped,
         },
         Codec::Png => png(None),
     })
 }
 
-fn png(level: Option<u32>) -> CpuEncoder {
-    CpuEncoder {
+fn png(level: Option<u32>) -> Plan {
+    Plan {
+        backend: Backend::Cpu,
         element: "pngenc",
         properties: level
             .map(|l| vec![("compression-level", l.to_string())])
             .unwrap_or_default(),
         profile: None,
+        if_present: Vec::new(),
         unmapped: Vec::new(),
     }
 }
 
-fn x264(w: &mut Wanted) -> CpuEncoder {
+fn x264(w: &mut Wanted) -> Plan {
     let mut p: Vec<(&'static str, String)> = vec![
         (
             "speed-preset",
@@ -380,17 +374,19 @@ fn x264(w: &mut Wanted) -> CpuEncoder {
         }
         None => None,
     };
-    CpuEncoder {
+    Plan {
+        backend: Backend::Cpu,
         element: "x264enc",
         properties: p,
         profile,
+        if_present: Vec::new(),
         unmapped: std::mem::take(&mut w.unmapped),
     }
 }
 
 /// Cisco's openh264 (BSD): constrained baseline, no B-frames, no frame held;
 /// bitrates in bit/s.
-fn openh264(w: &mut Wanted) -> CpuEncoder {
+fn openh264(w: &mut Wanted) -> Plan {
     let mut p: Vec<(&'static str, String)> = vec![
         (
             "gop-size",
@@ -447,15 +443,17 @@ fn openh264(w: &mut Wanted) -> CpuEncoder {
         w.unmapped_if(set, field);
     }
     w.x264_flags.clear();
-    CpuEncoder {
+    Plan {
+        backend: Backend::Cpu,
         element: "openh264enc",
         properties: p,
         profile: None,
+        if_present: Vec::new(),
         unmapped: std::mem::take(&mut w.unmapped),
     }
 }
 
-fn x265(w: &mut Wanted) -> CpuEncoder {
+fn x265(w: &mut Wanted) -> Plan {
     let mut p: Vec<(&'static str, String)> = vec![
         (
             "speed-preset",
@@ -533,10 +531,12 @@ fn x265(w: &mut Wanted) -> CpuEncoder {
         }
         None => None,
     };
-    CpuEncoder {
+    Plan {
+        backend: Backend::Cpu,
         element: "x265enc",
         properties: p,
         profile,
+        if_present: Vec::new(),
         unmapped: std::mem::take(&mut w.unmapped),
     }
 }
@@ -546,7 +546,7 @@ fn av1_q(qp: u32) -> u32 {
     (qp * 63).div_ceil(51).min(63)
 }
 
-fn av1(w: &mut Wanted) -> CpuEncoder {
+fn av1(w: &mut Wanted) -> Plan {
     let (mut min_q, mut max_q) = match (w.av1_quantizers, w.qp_range) {
         ((None, None), Some((min, max))) => (av1_q(min), av1_q(max)),
         ((min, max), _) => (min.unwrap_or(0), max.unwrap_or(63)),
@@ -604,10 +604,12 @@ fn av1(w: &mut Wanted) -> CpuEncoder {
     if let Some(t) = w.threads {
         p.push(("threads", t.to_string()));
     }
-    CpuEncoder {
+    Plan {
+        backend: Backend::Cpu,
         element: "av1enc",
         properties: p,
         profile: None,
+        if_present: Vec::new(),
         unmapped: std::mem::take(&mut w.unmapped),
     }
 }

@@ -1,24 +1,34 @@
-//! `Encoder`: `appsrc → CPU encoder → [profile caps] → parser → appsink`.
-//! Frames go in through `submit` (blocking while the encoder is behind:
-//! call it off the JS thread), encoded frames come out through the output
-//! callback on GStreamer's streaming thread, in order, with the submitted
-//! timestamps and frame ids. The state lock is only held to decide, never
-//! across a push or a wait.
+//! `Encoder`: frames in through `submit` (blocking while the encoder is
+//! behind: call it off the JS thread), encoded frames out through the
+//! output callback on GStreamer's streaming thread, in order, with the
+//! submitted timestamps and frame ids.
+//!
+//! It runs on the best backend that opens here (NVENC, a Jetson's encoder,
+//! then the CPU: `plan::candidates`). A backend that fails before its first
+//! output (no NVENC session: consumer GPUs cap them) hands over to the
+//! next: the frames it was given are kept until it proves it encodes, and
+//! are encoded by the next backend in their order; the change is reported
+//! as an output, with the fields the new backend cannot honour.
+//!
+//! Locks: `feed` orders the pushes into the pipeline (submits, the replay
+//! of a fallback, the end of stream) and is held across a push that waits;
+//! nothing else takes it, so getters and callbacks never wait on a push.
+//! Every other lock is only held to decide.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use gstreamer_app as gst_app;
 use proj_buffers::VideoFormat;
 use proj_gstreamer::Codec;
+use yuvutils_rs::YuvRange;
 
 use crate::convert::{full_range, i420_into, planes_into, FrameData, Layout};
 use crate::error::invalid;
-use crate::{cpu_encoder, CpuEncoder, EncoderConfig, EncodersError, Result};
-use yuvutils_rs::YuvRange;
+use crate::plan::{candidates, Backend, Plan};
+use crate::stage::{gst_error, input_caps, lock, Progress, Shared, Stage};
+use crate::{EncoderConfig, EncodersError, Result};
 
 /// One encoded frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +44,20 @@ pub struct EncodedFrame {
     pub frame_id: Option<u128>,
 }
 
+/// Another backend took over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendChange {
+    /// Elements: `nvh264enc` → `x264enc`…
+    pub from: &'static str,
+    pub to: &'static str,
+    /// Why `from` did not encode.
+    pub reason: String,
+    /// Fields of the config's property set `to` cannot honour.
+    pub unmapped: Vec<&'static str>,
+    /// Frames `from` had taken that `to` encodes again.
+    pub replayed: usize,
+}
+
 /// A frame converted for the encoder, made by [`Encoder::prepare`].
 #[derive(Debug)]
 pub struct Prepared(Vec<u8>);
@@ -42,308 +66,298 @@ pub struct Prepared(Vec<u8>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EncoderOutput {
     Frame(EncodedFrame),
+    /// Another backend took over (before any frame of the new one).
+    BackendChanged(BackendChange),
     /// The pipeline failed; no frame follows.
     Error(String),
 }
 
 pub type OutputCallback = Arc<dyn Fn(EncoderOutput) + Send + Sync>;
 
-/// Bytes of raw frames queued in the encoder before `submit` waits.
-const QUEUE_FRAMES: u64 = 4;
-
-#[derive(Debug, Default)]
-struct State {
-    last_pts: Option<u64>,
-    /// Submitted, not yet out: PTS → frame id.
-    ids: BTreeMap<u64, Option<u128>>,
-    finished: bool,
-    keyframe_asked: bool,
-}
-
-#[derive(Debug, Default)]
-struct Ended {
-    eos: bool,
-    error: Option<String>,
-    /// The PTS of the last frame out.
-    emitted: Option<u64>,
-    /// Shut down: nothing more comes out.
-    stopped: bool,
-}
-
 /// How long `submit` waits for a zero-delay encoder's output of the frame
 /// before it goes on (with a warning): far beyond any frame's encode time.
 const OUTPUT_WAIT: Duration = Duration::from_secs(10);
 
-/// A CPU encoder (NVENC comes next, behind the same type).
-pub struct Encoder {
+pub(crate) struct Inner {
     config: EncoderConfig,
-    plan: CpuEncoder,
-    pipeline: gst::Pipeline,
-    appsrc: gst_app::AppSrc,
-    /// Where the planes go in the buffers the encoder takes.
+    /// Where the planes go in the buffers the encoders take (the same
+    /// I420, or RGBA for PNG, whichever backend encodes).
     layout: Layout,
-    state: Arc<Mutex<State>>,
-    ended: Arc<(Mutex<Ended>, Condvar)>,
-    emit: OutputCallback,
+    shared: Arc<Shared>,
+    stage: Mutex<Arc<Stage>>,
+    /// Backends not tried yet, best first.
+    rest: Mutex<Vec<Plan>>,
+    feed: Mutex<()>,
+    changes: Mutex<Vec<BackendChange>>,
+}
+
+/// Encodes frames of one config (see the module documentation).
+pub struct Encoder {
+    inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Encoder")
-            .field("backend", &self.plan.element)
-            .field("codec", &self.config.codec)
+            .field("backend", &self.backend())
+            .field("codec", &self.inner.config.codec)
             .finish_non_exhaustive()
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn gst_error(what: &str, e: impl std::fmt::Display) -> EncodersError {
-    EncodersError::Gstreamer {
-        reason: format!("{what}: {e}"),
-    }
-}
-
-/// The raw caps the encoder element takes from us.
-fn input_caps(config: &EncoderConfig, plan: &CpuEncoder) -> gst::Caps {
-    let format = match (plan.element, config.format) {
-        ("pngenc", _) => "RGBA",
-        // JPEG too gets I420 (full range): our SIMD conversion beats
-        // libjpeg's own RGB → YCbCr (63 against 106 frames/s at 1080p).
-        _ => "I420",
+fn layout_of(config: &EncoderConfig, plan: &Plan) -> Result<Layout> {
+    let info = gstreamer_video::VideoInfo::from_caps(&input_caps(config, plan))
+        .map_err(|e| gst_error("the input caps", e))?;
+    let to_usize = |v: &[i32]| {
+        v.iter()
+            .map(|&x| usize::try_from(x).unwrap_or(0))
+            .collect::<Vec<_>>()
     };
-    let fps = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-    gst::Caps::builder("video/x-raw")
-        .field("format", format)
-        .field("width", i32::try_from(config.width).unwrap_or(i32::MAX))
-        .field("height", i32::try_from(config.height).unwrap_or(i32::MAX))
-        .field(
-            "framerate",
-            gst::Fraction::new(fps(config.fps_num), fps(config.fps_den)),
-        )
-        .field("colorimetry", "bt601")
-        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
-        .build()
+    Ok(Layout {
+        offsets: info.offset().to_vec(),
+        strides: to_usize(info.stride()),
+        size: info.size(),
+    })
 }
 
-/// The caps between the encoder and its parser (byte-stream access units;
-/// the profile x264/x265 take from them).
-fn output_caps(codec: Codec, plan: &CpuEncoder) -> Option<gst::Caps> {
-    let name = match codec {
-        Codec::H264 => "video/x-h264",
-        Codec::Hevc => "video/x-h265",
-        _ => return None,
-    };
-    let mut caps = gst::Caps::builder(name)
-        .field("stream-format", "byte-stream")
-        .field("alignment", "au");
-    if let Some(profile) = plan.profile {
-        caps = caps.field("profile", profile);
+impl Inner {
+    fn current(&self) -> Arc<Stage> {
+        Arc::clone(&lock(&self.stage))
     }
-    Some(caps.build())
-}
 
-fn make(factory: &str) -> Result<gst::Element> {
-    gst::ElementFactory::make(factory)
-        .build()
-        .map_err(|_| gst_error("missing GStreamer element", factory))
+    fn progress(&self) -> MutexGuard<'_, Progress> {
+        lock(&self.shared.progress)
+    }
+
+    /// Starts the next backend that opens as a new generation, after
+    /// `from` failed for `reason`; reports the change. `Err` (also sent as
+    /// an `Error` output) when none is left.
+    fn next_stage(&self, from: &'static str, mut reason: String) -> Result<Arc<Stage>> {
+        loop {
+            let plan = {
+                let mut rest = lock(&self.rest);
+                if rest.is_empty() {
+                    None
+                } else {
+                    Some(rest.remove(0))
+                }
+            };
+            let Some(plan) = plan else {
+                let message =
+                    format!("no encoder backend opened; the last, {from}, failed: {reason}");
+                self.progress().error = Some(message.clone());
+                self.shared.changed.notify_all();
+                (self.shared.emit)(EncoderOutput::Error(message.clone()));
+                return Err(EncodersError::Gstreamer { reason: message });
+            };
+            let generation = {
+                let mut p = self.progress();
+                p.generation += 1;
+                p.proven = false;
+                p.eos = false;
+                p.failing = None;
+                p.generation
+            };
+            let to = plan.element;
+            let unmapped = plan.unmapped.clone();
+            match Stage::start(&self.config, plan, generation, &self.shared) {
+                Ok(stage) => {
+                    let stage = Arc::new(stage);
+                    *lock(&self.stage) = Arc::clone(&stage);
+                    let change = BackendChange {
+                        from,
+                        to,
+                        reason,
+                        unmapped,
+                        replayed: lock(&self.shared.held).len(),
+                    };
+                    self.report(change);
+                    return Ok(stage);
+                }
+                Err(e) => reason = format!("{to}: {e}"),
+            }
+        }
+    }
+
+    /// Logs, keeps and sends one change of backend.
+    fn report(&self, change: BackendChange) {
+        tracing::warn!(
+            "encoder backend {} failed ({}); {} takes over{}",
+            change.from,
+            change.reason,
+            change.to,
+            if change.unmapped.is_empty() {
+                String::new()
+            } else {
+                format!(" without {}", change.unmapped.join(", "))
+            }
+        );
+        lock(&self.changes).push(change.clone());
+        (self.shared.emit)(EncoderOutput::BackendChanged(change));
+    }
+
+    /// Hands generation `failed` over to the next backend (from a bus
+    /// message's thread): stops the failed pipeline first, which frees a
+    /// push stuck in it, then takes the feed.
+    pub(crate) fn fall_back(&self, failed: u64, reason: String) {
+        let stage = self.current();
+        if stage.generation != failed {
+            return;
+        }
+        let _ = stage.pipeline.set_state(gst::State::Null);
+        let feed = lock(&self.feed);
+        if let Err(e) = self.fall_back_fed(&feed, failed, reason) {
+            tracing::warn!("encoder fallback: {e}");
+        }
+    }
+
+    /// The fallback with the feed held: once per failed generation (a
+    /// second caller finds it done); the frames the failed backends had
+    /// taken go into the new one, in order.
+    fn fall_back_fed(
+        &self,
+        _feed: &MutexGuard<'_, ()>,
+        mut failed: u64,
+        mut reason: String,
+    ) -> Result<()> {
+        loop {
+            let stage = self.current();
+            if stage.generation != failed || self.progress().stopped {
+                return Ok(());
+            }
+            let _ = stage.pipeline.set_state(gst::State::Null);
+            let next = self.next_stage(stage.plan.element, reason)?;
+            if self.progress().stopped {
+                let _ = next.pipeline.set_state(gst::State::Null);
+                return Ok(());
+            }
+            let frames: Vec<gst::Buffer> = if next.plan.may_fall_back() {
+                lock(&self.shared.held).clone()
+            } else {
+                std::mem::take(&mut *lock(&self.shared.held))
+            };
+            let mut refused = None;
+            for frame in frames {
+                if let Err(e) = next.appsrc.push_buffer(frame) {
+                    refused = Some(e);
+                    break;
+                }
+            }
+            let Some(e) = refused else {
+                return Ok(());
+            };
+            match self.progress().failing.clone() {
+                Some(why) => (failed, reason) = (next.generation, why),
+                None => return Err(gst_error("replaying frames into the next backend", e)),
+            }
+        }
+    }
 }
 
 impl Encoder {
-    /// Builds and starts the pipeline for a checked config.
+    /// Builds and starts an encoder for a checked config on the best
+    /// backend that opens here.
     pub fn new(config: EncoderConfig, emit: OutputCallback) -> Result<Self> {
+        let plans = candidates(&config)?;
+        Self::with_plans(config, plans, emit)
+    }
+
+    /// As [`Encoder::new`] with the backends to try, best first, chosen
+    /// by the caller (tests inject one that fails to open).
+    pub fn with_plans(
+        config: EncoderConfig,
+        plans: Vec<Plan>,
+        emit: OutputCallback,
+    ) -> Result<Self> {
         proj_gstreamer::init()?;
         if config.codec == Codec::Png && config.format != VideoFormat::Rgba {
             return Err(invalid("format", "PNG is encoded from RGBA frames"));
         }
-        let plan = cpu_encoder(config.codec, config.properties.as_ref())?;
-        let caps = input_caps(&config, &plan);
-        let info = gstreamer_video::VideoInfo::from_caps(&caps)
-            .map_err(|e| gst_error("the input caps", e))?;
-        let to_usize = |v: &[i32]| {
-            v.iter()
-                .map(|&x| usize::try_from(x).unwrap_or(0))
-                .collect::<Vec<_>>()
+        let Some(first) = plans.first() else {
+            return Err(invalid("backends", "no backend to encode with"));
         };
-        let layout = Layout {
-            offsets: info.offset().to_vec(),
-            strides: to_usize(info.stride()),
-            size: info.size(),
-        };
-        let frame_bytes = u64::from(config.width) * u64::from(config.height) * 4;
-        let appsrc = gst_app::AppSrc::builder()
-            .caps(&caps)
-            .format(gst::Format::Time)
-            .stream_type(gst_app::AppStreamType::Stream)
-            .max_bytes(frame_bytes * QUEUE_FRAMES)
-            .block(true)
-            .build();
-        let encoder = make(plan.element)?;
-        for (name, value) in &plan.properties {
-            proj_gstreamer::set_property(&encoder, name, value)?;
-        }
-        let parser = match config.codec {
-            Codec::H264 => Some(make("h264parse")?),
-            Codec::Hevc => Some(make("h265parse")?),
-            Codec::Av1 => Some(make("av1parse")?),
-            Codec::Jpeg | Codec::Png => None,
-        };
-        if let Some(parser) = &parser {
-            if parser.find_property("config-interval").is_some() {
-                parser.set_property("config-interval", -1i32);
+        let layout = layout_of(&config, first)?;
+        let shared = Arc::new(Shared::new(config.codec, emit));
+        // Each try is a generation: a failed one's late messages are
+        // ignored.
+        let mut failed: Vec<(&'static str, String)> = Vec::new();
+        let mut rest = plans.into_iter();
+        let stage = loop {
+            let Some(plan) = rest.next() else {
+                let tried: Vec<String> = failed
+                    .iter()
+                    .map(|(e, why)| format!("{e}: {why}"))
+                    .collect();
+                return Err(gst_error("no encoder backend opened", tried.join("; ")));
+            };
+            let generation = {
+                let mut p = lock(&shared.progress);
+                *p = Progress {
+                    generation: p.generation + u64::from(!failed.is_empty()),
+                    ..Progress::default()
+                };
+                p.generation
+            };
+            let element = plan.element;
+            match Stage::start(&config, plan, generation, &shared) {
+                Ok(stage) => break stage,
+                Err(e) => failed.push((element, e.to_string())),
             }
-        }
-        let appsink = gst_app::AppSink::builder().sync(false).build();
-        let pipeline = gst::Pipeline::new();
-        let mut chain: Vec<gst::Element> = vec![appsrc.clone().upcast(), encoder.clone()];
-        if let Some(caps) = output_caps(config.codec, &plan) {
-            let filter = make("capsfilter")?;
-            filter.set_property("caps", &caps);
-            chain.push(filter);
-        }
-        chain.extend(parser);
-        chain.push(appsink.clone().upcast());
-        pipeline
-            .add_many(&chain)
-            .map_err(|e| gst_error("building the pipeline", e))?;
-        gst::Element::link_many(&chain).map_err(|e| gst_error("linking the pipeline", e))?;
-
-        let state = Arc::new(Mutex::new(State::default()));
-        let ended = Arc::new((Mutex::new(Ended::default()), Condvar::new()));
-        let codec = config.codec;
-        let intra_only = matches!(codec, Codec::Jpeg | Codec::Png);
-        {
-            let state = Arc::clone(&state);
-            let emit = emit.clone();
-            let progress = Arc::clone(&ended);
-            appsink.set_callbacks(
-                gst_app::AppSinkCallbacks::builder()
-                    .new_sample(move |sink| {
-                        let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                        let Some(buffer) = sample.buffer() else {
-                            return Ok(gst::FlowSuccess::Ok);
-                        };
-                        // x264/x265 shift timestamps by 1000 h and the
-                        // segment with them: the stream time is ours again.
-                        let segment = sample
-                            .segment()
-                            .and_then(|s| s.downcast_ref::<gst::ClockTime>().cloned());
-                        let back = |t: Option<gst::ClockTime>| {
-                            let t = t?;
-                            Some(match &segment {
-                                Some(s) => s.to_stream_time(t).unwrap_or(t),
-                                None => t,
-                            })
-                        };
-                        let Some(pts) = back(buffer.pts()) else {
-                            return Ok(gst::FlowSuccess::Ok);
-                        };
-                        let pts_ns = pts.nseconds();
-                        let frame_id = {
-                            let mut state = lock(&state);
-                            state.ids.remove(&pts_ns).flatten()
-                        };
-                        let Ok(map) = buffer.map_readable() else {
-                            return Err(gst::FlowError::Error);
-                        };
-                        // Read from the bitstream itself (the check the muxer
-                        // makes): the parser's DELTA_UNIT flag once marked an
-                        // HEVC IDR frame 0 as a delta frame in a loaded CI
-                        // run, and pngenc marks every image so.
-                        let keyframe = proj_gstreamer::inspect_access_unit(codec, map.as_slice())
-                            .map_or(
-                                !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT),
-                                |au| au.keyframe,
-                            );
-                        emit(EncoderOutput::Frame(EncodedFrame {
-                            data: map.as_slice().to_vec(),
-                            pts_ns,
-                            dts_ns: if intra_only {
-                                Some(pts_ns)
-                            } else {
-                                back(buffer.dts()).map(gst::ClockTime::nseconds)
-                            },
-                            duration_ns: buffer.duration().map(gst::ClockTime::nseconds),
-                            keyframe: intra_only || keyframe,
-                            codec,
-                            frame_id,
-                        }));
-                        let (ended, changed) = &*progress;
-                        let mut ended = lock(ended);
-                        ended.emitted = Some(ended.emitted.map_or(pts_ns, |e| e.max(pts_ns)));
-                        drop(ended);
-                        changed.notify_all();
-                        Ok(gst::FlowSuccess::Ok)
-                    })
-                    .build(),
-            );
-        }
-        let bus = pipeline
-            .bus()
-            .ok_or_else(|| gst_error("the pipeline", "has no bus"))?;
-        {
-            let ended = Arc::clone(&ended);
-            let emit = emit.clone();
-            bus.set_sync_handler(move |_, message| {
-                let (lock_, changed) = &*ended;
-                let mut ended = lock(lock_);
-                match message.view() {
-                    gst::MessageView::Eos(_) => ended.eos = true,
-                    gst::MessageView::Error(e) if ended.error.is_none() => {
-                        let reason = format!(
-                            "{}: {}",
-                            message
-                                .src()
-                                .map(|s| s.name().to_string())
-                                .unwrap_or_default(),
-                            e.error()
-                        );
-                        ended.error = Some(reason.clone());
-                        drop(ended);
-                        changed.notify_all();
-                        emit(EncoderOutput::Error(reason));
-                        return gst::BusSyncReply::Drop;
-                    }
-                    _ => return gst::BusSyncReply::Drop,
-                }
-                drop(ended);
-                changed.notify_all();
-                gst::BusSyncReply::Drop
+        };
+        let to = stage.plan.element;
+        let unmapped = stage.plan.unmapped.clone();
+        let inner = Arc::new(Inner {
+            config,
+            layout,
+            shared: Arc::clone(&shared),
+            stage: Mutex::new(Arc::new(stage)),
+            rest: Mutex::new(rest.collect()),
+            feed: Mutex::new(()),
+            changes: Mutex::new(Vec::new()),
+        });
+        let _ = shared.owner.set(Arc::downgrade(&inner));
+        // Reported as a fallback at the first frame would be.
+        let next: Vec<&'static str> = failed.iter().skip(1).map(|(e, _)| *e).chain([to]).collect();
+        let last = failed.len().saturating_sub(1);
+        for (i, ((from, reason), to)) in failed.into_iter().zip(next).enumerate() {
+            inner.report(BackendChange {
+                from,
+                to,
+                reason,
+                // What the one that opened cannot honour.
+                unmapped: if i == last {
+                    unmapped.clone()
+                } else {
+                    Vec::new()
+                },
+                replayed: 0,
             });
         }
-        pipeline
-            .set_state(gst::State::Playing)
-            .map_err(|e| gst_error("starting the pipeline", e))?;
-        Ok(Self {
-            config,
-            plan,
-            pipeline,
-            appsrc,
-            layout,
-            state,
-            ended,
-            emit,
-        })
+        Ok(Self { inner })
     }
 
-    /// The element that encodes (`x264enc`…).
+    /// The element that encodes now (`x264enc`, `nvh264enc`…).
     pub fn backend(&self) -> &'static str {
-        self.plan.element
+        self.inner.current().plan.element
     }
 
-    /// The fields of the config's property set this backend cannot honour.
-    pub fn unmapped(&self) -> &[&'static str] {
-        &self.plan.unmapped
+    /// The fields of the config's property set the backend cannot honour.
+    pub fn unmapped(&self) -> Vec<&'static str> {
+        self.inner.current().plan.unmapped.clone()
+    }
+
+    /// Every change of backend so far, oldest first.
+    pub fn backend_changes(&self) -> Vec<BackendChange> {
+        lock(&self.inner.changes).clone()
     }
 
     pub fn config(&self) -> &EncoderConfig {
-        &self.config
+        &self.inner.config
     }
 
     /// Encodes one frame (the config's format and size). PTS must increase.
     /// Waits while the encoder is behind: never call it on the JS thread.
+    /// Submits from several threads at once are safe, in no set order.
     pub fn submit(
         &self,
         frame: &FrameData<'_>,
@@ -359,9 +373,9 @@ impl Encoder {
     /// a caller that holds a lock to read the frame (a pool buffer's) lets
     /// it go before `submit_prepared` waits.
     pub fn prepare(&self, frame: &FrameData<'_>) -> Result<Prepared> {
-        if frame.format != self.config.format
-            || frame.width != self.config.width
-            || frame.height != self.config.height
+        if frame.format != self.inner.config.format
+            || frame.width != self.inner.config.width
+            || frame.height != self.inner.config.height
         {
             return Err(invalid(
                 "frame",
@@ -370,21 +384,21 @@ impl Encoder {
                     frame.width,
                     frame.height,
                     frame.format.name(),
-                    self.config.width,
-                    self.config.height,
-                    self.config.format.name()
+                    self.inner.config.width,
+                    self.inner.config.height,
+                    self.inner.config.format.name()
                 ),
             ));
         }
-        let bytes = match (self.plan.element, frame.format) {
-            ("pngenc", _) => planes_into(frame, &self.layout)?,
-            ("jpegenc", VideoFormat::Rgba) => i420_into(frame, &self.layout, YuvRange::Full)?,
+        let bytes = match (self.backend(), frame.format) {
+            ("pngenc", _) => planes_into(frame, &self.inner.layout)?,
+            ("jpegenc", VideoFormat::Rgba) => i420_into(frame, &self.inner.layout, YuvRange::Full)?,
             ("jpegenc", _) => {
-                let mut i420 = i420_into(frame, &self.layout, YuvRange::Limited)?;
-                full_range(&mut i420, &self.layout, frame.height);
+                let mut i420 = i420_into(frame, &self.inner.layout, YuvRange::Limited)?;
+                full_range(&mut i420, &self.inner.layout, frame.height);
                 i420
             }
-            _ => i420_into(frame, &self.layout, YuvRange::Limited)?,
+            _ => i420_into(frame, &self.inner.layout, YuvRange::Limited)?,
         };
         Ok(Prepared(bytes))
     }
@@ -405,11 +419,12 @@ impl Encoder {
                 "a timestamp or duration of 2^64-1 ns is GStreamer's \"none\"",
             ));
         }
-        if let Some(error) = lock(&self.ended.0).error.clone() {
+        if let Some(error) = self.inner.progress().error.clone() {
             return Err(EncodersError::Gstreamer { reason: error });
         }
+        let shared = &self.inner.shared;
         let force_keyframe = {
-            let mut state = lock(&self.state);
+            let mut state = lock(&shared.state);
             if state.finished {
                 return Err(EncodersError::Finished);
             }
@@ -425,12 +440,6 @@ impl Encoder {
             state.ids.insert(pts_ns, frame_id);
             std::mem::take(&mut state.keyframe_asked)
         };
-        if force_keyframe {
-            let event = gstreamer_video::DownstreamForceKeyUnitEvent::builder()
-                .all_headers(true)
-                .build();
-            self.appsrc.send_event(event);
-        }
         let mut buffer = gst::Buffer::from_mut_slice(bytes);
         {
             let Some(b) = buffer.get_mut() else {
@@ -439,47 +448,80 @@ impl Encoder {
             b.set_pts(gst::ClockTime::from_nseconds(pts_ns));
             b.set_duration(duration_ns.map(gst::ClockTime::from_nseconds));
         }
-        // Blocks while the queue is full (outside every lock).
-        self.appsrc.push_buffer(buffer).map_err(|e| {
-            lock(&self.state).ids.remove(&pts_ns);
-            match lock(&self.ended.0).error.clone() {
+        let feed = lock(&self.inner.feed);
+        if force_keyframe {
+            let event = gstreamer_video::DownstreamForceKeyUnitEvent::builder()
+                .all_headers(true)
+                .build();
+            self.inner.current().appsrc.send_event(event);
+        }
+        loop {
+            let stage = self.inner.current();
+            // Kept until the backend proves it opens (its first output).
+            let held = stage.plan.may_fall_back() && !self.inner.progress().proven;
+            if held {
+                lock(&shared.held).push(buffer.clone());
+            }
+            // Blocks while the queue is full (outside every lock but the
+            // feed's).
+            let Err(e) = stage.appsrc.push_buffer(buffer.clone()) else {
+                break;
+            };
+            let failing = self.inner.progress().failing.clone();
+            if let Some(reason) = failing {
+                // The backend did not open: the next one takes the held
+                // frames, this one among them.
+                self.inner.fall_back_fed(&feed, stage.generation, reason)?;
+                if held {
+                    break;
+                }
+                continue;
+            }
+            lock(&shared.state).ids.remove(&pts_ns);
+            return Err(match self.inner.progress().error.clone() {
                 Some(reason) => EncodersError::Gstreamer { reason },
                 None => gst_error("pushing a frame", e),
-            }
-        })?;
+            });
+        }
+        drop(feed);
         if self.zero_delay() {
             self.wait_for_output(pts_ns);
         }
         Ok(())
     }
 
-    /// Encoders that hold no frame (x264 with zerolatency, realtime libaom,
-    /// JPEG, PNG): each frame's output comes before `submit` returns.
-    /// (x265 may hold one frame even with zerolatency.)
+    /// Encoders that hold no frame (x264 with zerolatency, openh264,
+    /// realtime libaom, JPEG, PNG): each frame's output comes before
+    /// `submit` returns. (x265 may hold one frame even with zerolatency;
+    /// NVENC is not waited for.)
     pub fn zero_delay(&self) -> bool {
-        matches!(
-            self.plan.element,
-            "x264enc" | "openh264enc" | "av1enc" | "jpegenc" | "pngenc"
-        )
+        let stage = self.inner.current();
+        stage.plan.backend == Backend::Cpu
+            && matches!(
+                stage.plan.element,
+                "x264enc" | "openh264enc" | "av1enc" | "jpegenc" | "pngenc"
+            )
     }
 
     fn wait_for_output(&self, pts_ns: u64) {
-        let (ended, changed) = &*self.ended;
-        let ended = lock(ended);
-        let (ended, waited) = changed
-            .wait_timeout_while(ended, OUTPUT_WAIT, |e| {
-                e.emitted.is_none_or(|out| out < pts_ns)
-                    && e.error.is_none()
-                    && !e.stopped
-                    && !e.eos
+        let progress = self.inner.progress();
+        let (progress, waited) = self
+            .inner
+            .shared
+            .changed
+            .wait_timeout_while(progress, OUTPUT_WAIT, |p| {
+                p.emitted.is_none_or(|out| out < pts_ns)
+                    && p.error.is_none()
+                    && !p.stopped
+                    && !p.eos
             })
             .unwrap_or_else(PoisonError::into_inner);
         if waited.timed_out() {
             tracing::warn!(
                 pts_ns,
-                last_out = ?ended.emitted,
+                last_out = ?progress.emitted,
                 "{} gave no output for a frame in {} s; going on",
-                self.plan.element,
+                self.inner.current().plan.element,
                 OUTPUT_WAIT.as_secs()
             );
         }
@@ -490,43 +532,63 @@ impl Encoder {
     /// 1.22's av1enc ignores force-key-unit events (measured: keyframes stay
     /// at the interval), and JPEG/PNG frames are all keyframes anyway.
     pub fn request_keyframe(&self) -> bool {
-        match self.plan.element {
+        match self.backend() {
             "av1enc" => false,
             "jpegenc" | "pngenc" => true,
             _ => {
-                lock(&self.state).keyframe_asked = true;
+                lock(&self.inner.shared.state).keyframe_asked = true;
                 true
             }
         }
     }
 
     /// Encodes every submitted frame out (their outputs are delivered
-    /// before this returns) and stops. Waits up to `timeout`.
+    /// before this returns) and stops. Waits up to `timeout`; a fallback
+    /// meanwhile ends the new backend's stream too.
     pub fn finish(&self, timeout: Duration) -> Result<()> {
         {
-            let mut state = lock(&self.state);
+            let mut state = lock(&self.inner.shared.state);
             if state.finished {
                 return Err(EncodersError::Finished);
             }
             state.finished = true;
         }
-        let _ = self.appsrc.end_of_stream();
-        let (lock_, changed) = &*self.ended;
-        let ended = lock(lock_);
-        let (ended, waited) = changed
-            .wait_timeout_while(ended, timeout, |e| !e.eos && e.error.is_none())
-            .unwrap_or_else(PoisonError::into_inner);
-        let outcome = match (&ended.error, waited.timed_out()) {
-            (Some(reason), _) => Err(EncodersError::Gstreamer {
-                reason: reason.clone(),
-            }),
-            (None, true) => Err(gst_error(
-                "finishing",
-                format!("no end of stream in {} ms", timeout.as_millis()),
-            )),
-            (None, false) => Ok(()),
+        let deadline = Instant::now() + timeout;
+        let outcome = loop {
+            let stage = {
+                let _feed = lock(&self.inner.feed);
+                let stage = self.inner.current();
+                let _ = stage.appsrc.end_of_stream();
+                stage
+            };
+            let progress = self.inner.progress();
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (progress, waited) = self
+                .inner
+                .shared
+                .changed
+                .wait_timeout_while(progress, left, |p| {
+                    p.generation == stage.generation && !p.eos && p.error.is_none() && !p.stopped
+                })
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(reason) = &progress.error {
+                break Err(EncodersError::Gstreamer {
+                    reason: reason.clone(),
+                });
+            }
+            if progress.generation != stage.generation {
+                continue;
+            }
+            if progress.eos || progress.stopped {
+                break Ok(());
+            }
+            if waited.timed_out() {
+                break Err(gst_error(
+                    "finishing",
+                    format!("no end of stream in {} ms", timeout.as_millis()),
+                ));
+            }
         };
-        drop(ended);
         self.shutdown();
         outcome
     }
@@ -534,17 +596,16 @@ impl Encoder {
     /// Stops at once. Frames submitted but not out are reported in one
     /// `Error` output (none is lost without a word).
     pub fn shutdown(&self) {
-        lock(&self.state).finished = true;
-        let _ = self.pipeline.set_state(gst::State::Null);
-        {
-            let (ended, changed) = &*self.ended;
-            lock(ended).stopped = true;
-            changed.notify_all();
-        }
-        let in_flight = std::mem::take(&mut lock(&self.state).ids);
+        let shared = &self.inner.shared;
+        lock(&shared.state).finished = true;
+        self.inner.progress().stopped = true;
+        shared.changed.notify_all();
+        let _ = self.inner.current().pipeline.set_state(gst::State::Null);
+        lock(&shared.held).clear();
+        let in_flight = std::mem::take(&mut lock(&shared.state).ids);
         if !in_flight.is_empty() {
             let pts: Vec<String> = in_flight.keys().map(u64::to_string).collect();
-            (self.emit)(EncoderOutput::Error(format!(
+            (shared.emit)(EncoderOutput::Error(format!(
                 "the encoder stopped with {} frames not encoded (pts ns {})",
                 in_flight.len(),
                 pts.join(", ")
@@ -555,6 +616,7 @@ impl Encoder {
 
 impl Drop for Encoder {
     fn drop(&mut self) {
-        let _ = self.pipeline.set_state(gst::State::Null);
+        self.inner.progress().stopped = true;
+        let _ = self.inner.current().pipeline.set_state(gst::State::Null);
     }
 }

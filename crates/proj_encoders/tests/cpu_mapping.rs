@@ -153,7 +153,7 @@ fn every_mapped_property_is_accepted_by_the_real_element() -> TestResult {
 
 #[test]
 fn the_traps_are_always_set_and_what_cannot_be_honoured_is_listed() -> TestResult {
-    let value = |cpu: &proj_encoders::CpuEncoder, name: &str| {
+    let value = |cpu: &proj_encoders::Plan, name: &str| {
         cpu.properties
             .iter()
             .find(|(n, _)| *n == name)

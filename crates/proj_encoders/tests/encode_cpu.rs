@@ -160,6 +160,9 @@ fn encode(
         .map(|o| match o {
             EncoderOutput::Frame(f) => Ok(f),
             EncoderOutput::Error(e) => Err(e.into()),
+            EncoderOutput::BackendChanged(c) => {
+                Err(format!("a change of backend here: {c:?}").into())
+            }
         })
         .collect()
 }
@@ -328,7 +331,7 @@ fn a_shutdown_accounts_for_every_submitted_frame() -> TestResult {
                 .split("pts ns ")
                 .nth(1)
                 .map(|l| l.split(", ").count() as u64),
-            EncoderOutput::Frame(_) => None,
+            EncoderOutput::Frame(_) | EncoderOutput::BackendChanged(_) => None,
         })
         .sum();
     println!("shutdown with frames in flight: {out} out, {listed} reported");

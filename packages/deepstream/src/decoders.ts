@@ -15,6 +15,7 @@ import {
 import { type SharedBuffer, wrapBuffer } from './buffers.js';
 import { DecoderConfig, type FlexibleDecoderConfig, type FlexibleDecoderPoolConfig } from './decoder-config.js';
 import { frameFromNative, VideoFrame } from './video-frame.js';
+import { OutputIterator, type OutputsOptions } from './output-iterator.js';
 
 const skipReasons = {
   NO_PAYLOAD: 'no_payload',
@@ -341,7 +342,7 @@ export type ResultCallback = (output: FlexibleDecoderOutput) => void;
 /** Fans outputs out to the result callback and to async iterators, and
  * releases each output once everyone is done with it. */
 class Outputs {
-  readonly #iterators = new Set<OutputIterator>();
+  readonly #iterators = new Set<OutputIterator<FlexibleDecoderOutput>>();
   #closed = false;
   readonly #closedWaiters: Array<() => void> = [];
 
@@ -391,7 +392,7 @@ class Outputs {
   iterate(options?: OutputsOptions | null): AsyncIterableIterator<FlexibleDecoderOutput> {
     const o = optionsObject('outputs() options', options);
     const maxQueued = o.maxQueued === undefined ? 1024 : integerArgument('maxQueued', o.maxQueued, 1, 1 << 24);
-    const iterator = new OutputIterator(() => this.#iterators.delete(iterator), maxQueued);
+    const iterator = new OutputIterator<FlexibleDecoderOutput>('decoder', () => this.#iterators.delete(iterator), maxQueued);
     if (o.signal) {
       if (o.signal.aborted) iterator.end();
       else o.signal.addEventListener('abort', () => void iterator.return(), { once: true });
@@ -399,144 +400,6 @@ class Outputs {
     if (this.#closed) iterator.end();
     else this.#iterators.add(iterator);
     return iterator;
-  }
-}
-
-/** Options of `outputs()`. */
-export interface OutputsOptions {
-  /** Outputs this iterator may hold unread (default 1024). One more ends
-   * it: what it held is released and its next `next()` rejects with
-   * `ERR_PROJ_QUEUE_FULL` (the result callback still gets every output). */
-  maxQueued?: number;
-  /** Ends the iterator (as `return()` does) when aborted. */
-  signal?: AbortSignal;
-}
-
-/** Unread outputs past which an iterator warns (once) that nobody reads
- * it, and how long it may hold an unread output before it warns. */
-const UNREAD_WARNING = 64;
-const UNREAD_WARNING_MS = 5000;
-
-/** Outputs as an async iterator. Each output is released when `next()` is
- * called again (or the loop ends), so hold on to what you need (take the
- * delivery) before moving on. Unconsumed outputs hold pool buffers, which
- * makes the decoder wait: that is the back-pressure. An iterator that falls
- * `maxQueued` behind is ended with `ERR_PROJ_QUEUE_FULL` rather than queue
- * for ever; at 64 unread outputs, or one unread for 5 s (its pool buffer
- * makes the decoder wait), it warns once (`PROJ_OUTPUTS_UNREAD`). */
-class OutputIterator implements AsyncIterableIterator<FlexibleDecoderOutput> {
-  readonly #queue: Array<[FlexibleDecoderOutput, () => void]> = [];
-  #waiting: ((result: IteratorResult<FlexibleDecoderOutput>) => void) | null = null;
-  #current: (() => void) | null = null;
-  #ended = false;
-  #overflow: ProjError | null = null;
-  #warned = false;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-
-  constructor(
-    private readonly detach: () => void,
-    private readonly maxQueued: number,
-  ) {}
-
-  push(output: FlexibleDecoderOutput, done: () => void): void {
-    if (!this.#waiting && this.#queue.length >= this.maxQueued) {
-      done();
-      this.#overflow = new ProjError(
-        ErrorCode.QUEUE_FULL,
-        `an outputs() iterator fell ${this.maxQueued} outputs behind and was ended; what it held was released (read it, or raise maxQueued)`,
-      );
-      this.#release();
-      return;
-    }
-    if (this.#queue.length + 1 >= UNREAD_WARNING) this.#warn(`${UNREAD_WARNING} unread decoder outputs`);
-    if (this.#waiting) {
-      const wake = this.#waiting;
-      this.#waiting = null;
-      this.#current = done;
-      wake({ value: output, done: false });
-    } else {
-      this.#queue.push([output, done]);
-      this.#armTimer();
-    }
-  }
-
-  end(): void {
-    this.#ended = true;
-    if (this.#waiting && this.#queue.length === 0) {
-      const wake = this.#waiting;
-      this.#waiting = null;
-      wake({ value: undefined, done: true });
-    }
-  }
-
-  #finishCurrent(): void {
-    this.#current?.();
-    this.#current = null;
-  }
-
-  next(): Promise<IteratorResult<FlexibleDecoderOutput>> {
-    this.#finishCurrent();
-    this.#stopTimer();
-    if (this.#overflow) {
-      const error = this.#overflow;
-      this.#overflow = null;
-      return Promise.reject(error);
-    }
-    const next = this.#queue.shift();
-    if (next) {
-      this.#current = next[1];
-      this.#armTimer();
-      return Promise.resolve({ value: next[0], done: false });
-    }
-    if (this.#ended) {
-      this.detach();
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<FlexibleDecoderOutput>> {
-    this.#finishCurrent();
-    this.#release();
-    const wake = this.#waiting;
-    this.#waiting = null;
-    wake?.({ value: undefined, done: true });
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  #warn(what: string): void {
-    this.#stopTimer();
-    if (this.#warned || this.#queue.length === 0) return;
-    this.#warned = true;
-    process.emitWarning(`an outputs() iterator holds ${what} (and their pool buffers, which makes the decoder wait): read it or call return()`, {
-      code: 'PROJ_OUTPUTS_UNREAD',
-    });
-  }
-
-  /** Warns if an output stays unread for `UNREAD_WARNING_MS`. */
-  #armTimer(): void {
-    if (this.#warned || this.#timer || this.#queue.length === 0) return;
-    this.#timer = setTimeout(() => this.#warn(`unread decoder outputs for ${UNREAD_WARNING_MS / 1000} s`), UNREAD_WARNING_MS);
-    this.#timer.unref();
-  }
-
-  #stopTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-  }
-
-  /** Releases what this iterator holds and stops it receiving. */
-  #release(): void {
-    this.#stopTimer();
-    for (const [, done] of this.#queue.splice(0)) done();
-    this.#ended = true;
-    this.detach();
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 }
 

@@ -1,12 +1,14 @@
 // `Encoder`: frames from our pools (or plain bytes) in, encoded frames out
-// through a callback and an async iterator, on the JS thread, in order.
+// through a callback and async iterators, on the JS thread, in order.
 import * as native from '@proj/native';
 import type { Codec } from '@proj/gstreamer';
 import {
   argumentError,
   ErrorCode,
+  integerArgument,
   native as call,
   type Nanoseconds,
+  optionsObject,
   ProjError,
   toNanoseconds,
   toProjError,
@@ -14,6 +16,7 @@ import {
 
 import { SharedBuffer } from './buffers.js';
 import { EncoderConfig } from './encoder-config.js';
+import { OutputIterator, type OutputsOptions } from './output-iterator.js';
 
 /** One encoded frame, with the timestamps and id it was submitted with. */
 export interface EncodedFrame {
@@ -27,10 +30,29 @@ export interface EncodedFrame {
   frameId: bigint | null;
 }
 
+/** Another backend took over: `nvh264enc` → `x264enc` where NVENC is
+ * missing or opens no session. No frame is lost: the frames `from` had
+ * taken (`replayed`) were encoded by `to`, in order. */
+export interface BackendChange {
+  from: string;
+  to: string;
+  /** Why `from` did not encode. */
+  reason: string;
+  /** Fields of the config's property set `to` cannot honour. */
+  unmapped: string[];
+  replayed: number;
+}
+
 export interface SubmitOptions {
   durationNs?: Nanoseconds;
   /** Comes back on the frame's output. */
   frameId?: bigint;
+}
+
+export interface EncoderOptions {
+  /** Each change of backend, including those while the encoder was built
+   * (a dGPU set on a machine without NVENC). */
+  onBackendChange?: (change: BackendChange) => void;
 }
 
 function fromNative(f: native.EncodedFrame): EncodedFrame {
@@ -45,9 +67,26 @@ function fromNative(f: native.EncodedFrame): EncodedFrame {
   };
 }
 
+/** Calls a user callback without letting its throw reach the native side. */
+function notify<T>(callback: ((value: T) => void) | undefined, value: T): void {
+  if (!callback) return;
+  try {
+    callback(value);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+const done = (): void => {};
+
 /**
- * Encodes frames with the best backend here: the CPU encoders for now
- * (`x264enc`, `x265enc`, `av1enc`, `jpegenc`, `pngenc`; NVENC is to come).
+ * Encodes frames with the best backend that opens here: NVENC
+ * (`nvh264enc`/`nvh265enc`) on a GPU that has it, a Jetson's `nvv4l2*enc`,
+ * else the CPU (`x264enc`, `x265enc`, `av1enc`, `jpegenc`, `pngenc`;
+ * `openh264enc` on request). A backend that does not open hands over to
+ * the next without losing a frame (`onBackendChange`, `backendChanges`).
  * `submit()` resolves when the encoder has taken the frame and waits while
  * it is behind; it never blocks the event loop. Frames come out through the
  * callback and `for await (const frame of encoder)`, in order.
@@ -55,37 +94,33 @@ function fromNative(f: native.EncodedFrame): EncodedFrame {
 export class Encoder implements AsyncDisposable {
   readonly #native: native.Encoder;
   readonly config: EncoderConfig;
-  readonly #queue: EncodedFrame[] = [];
-  #waiting: ((r: IteratorResult<EncodedFrame>) => void) | null = null;
+  readonly #iterators = new Set<OutputIterator<EncodedFrame>>();
   #failed: ProjError | null = null;
   #closed = false;
   readonly #closedWaiters: Array<() => void> = [];
-  #iterating = false;
-  readonly #zeroDelay: boolean;
   #lastOut = -1n;
   readonly #outWaiters: Array<{ pts: bigint; wake: () => void }> = [];
 
-  constructor(config: EncoderConfig, onFrame?: (frame: EncodedFrame) => void) {
+  constructor(config: EncoderConfig, onFrame?: (frame: EncodedFrame) => void, options?: EncoderOptions) {
     if (!(config instanceof EncoderConfig)) throw argumentError('type', 'Encoder takes an EncoderConfig');
     if (onFrame !== undefined && typeof onFrame !== 'function') throw argumentError('type', 'onFrame must be a function');
+    const o = optionsObject('Encoder options', options);
+    if (o.onBackendChange !== undefined && typeof o.onBackendChange !== 'function') {
+      throw argumentError('type', 'onBackendChange must be a function');
+    }
+    const onBackendChange = o.onBackendChange;
     this.config = config;
     this.#native = call(
       () =>
         new native.Encoder(config.toNative(), (output) => {
           if (output.kind === 'frame' && output.frame) {
             const frame = fromNative(output.frame);
-            if (onFrame) {
-              try {
-                onFrame(frame);
-              } catch (error) {
-                queueMicrotask(() => {
-                  throw error;
-                });
-              }
-            }
-            if (this.#iterating) this.#push(frame);
+            notify(onFrame, frame);
+            for (const iterator of this.#iterators) iterator.push(frame, done);
             if (frame.ptsNs > this.#lastOut) this.#lastOut = frame.ptsNs;
             this.#wakeOut();
+          } else if (output.kind === 'backend' && output.change) {
+            notify(onBackendChange, { ...output.change });
           } else if (output.kind === 'error') {
             this.#failed = new ProjError(ErrorCode.PIPELINE, output.message ?? 'the encoder failed');
             this.#wakeOut();
@@ -94,14 +129,13 @@ export class Encoder implements AsyncDisposable {
           }
         }),
     );
-    this.#zeroDelay = call(() => this.#native.zeroDelay);
   }
 
   /** Whether each frame's output (callback, iterator) comes before its
-   * `submit()` resolves: x264, AV1 (libaom realtime), JPEG, PNG. x265 may
-   * hold one frame. */
+   * `submit()` resolves: x264, openh264, AV1 (libaom realtime), JPEG, PNG
+   * on the CPU. x265 may hold one frame; NVENC is not waited for. */
   get zeroDelay(): boolean {
-    return this.#zeroDelay;
+    return call(() => this.#native.zeroDelay);
   }
 
   #wakeOut(): void {
@@ -128,13 +162,17 @@ export class Encoder implements AsyncDisposable {
     });
   }
 
-  /** The element that encodes (`x264enc`…). */
+  /** The element that encodes now (`x264enc`, `nvh264enc`…). */
   get backend(): string {
     return call(() => this.#native.backend);
   }
   /** Fields of the config's property set the backend cannot honour. */
   get unmapped(): string[] {
     return call(() => this.#native.unmapped);
+  }
+  /** Every change of backend so far, oldest first. */
+  get backendChanges(): BackendChange[] {
+    return call(() => this.#native.backendChanges);
   }
 
   /** Queues one frame: a `SharedBuffer` of the config's format and size,
@@ -152,7 +190,7 @@ export class Encoder implements AsyncDisposable {
     }
     // The native encoder emitted the frame before it returned; it reaches
     // this thread through another queue than the Promise: wait for it.
-    if (this.#zeroDelay) await this.#delivered(pts);
+    if (this.zeroDelay) await this.#delivered(pts);
   }
 
   /** The next frame is a keyframe (IDR with its headers); `false` where the
@@ -171,7 +209,8 @@ export class Encoder implements AsyncDisposable {
     await this.#closedPromise();
   }
 
-  /** Stops at once; frames not out yet are dropped. */
+  /** Stops at once; frames not out yet are dropped (and named in an
+   * error). */
   async shutdown(): Promise<void> {
     await call(() => this.#native.shutdown());
     await this.#closedPromise();
@@ -181,43 +220,37 @@ export class Encoder implements AsyncDisposable {
     if (!this.#closed) await this.shutdown();
   }
 
-  /** Encoded frames from now on, until `finish()`/`shutdown()`. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<EncodedFrame> {
-    this.#iterating = true;
-    const self = this;
-    return {
-      next(): Promise<IteratorResult<EncodedFrame>> {
-        const frame = self.#queue.shift();
-        if (frame) return Promise.resolve({ value: frame, done: false });
-        if (self.#failed) return Promise.reject(self.#failed);
-        if (self.#closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (self.#waiting = resolve));
-      },
-      return(): Promise<IteratorResult<EncodedFrame>> {
-        self.#iterating = false;
-        self.#queue.length = 0;
-        return Promise.resolve({ value: undefined, done: true });
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+  /** Encoded frames from now on, until `finish()`/`shutdown()`. An
+   * iterator `maxQueued` frames behind (default 1024) is ended: its next
+   * `next()` rejects with `ERR_PROJ_QUEUE_FULL` (the callback still gets
+   * every frame); at 64 unread it warns once (`PROJ_OUTPUTS_UNREAD`). The
+   * encoder's failure rejects `next()` once the frames before it are read. */
+  outputs(options?: OutputsOptions): AsyncIterableIterator<EncodedFrame> {
+    const o = optionsObject('outputs() options', options);
+    const maxQueued = o.maxQueued === undefined ? 1024 : integerArgument('maxQueued', o.maxQueued, 1, 1 << 24);
+    const iterator = new OutputIterator<EncodedFrame>('encoder', () => this.#iterators.delete(iterator), maxQueued);
+    if (o.signal) {
+      if (o.signal.aborted) iterator.end();
+      else o.signal.addEventListener('abort', () => void iterator.return(), { once: true });
+    }
+    if (this.#closed) this.#endIterator(iterator);
+    else this.#iterators.add(iterator);
+    return iterator;
   }
 
-  #push(frame: EncodedFrame): void {
-    const wake = this.#waiting;
-    if (wake) {
-      this.#waiting = null;
-      wake({ value: frame, done: false });
-    } else this.#queue.push(frame);
+  [Symbol.asyncIterator](): AsyncIterableIterator<EncodedFrame> {
+    return this.outputs();
+  }
+
+  #endIterator(iterator: OutputIterator<EncodedFrame>): void {
+    if (this.#failed) iterator.fail(this.#failed);
+    else iterator.end();
   }
 
   #close(): void {
     this.#closed = true;
     this.#wakeOut();
-    const wake = this.#waiting;
-    this.#waiting = null;
-    wake?.({ value: undefined, done: true });
+    for (const iterator of this.#iterators) this.#endIterator(iterator);
     for (const w of this.#closedWaiters.splice(0)) w();
   }
 

@@ -68,13 +68,13 @@ export {
   FrameOutput,
   OrphanFrameOutput,
   ParameterChangeOutput,
-  type OutputsOptions,
   type ResultCallback,
   SealedDelivery,
   SkippedOutput,
   SkipReason,
   SourceEosOutput,
 } from './decoders.js';
+export { type OutputsOptions } from './output-iterator.js';
 export {
   Av1CpuProps,
   Av1DgpuProps,
@@ -99,4 +99,4 @@ export {
   RateControl,
   TuningPreset,
 } from './encoder-config.js';
-export { type EncodedFrame, Encoder, type SubmitOptions } from './encoder.js';
+export { type BackendChange, type EncodedFrame, Encoder, type EncoderOptions, type SubmitOptions } from './encoder.js';

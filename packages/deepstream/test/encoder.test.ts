@@ -13,6 +13,7 @@ import { probeStream } from '../../gstreamer/test/support/probe.js';
 import { scratchDir } from '../../gstreamer/test/support/streams.js';
 import { run } from '../../gstreamer/test/support/tools.js';
 import {
+  type BackendChange,
   BufferGenerator,
   type EncodedFrame,
   Encoder,
@@ -21,6 +22,7 @@ import {
   ErrorCode,
   H264CpuProps,
   H264DgpuProps,
+  HevcCpuProps,
   MemType,
   SurfaceView,
   VideoFormat,
@@ -87,12 +89,70 @@ describe('Encoder', () => {
     expect(worst).toBeGreaterThanOrEqual(38);
   });
 
-  it('runs a dGPU config on the CPU here and lists the fields x264 cannot honour', async () => {
+  it('runs a dGPU config on the CPU here, says so (event and backendChanges) and lists the fields x264 cannot honour', async () => {
     const props = new H264DgpuProps({ bitrate: 2_000_000, iframeinterval: 30, aq: 8, temporalAq: true });
-    const encoder = new Encoder(new EncoderConfig('h264', 320, 240).properties(EncoderProperties.h264Dgpu(props)));
+    const changes: BackendChange[] = [];
+    const seen: EncodedFrame[] = [];
+    const encoder = new Encoder(
+      new EncoderConfig('h264', 320, 240).properties(EncoderProperties.h264Dgpu(props)),
+      (f) => seen.push(f),
+      { onBackendChange: (c) => changes.push(c) },
+    );
     expect(encoder.backend).toBe('x264enc');
     expect([...encoder.unmapped].sort()).toEqual(['aq', 'temporalAq']);
-    await encoder.shutdown();
+    expect(encoder.backendChanges).toMatchObject([{ from: 'nvh264enc', to: 'x264enc', replayed: 0 }]);
+    expect(encoder.backendChanges[0]!.reason).toContain('nvh264enc');
+    await encoder.submit(new Uint8Array((320 * 240 * 3) / 2), 0n);
+    await encoder.finish();
+    // The change reached the callback before the first frame.
+    expect(changes).toEqual(encoder.backendChanges);
+    expect([...changes[0]!.unmapped].sort()).toEqual(['aq', 'temporalAq']);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('makes submit wait while a slow encoder is behind: frames admitted ahead of the outputs stay bounded', async () => {
+    // x265 "slow" at 1280x720 on this machine: far slower than submits.
+    const [w, h] = [1280, 720];
+    const config = new EncoderConfig('hevc', w, h)
+      .format(VideoFormat.I420)
+      .properties(EncoderProperties.hevcCpu(new HevcCpuProps({ preset: 'slow', threads: 1 })));
+    let out = 0;
+    let ahead = 0;
+    let admitted = 0;
+    const encoder = new Encoder(config, () => (out += 1));
+    const frame = new Uint8Array((w * h * 3) / 2).fill(90);
+    const count = 16;
+    // Every submit at once, none awaited: admission is the encoder's pace.
+    const submits = Array.from({ length: count }, (_, i) =>
+      encoder.submit(frame.map((v, at) => (at < w * h ? (v + i * 7 + (at % w)) & 0xff : v)), BigInt(i) * 40_000_000n).then(() => {
+        admitted += 1;
+        ahead = Math.max(ahead, admitted - out);
+      }),
+    );
+    await Promise.all(submits);
+    await encoder.finish(120_000);
+    console.log(`slow encoder: at most ${ahead} frames admitted ahead of the outputs`);
+    expect(out).toBe(count);
+    // appsrc holds 4 frames, x265 one or two: never all 16 at once.
+    expect(ahead).toBeLessThanOrEqual(8);
+    expect(ahead).toBeGreaterThanOrEqual(2);
+  }, 180_000);
+
+  it('bounds an iterator nobody reads: it ends with ERR_PROJ_QUEUE_FULL, the callback gets every frame', async () => {
+    const seen: bigint[] = [];
+    const encoder = new Encoder(new EncoderConfig('jpeg', 64, 48).format('RGBA'), (f) => seen.push(f.ptsNs));
+    const unread = encoder.outputs({ maxQueued: 3 });
+    const read = encoder.outputs();
+    const frame = new Uint8Array(64 * 48 * 4).fill(200);
+    for (let i = 1; i <= 6; i++) await encoder.submit(frame, BigInt(i));
+    await encoder.finish();
+    expect(seen).toHaveLength(6);
+    await expect(unread.next()).rejects.toMatchObject({ code: ErrorCode.QUEUE_FULL });
+    const all: bigint[] = [];
+    for await (const f of read) all.push(f.ptsNs);
+    expect(all).toEqual(seen);
+    // After the end, a new iterator is done at once.
+    expect(await encoder.outputs().next()).toEqual({ value: undefined, done: true });
   });
 
   it('refuses bad frames with typed errors and keeps what it accepted', async () => {

@@ -40,13 +40,41 @@ impl std::fmt::Debug for EncodedFrame {
     }
 }
 
-/// What the encoder's callback gets: `frame`, `error` (the pipeline
-/// failed; `message`), or `closed` (nothing follows).
+/// Another backend took over (`nvh264enc` → `x264enc`…).
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct BackendChange {
+    pub from: String,
+    pub to: String,
+    /// Why `from` did not encode.
+    pub reason: String,
+    /// Fields of the config's property set `to` cannot honour.
+    pub unmapped: Vec<String>,
+    /// Frames `from` had taken that `to` encoded again.
+    pub replayed: u32,
+}
+
+impl From<pe::BackendChange> for BackendChange {
+    fn from(c: pe::BackendChange) -> Self {
+        Self {
+            from: c.from.into(),
+            to: c.to.into(),
+            reason: c.reason,
+            unmapped: c.unmapped.into_iter().map(Into::into).collect(),
+            replayed: u32::try_from(c.replayed).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// What the encoder's callback gets: `frame`, `backend` (another backend
+/// took over: `change`), `error` (the pipeline failed; `message`), or
+/// `closed` (nothing follows).
 #[napi(object)]
 #[derive(Debug)]
 pub struct EncoderOutput {
     pub kind: String,
     pub frame: Option<EncodedFrame>,
+    pub change: Option<BackendChange>,
     pub message: Option<String>,
 }
 
@@ -65,11 +93,19 @@ fn to_js(output: pe::EncoderOutput) -> EncoderOutput {
                 codec: f.codec.name().into(),
                 frame_id: f.frame_id.map(id_to_bigint),
             }),
+            change: None,
+            message: None,
+        },
+        pe::EncoderOutput::BackendChanged(change) => EncoderOutput {
+            kind: "backend".into(),
+            frame: None,
+            change: Some(change.into()),
             message: None,
         },
         pe::EncoderOutput::Error(message) => EncoderOutput {
             kind: "error".into(),
             frame: None,
+            change: None,
             message: Some(message),
         },
     }
@@ -80,11 +116,13 @@ fn close(outputs: &Held<EncoderOutputFn>) {
     outputs.close_with(EncoderOutput {
         kind: "closed".into(),
         frame: None,
+        change: None,
         message: None,
     });
 }
 
-/// Encodes frames with the best backend here (the CPU for now).
+/// Encodes frames with the best backend that opens here (NVENC, a
+/// Jetson's encoder, the CPU), falling back without losing a frame.
 #[napi]
 pub struct Encoder {
     inner: Arc<pe::Encoder>,
@@ -176,7 +214,7 @@ impl Encoder {
         })
     }
 
-    /// The element that encodes (`x264enc`…).
+    /// The element that encodes now (`x264enc`, `nvh264enc`…).
     #[napi(getter)]
     pub fn backend(&self) -> Result<String, Code> {
         entry("Encoder::backend", || Ok(self.inner.backend().into()))
@@ -193,7 +231,20 @@ impl Encoder {
     #[napi(getter)]
     pub fn unmapped(&self) -> Result<Vec<String>, Code> {
         entry("Encoder::unmapped", || {
-            Ok(self.inner.unmapped().iter().map(|f| (*f).into()).collect())
+            Ok(self.inner.unmapped().into_iter().map(Into::into).collect())
+        })
+    }
+
+    /// Every change of backend so far, oldest first.
+    #[napi(getter)]
+    pub fn backend_changes(&self) -> Result<Vec<BackendChange>, Code> {
+        entry("Encoder::backend_changes", || {
+            Ok(self
+                .inner
+                .backend_changes()
+                .into_iter()
+                .map(Into::into)
+                .collect())
         })
     }
 
