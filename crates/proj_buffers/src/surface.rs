@@ -364,6 +364,25 @@ impl Surface {
         Ok(())
     }
 
+    /// The picture as I420 (BT.601, limited or full range), tightly
+    /// packed, for an encoder on the CPU: RGBA in device memory is
+    /// converted on its GPU, so 1.5 bytes per pixel cross the bus, not 4.
+    /// `None` where that does not apply (host memory, other formats: read
+    /// or download those as they are; NV12 and I420 are 1.5 bytes anyway).
+    pub fn download_i420(&self, full_range: bool) -> Option<Result<Vec<u8>>> {
+        if self.device().is_none() || self.format != VideoFormat::Rgba {
+            return None;
+        }
+        Some(
+            VideoFormat::I420
+                .frame_size(self.width, self.height)
+                .and_then(|size| {
+                    let mut out = vec![0; size];
+                    crate::cuda::rgb_to_i420(self, full_range, &mut out).map(|()| out)
+                }),
+        )
+    }
+
     /// The pixels, tightly packed.
     pub fn download(&self) -> Result<Vec<u8>> {
         let mut out = vec![0; self.frame_size()];

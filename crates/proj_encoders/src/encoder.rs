@@ -403,6 +403,41 @@ impl Encoder {
         Ok(Prepared(bytes))
     }
 
+    /// An RGBA config's frame already converted to I420 elsewhere (on the
+    /// GPU, for a pool buffer in device memory), in `full_range` or not:
+    /// what [`Encoder::prepare`] makes of the RGBA frame. PNG takes RGBA.
+    pub fn prepare_i420(&self, frame: &FrameData<'_>, full: bool) -> Result<Prepared> {
+        let config = &self.inner.config;
+        let backend = self.backend();
+        if frame.format != VideoFormat::I420
+            || (frame.width, frame.height) != (config.width, config.height)
+            || backend == "pngenc"
+        {
+            return Err(invalid(
+                "frame",
+                format!(
+                    "a {}x{} {} frame for {backend} at {}x{}",
+                    frame.width,
+                    frame.height,
+                    frame.format.name(),
+                    config.width,
+                    config.height
+                ),
+            ));
+        }
+        let mut bytes = i420_into(frame, &self.inner.layout, YuvRange::Limited)?;
+        if self.wants_full_range() && !full {
+            full_range(&mut bytes, &self.inner.layout, frame.height);
+        }
+        Ok(Prepared(bytes))
+    }
+
+    /// Whether the encoder takes full-range I420 (JPEG), so a conversion
+    /// made elsewhere makes that.
+    pub fn wants_full_range(&self) -> bool {
+        self.backend() == "jpegenc"
+    }
+
     /// Encodes a prepared frame. PTS must increase. Waits while the encoder
     /// is behind (and, for a zero-delay encoder, until the frame is out).
     pub fn submit_prepared(

@@ -359,9 +359,10 @@ impl Encoder {
 }
 
 /// A pool buffer's first slot into the encoder: converted while the
-/// buffer's lock is held (host memory read in place; device memory copied
-/// down first — converting on the GPU is to come), pushed once it is let go,
-/// so a full encoder queue never holds the buffer's lock.
+/// buffer's lock is held (host memory read in place; RGBA in device memory
+/// converted to I420 on its GPU and 1.5 bytes per pixel copied down; NV12
+/// and I420 copied down as they are), pushed once it is let go, so a full
+/// encoder queue never holds the buffer's lock.
 fn submit_surface(encoder: &pe::Encoder, buffer: &pb::SharedBuffer, s: &Stamp) -> Outcome<()> {
     let c = encoder.config();
     let prepared = buffer
@@ -376,6 +377,22 @@ fn submit_surface(encoder: &pe::Encoder, buffer: &pb::SharedBuffer, s: &Stamp) -
                     c.format.name()
                 )));
             }
+            let tight = |format| {
+                pe::Layout::tight(format, width, height)
+                    .map(|l| l.strides)
+                    .map_err(from_encoders)
+            };
+            if encoder.backend() != "pngenc" {
+                let full = encoder.wants_full_range();
+                if let Some(i420) = surface.download_i420(full) {
+                    let i420 = i420.map_err(from_buffers)?;
+                    let strides = tight(pb::VideoFormat::I420)?;
+                    let frame =
+                        pe::FrameData::new(pb::VideoFormat::I420, width, height, &i420, &strides)
+                            .map_err(from_encoders)?;
+                    return encoder.prepare_i420(&frame, full).map_err(from_encoders);
+                }
+            }
             let (bytes, pitches): (std::borrow::Cow<'_, [u8]>, Vec<usize>) =
                 match surface.host_data() {
                     Some(bytes) => (
@@ -384,9 +401,7 @@ fn submit_surface(encoder: &pe::Encoder, buffer: &pb::SharedBuffer, s: &Stamp) -
                     ),
                     None => (
                         surface.download().map_err(from_buffers)?.into(),
-                        pe::Layout::tight(format, width, height)
-                            .map_err(from_encoders)?
-                            .strides,
+                        tight(format)?,
                     ),
                 };
             let frame = pe::FrameData::new(format, width, height, &bytes, &pitches)

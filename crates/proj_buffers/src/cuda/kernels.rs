@@ -17,6 +17,7 @@ pub(crate) struct Kernels {
     pub letterbox_plane: CudaFunction,
     pub yuv420_to_rgb: CudaFunction,
     pub fill_plane: CudaFunction,
+    pub rgb_to_i420: CudaFunction,
 }
 
 /// Compiles [`SOURCE`] for `target`: the image `cuModuleLoadData` takes.
@@ -106,6 +107,7 @@ pub(crate) fn kernels(context: &Arc<CudaContext>) -> Result<Kernels> {
         letterbox_plane: function("letterbox_plane")?,
         yuv420_to_rgb: function("yuv420_to_rgb")?,
         fill_plane: function("fill_plane")?,
+        rgb_to_i420: function("rgb_to_i420")?,
     };
     cache.insert(context.ordinal(), kernels.clone());
     Ok(kernels)

@@ -4,7 +4,7 @@
 use cudarc::driver::{DeviceRepr, LaunchConfig, PushKernelArg};
 
 use super::kernels::{kernels, Kernels};
-use super::{failed, DeviceMemory};
+use super::{failed, DeviceMemory, MemoryPlacement};
 use crate::format::Plane;
 use crate::geometry::{Placement, Rect};
 use crate::import::DeviceYuv420;
@@ -291,6 +291,60 @@ pub(crate) unsafe fn import_device_yuv420(dst: &Surface, src: &DeviceYuv420) -> 
         Interpolation::Bilinear
     };
     yuv420_to_rgb(d, &kernels, &source, dst, (crop, region), interpolation)
+}
+
+/// `src` (RGBA in device memory) as I420 planes, BT.601, limited
+/// or full range, converted on its GPU and copied into `out` tightly
+/// packed: the bus carries 1.5 bytes per pixel, not 4.
+pub(crate) fn rgb_to_i420(src: &Surface, full_range: bool, out: &mut [u8]) -> Result<()> {
+    let s = device_of(src)?;
+    let (Some(src_plane), VideoFormat::Rgba) = (src.planes().first(), src.format()) else {
+        return Err(BuffersError::UnsupportedFormat {
+            operation: "a conversion to I420 on the GPU",
+            format: src.format().name(),
+            reason: "it takes RGBA".into(),
+        });
+    };
+    let packed = VideoFormat::I420.planes(src.width(), src.height())?;
+    let size: usize = packed.iter().map(|p| p.pitch * p.height as usize).sum();
+    if out.len() != size {
+        return Err(crate::error::invalid(
+            "out",
+            format!("{} bytes for {size}", out.len()),
+        ));
+    }
+    s.bind()?;
+    let kernels = kernels(s.stream().context())?;
+    let (scratch, planes) = DeviceMemory::alloc(s.stream(), MemoryPlacement::Device, &packed)?;
+    let [luma, u, v] = planes.as_slice() else {
+        return Err(crate::error::invalid("format", "I420 has three planes"));
+    };
+    let args = [
+        plane_arg(s, src_plane),
+        plane_arg(&scratch, luma),
+        plane_arg(&scratch, u),
+        plane_arg(&scratch, v),
+    ];
+    let full_range = i32::from(full_range);
+    let mut launch = s.stream().launch_builder(&kernels.rgb_to_i420);
+    launch
+        .arg(&args[0])
+        .arg(&args[1])
+        .arg(&args[2])
+        .arg(&args[3])
+        .arg(&full_range);
+    // SAFETY: the arguments match rgb_to_i420; it reads inside src's plane
+    // (borrowed until the downloads below wait on the stream) and writes
+    // inside the scratch planes, alive until this returns.
+    unsafe { launch.launch(grid(u)) }.map_err(|e| failed("cuLaunchKernel", e))?;
+    // Same stream: each download waits for the kernel.
+    let mut at = 0;
+    for (plane, tight) in planes.iter().zip(&packed) {
+        let len = tight.pitch * plane.height as usize;
+        scratch.download_plane(plane, &mut out[at..at + len], tight.pitch)?;
+        at += len;
+    }
+    Ok(())
 }
 
 /// Repeats `pattern` (one pixel) over `plane` (without waiting).

@@ -14,7 +14,7 @@ mod memory;
 mod nvrtc;
 
 pub use context::{context, device_count, driver_loaded, nvrtc_loaded, raw_context, usable};
-pub(crate) use launch::{convert_yuv420, fill, import_device_yuv420, letterbox};
+pub(crate) use launch::{convert_yuv420, fill, import_device_yuv420, letterbox, rgb_to_i420};
 pub(crate) use memory::{DeviceMemory, PinnedHost, Placement as MemoryPlacement};
 
 pub use kernels::{compile as compile_kernels, SOURCE as KERNEL_SOURCE};

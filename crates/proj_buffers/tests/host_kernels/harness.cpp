@@ -5,6 +5,7 @@
 //
 //   harness letterbox IN OUT sw sh ch dw dh  cx cy cw chh  rx ry rw rh  filter  b0 b1 b2 b3
 //   harness yuv420    IN OUT layout sw sh dw dh  cx cy cw chh  rx ry rw rh  filter bgr matrix full_range
+//   harness rgb_i420  IN OUT w h full_range
 //
 // IN holds tightly packed planes; OUT receives them tightly packed. Planes
 // are given a pitch wider than their rows, as cuMemAllocPitch does.
@@ -94,6 +95,15 @@ int main(int argc, char** argv) {
             yuv420_to_rgb(y.arg, ca.arg, layout == LAYOUT_I420 ? cb.arg : ca.arg, layout, dst.arg, s, bgr, matrix, full_range);
         });
         dst.write_packed(out);
+    } else if (kind == "rgb_i420" && a.size() == 3) {
+        const int w = a[0], h = a[1], full_range = a[2];
+        const int cw = (w + 1) / 2, chh = (h + 1) / 2;
+        if (in.size() != (size_t)w * h * 4) return 3;
+        Pitched src(w, h, 4, in.data()), y(w, h, 1, nullptr), u(cw, chh, 1, nullptr), v(cw, chh, 1, nullptr);
+        launch(u.arg, [&] { rgb_to_i420(src.arg, y.arg, u.arg, v.arg, full_range); });
+        y.write_packed(out);
+        u.write_packed(out);
+        v.write_packed(out);
     } else {
         std::fprintf(stderr, "bad arguments\n");
         return 2;
