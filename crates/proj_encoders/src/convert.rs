@@ -1,10 +1,12 @@
 //! Frames in the config's format into what the CPU encoder takes: I420
 //! (RGBA through yuvutils' SIMD, BT.601 limited range as the caps declare,
-//! full range for JPEG; NV12 de-interleaved), and RGBA as it is for pngenc.
+//! full range for JPEG; NV12 de-interleaved), and RGBA for pngenc (as it
+//! is, or from NV12/I420 through yuvutils: BT.601 limited range).
 
 use proj_buffers::VideoFormat;
 use yuvutils_rs::{
-    BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix,
+    BufferStoreMut, YuvBiPlanarImage, YuvConversionMode, YuvPlanarImage, YuvPlanarImageMut,
+    YuvRange, YuvStandardMatrix,
 };
 
 use crate::error::invalid;
@@ -293,5 +295,62 @@ pub fn planes_into(frame: &FrameData<'_>, layout: &Layout) -> Result<Vec<u8>> {
                 .copy_from_slice(&src[row * pitch..row * pitch + plane.pitch]);
         }
     }
+    Ok(out)
+}
+
+/// RGBA in `layout` (one plane) for pngenc from an NV12 or I420 frame
+/// (BT.601, limited range, as our pools' YUV is).
+pub fn rgba_into(frame: &FrameData<'_>, layout: &Layout) -> Result<Vec<u8>> {
+    let stride = layout.strides.first().copied().unwrap_or(0);
+    let height = frame.height as usize;
+    if stride < frame.width as usize * 4 || layout.size < stride * height {
+        return Err(invalid("layout", "not an RGBA layout"));
+    }
+    let mut out = vec![0u8; layout.size];
+    let rgba = &mut out[..stride * height];
+    let rgba_stride = u32::try_from(stride).map_err(|_| invalid("layout", "stride too large"))?;
+    let pitch =
+        |i: usize| u32::try_from(frame.pitches[i]).map_err(|_| invalid("frame", "pitch too large"));
+    let result = match frame.format {
+        VideoFormat::I420 => yuvutils_rs::yuv420_to_rgba(
+            &YuvPlanarImage {
+                y_plane: frame.plane(0)?,
+                y_stride: pitch(0)?,
+                u_plane: frame.plane(1)?,
+                u_stride: pitch(1)?,
+                v_plane: frame.plane(2)?,
+                v_stride: pitch(2)?,
+                width: frame.width,
+                height: frame.height,
+            },
+            rgba,
+            rgba_stride,
+            YuvRange::Limited,
+            YuvStandardMatrix::Bt601,
+        ),
+        VideoFormat::Nv12 => yuvutils_rs::yuv_nv12_to_rgba(
+            &YuvBiPlanarImage {
+                y_plane: frame.plane(0)?,
+                y_stride: pitch(0)?,
+                uv_plane: frame.plane(1)?,
+                uv_stride: pitch(1)?,
+                width: frame.width,
+                height: frame.height,
+            },
+            rgba,
+            rgba_stride,
+            YuvRange::Limited,
+            YuvStandardMatrix::Bt601,
+            YuvConversionMode::Balanced,
+        ),
+        VideoFormat::Rgba => return planes_into(frame, layout),
+        other => {
+            return Err(invalid(
+                "frame",
+                format!("{} frames are not encoded", other.name()),
+            ))
+        }
+    };
+    result.map_err(|e| invalid("frame", format!("{} to RGBA: {e:?}", frame.format.name())))?;
     Ok(out)
 }

@@ -24,7 +24,7 @@ use proj_buffers::VideoFormat;
 use proj_gstreamer::Codec;
 use yuvutils_rs::YuvRange;
 
-use crate::convert::{full_range, i420_into, planes_into, FrameData, Layout};
+use crate::convert::{full_range, i420_into, rgba_into, FrameData, Layout};
 use crate::error::invalid;
 use crate::plan::{candidates, Backend, Plan};
 use crate::stage::{gst_error, input_caps, lock, Progress, Shared, Stage};
@@ -270,9 +270,6 @@ impl Encoder {
         emit: OutputCallback,
     ) -> Result<Self> {
         proj_gstreamer::init()?;
-        if config.codec == Codec::Png && config.format != VideoFormat::Rgba {
-            return Err(invalid("format", "PNG is encoded from RGBA frames"));
-        }
         let Some(first) = plans.first() else {
             return Err(invalid("backends", "no backend to encode with"));
         };
@@ -391,7 +388,7 @@ impl Encoder {
             ));
         }
         let bytes = match (self.backend(), frame.format) {
-            ("pngenc", _) => planes_into(frame, &self.inner.layout)?,
+            ("pngenc", _) => rgba_into(frame, &self.inner.layout)?,
             ("jpegenc", VideoFormat::Rgba) => i420_into(frame, &self.inner.layout, YuvRange::Full)?,
             ("jpegenc", _) => {
                 let mut i420 = i420_into(frame, &self.inner.layout, YuvRange::Limited)?;

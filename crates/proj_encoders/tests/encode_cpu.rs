@@ -176,11 +176,16 @@ fn every_codec_from_every_format_matches_what_was_submitted() -> TestResult {
         (Codec::H264, VideoFormat::I420, true),
         (Codec::Hevc, VideoFormat::Nv12, false),
         (Codec::Hevc, VideoFormat::Rgba, false),
+        (Codec::Hevc, VideoFormat::I420, false),
         (Codec::Av1, VideoFormat::I420, false),
         (Codec::Av1, VideoFormat::Rgba, false),
+        (Codec::Av1, VideoFormat::Nv12, false),
         (Codec::Jpeg, VideoFormat::Rgba, false),
         (Codec::Jpeg, VideoFormat::Nv12, false),
+        (Codec::Jpeg, VideoFormat::I420, false),
         (Codec::Png, VideoFormat::Rgba, false),
+        (Codec::Png, VideoFormat::Nv12, false),
+        (Codec::Png, VideoFormat::I420, false),
     ];
     for (codec, format, openh264) in cases {
         let backend = if openh264 { " (openh264)" } else { "" };
