@@ -3,10 +3,8 @@ import {
   argumentError,
   type EnumValue,
   ErrorCode,
-  integerArgument,
   makeEnum,
   native as call,
-  optionsObject,
   predicates,
   ProjError,
   toProjError,
@@ -15,7 +13,7 @@ import {
 import { type SharedBuffer, wrapBuffer } from './buffers.js';
 import { DecoderConfig, type FlexibleDecoderConfig, type FlexibleDecoderPoolConfig } from './decoder-config.js';
 import { frameFromNative, VideoFrame } from './video-frame.js';
-import { OutputIterator, type OutputsOptions } from './output-iterator.js';
+import { openIterator, type OutputIterator, type OutputsOptions } from './output-iterator.js';
 
 const skipReasons = {
   NO_PAYLOAD: 'no_payload',
@@ -390,13 +388,7 @@ class Outputs {
   }
 
   iterate(options?: OutputsOptions | null): AsyncIterableIterator<FlexibleDecoderOutput> {
-    const o = optionsObject('outputs() options', options);
-    const maxQueued = o.maxQueued === undefined ? 1024 : integerArgument('maxQueued', o.maxQueued, 1, 1 << 24);
-    const iterator = new OutputIterator<FlexibleDecoderOutput>('decoder', () => this.#iterators.delete(iterator), maxQueued);
-    if (o.signal) {
-      if (o.signal.aborted) iterator.end();
-      else o.signal.addEventListener('abort', () => void iterator.return(), { once: true });
-    }
+    const iterator = openIterator('decoder', options, this.#iterators);
     if (this.#closed) iterator.end();
     else this.#iterators.add(iterator);
     return iterator;

@@ -5,7 +5,6 @@ import type { Codec } from '@proj/gstreamer';
 import {
   argumentError,
   ErrorCode,
-  integerArgument,
   native as call,
   type Nanoseconds,
   optionsObject,
@@ -16,7 +15,7 @@ import {
 
 import { SharedBuffer } from './buffers.js';
 import { EncoderConfig } from './encoder-config.js';
-import { OutputIterator, type OutputsOptions } from './output-iterator.js';
+import { openIterator, type OutputIterator, type OutputsOptions } from './output-iterator.js';
 
 /** One encoded frame, with the timestamps and id it was submitted with. */
 export interface EncodedFrame {
@@ -226,13 +225,7 @@ export class Encoder implements AsyncDisposable {
    * every frame); at 64 unread it warns once (`PROJ_OUTPUTS_UNREAD`). The
    * encoder's failure rejects `next()` once the frames before it are read. */
   outputs(options?: OutputsOptions): AsyncIterableIterator<EncodedFrame> {
-    const o = optionsObject('outputs() options', options);
-    const maxQueued = o.maxQueued === undefined ? 1024 : integerArgument('maxQueued', o.maxQueued, 1, 1 << 24);
-    const iterator = new OutputIterator<EncodedFrame>('encoder', () => this.#iterators.delete(iterator), maxQueued);
-    if (o.signal) {
-      if (o.signal.aborted) iterator.end();
-      else o.signal.addEventListener('abort', () => void iterator.return(), { once: true });
-    }
+    const iterator = openIterator('encoder', options, this.#iterators);
     if (this.#closed) this.#endIterator(iterator);
     else this.#iterators.add(iterator);
     return iterator;

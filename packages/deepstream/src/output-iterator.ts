@@ -1,5 +1,5 @@
 // One bounded async iterator over a decoder's or an encoder's outputs.
-import { ErrorCode, ProjError } from '@proj/gstreamer/internal';
+import { ErrorCode, integerArgument, optionsObject, ProjError } from '@proj/gstreamer/internal';
 
 /** Options of `outputs()`. */
 export interface OutputsOptions {
@@ -158,3 +158,17 @@ export class OutputIterator<T> implements AsyncIterableIterator<T> {
   }
 }
 
+
+/** An iterator for `outputs(options)`: `maxQueued` checked (default 1024),
+ * ended by `signal` (at once if it has aborted); `iterators` holds it until
+ * it ends. */
+export function openIterator<T>(what: string, options: OutputsOptions | null | undefined, iterators: Set<OutputIterator<T>>): OutputIterator<T> {
+  const o = optionsObject('outputs() options', options);
+  const maxQueued = o.maxQueued === undefined ? 1024 : integerArgument('maxQueued', o.maxQueued, 1, 1 << 24);
+  const iterator: OutputIterator<T> = new OutputIterator<T>(what, () => iterators.delete(iterator), maxQueued);
+  if (o.signal) {
+    if (o.signal.aborted) iterator.end();
+    else o.signal.addEventListener('abort', () => void iterator.return(), { once: true });
+  }
+  return iterator;
+}
