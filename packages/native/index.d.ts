@@ -125,6 +125,24 @@ export declare class FlexibleDecoderPool {
   shutdown(): Promise<void>
 }
 
+/** A file (or a GStreamer source description) demuxed into packets. */
+export declare class MediaSource {
+  constructor(uri: string, options?: MediaSourceOptions | undefined | null)
+  /**
+   * Up to `max` packets (default 64): at once where some are queued,
+   * else once some are; `null` at the end; rejects with
+   * `ERR_PROJ_SOURCE` after the packets before a failure.
+   */
+  next(max?: number | undefined | null): Promise<SourcePacket[] | null>
+  /** The streams found so far. */
+  streams(): Array<SourceStream>
+  /** Streams of codecs not yielded (GStreamer caps names). */
+  unsupported(): Array<string>
+  stats(): SourceStats
+  /** Stops reading; a waiting `next()` resolves with `null`. */
+  close(): void
+}
+
 /** Encoded frames → MP4 (fragmented, so the file survives a crash). */
 export declare class Mp4Muxer {
   constructor(codec: string, outputPath: string, options?: Mp4MuxerOptions | undefined | null)
@@ -707,6 +725,13 @@ export declare function isJetsonKernel(): boolean
 /** The Jetson model ("Orin Nano 8GB", …); null off Jetson. */
 export declare function jetsonModel(gpuId?: number | undefined | null): string | null
 
+export interface MediaSourceOptions {
+  realtime?: boolean
+  looping?: boolean
+  audio?: boolean
+  maxQueued?: number
+}
+
 export interface Mp4MuxerOptions {
   fpsNum?: number
   fpsDen?: number
@@ -765,6 +790,41 @@ export interface Rect {
 export interface SavantId {
   kind: string
   id: bigint
+}
+
+/** One access unit of a source's stream (H.264/HEVC in Annex-B form). */
+export interface SourcePacket {
+  stream: number
+  /** `video` or `audio`. */
+  kind: string
+  /** `h264`, `hevc`, `av1`, `vp8`, `vp9`, `jpeg`, `png`; `aac`, `opus`. */
+  codec: string
+  width: number
+  height: number
+  ptsNs?: bigint
+  dtsNs?: bigint
+  durationNs?: bigint
+  keyframe: boolean
+  /** The first packet after a loop. */
+  discontinuity: boolean
+  data: Buffer
+}
+
+export interface SourceStats {
+  packets: number
+  bytes: number
+  loops: number
+}
+
+/** One stream of a source. */
+export interface SourceStream {
+  index: number
+  kind: string
+  codec: string
+  width: number
+  height: number
+  sampleRate: number
+  channels: number
 }
 
 export interface SurfaceInfo {

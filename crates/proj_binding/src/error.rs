@@ -35,6 +35,7 @@ pub fn gstreamer_code(error: &GstreamerError) -> Code {
         GstreamerError::Timeout { .. } => "ERR_PROJ_TIMEOUT",
         GstreamerError::QueueFull { .. } => "ERR_PROJ_QUEUE_FULL",
         GstreamerError::NoFrames { .. } => "ERR_PROJ_NO_FRAMES",
+        GstreamerError::SourceOpen { .. } => "ERR_PROJ_SOURCE_OPEN",
     })
 }
 

@@ -21,6 +21,7 @@ mod frame;
 mod gpu;
 mod held;
 mod log;
+mod media_source;
 mod mp4_muxer;
 mod queue;
 mod timestamp;

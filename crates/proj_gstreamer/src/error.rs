@@ -54,6 +54,9 @@ pub enum GstreamerError {
     )]
     QueueFull { queued: u64, limit: u64 },
 
+    #[error("cannot open the source {uri:?}: {reason}")]
+    SourceOpen { uri: String, reason: String },
+
     #[error("no frame was pushed: {path:?} holds no video")]
     NoFrames { path: PathBuf },
 }

@@ -1,5 +1,5 @@
-//! GStreamer muxing for `@proj`: the codec enum, a crash-safe MP4 muxer
-//! and the NVENC probe.
+//! GStreamer for `@proj`: the codec enum, a crash-safe MP4 muxer, media
+//! sources that demux files into packets, and the NVENC probe.
 //!
 //! The muxer is `appsrc → parser → qtmux → filesink`. qtmux writes a
 //! fragmented MP4 through an unbuffered filesink, so a file cut short by a
@@ -13,6 +13,7 @@ mod init;
 mod mp4_muxer;
 mod nvenc;
 mod property;
+mod source;
 
 pub use access_unit::{
     inspect_access_unit, inspect_nal_units, split_annex_b, split_length_prefixed, AccessUnit,
@@ -25,3 +26,6 @@ pub use init::init;
 pub use mp4_muxer::{Mp4Muxer, Mp4MuxerOptions, Mp4MuxerStats};
 pub use nvenc::has_nvenc;
 pub use property::set_property;
+pub use source::{
+    MediaSource, Packet, SourceOptions, SourceStats, StreamInfo, StreamKind, Taken, Waker,
+};

@@ -12,6 +12,9 @@ export const ErrorCode = Object.freeze({
   OUTPUT_OPEN: 'ERR_PROJ_OUTPUT_OPEN',
   FINISHED: 'ERR_PROJ_FINISHED',
   PIPELINE: 'ERR_PROJ_PIPELINE',
+  /** A source that cannot be opened (missing file, no source for the URI); `SOURCE` for a source that fails while read. */
+  SOURCE_OPEN: 'ERR_PROJ_SOURCE_OPEN',
+  SOURCE: 'ERR_PROJ_SOURCE',
   TIMEOUT: 'ERR_PROJ_TIMEOUT',
   /** A wait ended by its `AbortSignal`. */
   ABORTED: 'ERR_PROJ_ABORTED',

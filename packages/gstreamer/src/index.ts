@@ -1,5 +1,12 @@
 export { Codec } from './codec.js';
 export { ErrorCode, isProjError, ProjError } from './errors.js';
 export { FlowResult, InvocationReason } from './flow.js';
+export {
+  MediaSource,
+  type MediaSourceOptions,
+  type MediaSourceStats,
+  type SourcePacket,
+  type SourceStream,
+} from './media-source.js';
 export { Mp4Muxer, type Mp4MuxerOptions, type Mp4MuxerStats } from './mp4-muxer.js';
 export type { Nanoseconds } from './timestamp.js';
