@@ -1,5 +1,6 @@
 import * as native from '@proj/native';
 import { argumentError, native as call, integerArgument, optionalOf } from '@proj/gstreamer/internal';
+import type { SourcePacket } from '@proj/gstreamer';
 
 import { type Attribute, fromNativeAttribute, toNativeAttribute } from './attribute.js';
 import { type ChainGeometry, type RBBox, type Transformation, toBBox, toTransformation } from './geometry.js';
@@ -224,6 +225,26 @@ export class VideoFrame {
       duration: optionalTicks('duration', init.duration),
     };
     this.native = call(() => new native.VideoFrame(nativeInit));
+  }
+
+  /** The frame for a `MediaSource` packet of a video stream, as
+   * `FlexibleDecoder.submit(frame, packet.data)` takes it (nanosecond
+   * timestamps; `fps` default 30/1). */
+  static fromPacket(sourceId: string, packet: SourcePacket, fps?: Rational | string): VideoFrame {
+    if (packet === null || typeof packet !== 'object' || packet.kind !== 'video') {
+      throw argumentError('type', 'fromPacket takes a video SourcePacket');
+    }
+    return new VideoFrame({
+      sourceId,
+      width: packet.width,
+      height: packet.height,
+      fps,
+      pts: packet.ptsNs ?? packet.dtsNs ?? 0n,
+      dts: packet.dtsNs,
+      duration: packet.durationNs,
+      codec: packet.codec,
+      keyframe: packet.keyframe,
+    });
   }
 
   static #wrap(inner: native.VideoFrame): VideoFrame {
