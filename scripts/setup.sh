@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # Run time: GStreamer's parsers and muxers (base/good/bad), x264enc (ugly),
 # the software decoders of H.264/HEVC (libav)
 # and the command-line tools; ffmpeg/ffprobe make and check test media.
-# Tests: g++ runs the CUDA kernels on the CPU, unzip unpacks NVRTC.
+# Tests: g++ runs the CUDA kernels on the CPU, unzip unpacks NVRTC, and
+# gst-rtsp-server (through Debian's GObject bindings) is the RTSP camera.
 DEBS=(
   pkg-config g++ unzip
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
@@ -18,6 +19,7 @@ DEBS=(
   gstreamer1.0-libav
   gstreamer1.0-tools
   ffmpeg
+  python3-gi gir1.2-gst-rtsp-server-1.0
 )
 
 as_root() {

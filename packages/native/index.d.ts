@@ -129,11 +129,12 @@ export declare class FlexibleDecoderPool {
 export declare class MediaSource {
   constructor(uri: string, options?: MediaSourceOptions | undefined | null)
   /**
-   * Up to `max` packets (default 64): at once where some are queued,
-   * else once some are; `null` at the end; rejects with
-   * `ERR_PROJ_SOURCE` after the packets before a failure.
+   * Up to `max` packets (default 64) and the events so far: at once
+   * where some are queued, else once some are; `null` at the end;
+   * rejects with `ERR_PROJ_SOURCE` (`ERR_PROJ_SOURCE_AUTH` for refused
+   * credentials) after the packets before a failure.
    */
-  next(max?: number | undefined | null): Promise<SourcePacket[] | null>
+  next(max?: number | undefined | null): Promise<SourceBatch | null>
   /** The streams found so far. */
   streams(): Array<SourceStream>
   /** Streams of codecs not yielded (GStreamer caps names). */
@@ -730,6 +731,19 @@ export interface MediaSourceOptions {
   looping?: boolean
   audio?: boolean
   maxQueued?: number
+  /** `tcp` (default), `udp` or `auto`. */
+  transport?: string
+  user?: string
+  password?: string
+  connectTimeoutMs?: number
+  stallTimeoutMs?: number
+  latencyMs?: number
+  reconnect?: boolean
+  reconnectBaseDelayMs?: number
+  reconnectMaxDelayMs?: number
+  maxAttempts?: number
+  /** `oldest` (default) or `newest`. */
+  dropPolicy?: string
 }
 
 export interface Mp4MuxerOptions {
@@ -792,6 +806,24 @@ export interface SavantId {
   id: bigint
 }
 
+/** What one `next()` brings. */
+export interface SourceBatch {
+  packets: Array<SourcePacket>
+  events: Array<SourceEvent>
+}
+
+/**
+ * `connected`, `disconnected` (`reason`), `reconnecting` (`attempt`,
+ * `delayMs`), `stalled` (`seconds`), `ended`.
+ */
+export interface SourceEvent {
+  kind: string
+  reason?: string
+  attempt?: number
+  delayMs?: number
+  seconds?: number
+}
+
 /** One access unit of a source's stream (H.264/HEVC in Annex-B form). */
 export interface SourcePacket {
   stream: number
@@ -814,6 +846,10 @@ export interface SourceStats {
   packets: number
   bytes: number
   loops: number
+  droppedOldest: number
+  droppedNewest: number
+  reconnects: number
+  lastError?: string
 }
 
 /** One stream of a source. */

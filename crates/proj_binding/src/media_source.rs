@@ -1,15 +1,17 @@
 //! `MediaSource` for JS: `next()` resolves with the packets queued (up to
-//! `max`), or once some are; nothing waits on a thread for a reader (the
-//! waiting is a future on a oneshot the streaming thread completes).
+//! `max`) and the events, or once some are; nothing waits on a thread for
+//! a reader (the waiting is a future on a oneshot the streaming thread
+//! completes).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use proj_gstreamer as pg;
 
 use crate::entry::{entry, promise};
-use crate::error::{from_gstreamer, Code};
+use crate::error::{from_gstreamer, invalid_argument, Code};
 
 /// One access unit of a source's stream (H.264/HEVC in Annex-B form).
 #[napi(object)]
@@ -76,6 +78,57 @@ pub struct SourceStats {
     pub packets: f64,
     pub bytes: f64,
     pub loops: f64,
+    pub dropped_oldest: f64,
+    pub dropped_newest: f64,
+    pub reconnects: f64,
+    pub last_error: Option<String>,
+}
+
+/// `connected`, `disconnected` (`reason`), `reconnecting` (`attempt`,
+/// `delayMs`), `stalled` (`seconds`), `ended`.
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct SourceEvent {
+    pub kind: String,
+    pub reason: Option<String>,
+    pub attempt: Option<u32>,
+    pub delay_ms: Option<f64>,
+    pub seconds: Option<f64>,
+}
+
+impl From<pg::SourceEvent> for SourceEvent {
+    fn from(e: pg::SourceEvent) -> Self {
+        let kind = |k: &str| Self {
+            kind: k.into(),
+            ..Self::default()
+        };
+        match e {
+            pg::SourceEvent::Connected => kind("connected"),
+            pg::SourceEvent::Ended => kind("ended"),
+            pg::SourceEvent::Disconnected { reason } => Self {
+                reason: Some(reason),
+                ..kind("disconnected")
+            },
+            #[expect(clippy::cast_precision_loss, reason = "milliseconds below 2^53")]
+            pg::SourceEvent::Reconnecting { attempt, delay_ms } => Self {
+                attempt: Some(attempt),
+                delay_ms: Some(delay_ms as f64),
+                ..kind("reconnecting")
+            },
+            pg::SourceEvent::Stalled { seconds } => Self {
+                seconds: Some(seconds),
+                ..kind("stalled")
+            },
+        }
+    }
+}
+
+/// What one `next()` brings.
+#[napi(object)]
+#[derive(Debug)]
+pub struct SourceBatch {
+    pub packets: Vec<SourcePacket>,
+    pub events: Vec<SourceEvent>,
 }
 
 #[napi(object)]
@@ -85,6 +138,58 @@ pub struct MediaSourceOptions {
     pub looping: Option<bool>,
     pub audio: Option<bool>,
     pub max_queued: Option<u32>,
+    /// `tcp` (default), `udp` or `auto`.
+    pub transport: Option<String>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub connect_timeout_ms: Option<u32>,
+    pub stall_timeout_ms: Option<u32>,
+    pub latency_ms: Option<u32>,
+    pub reconnect: Option<bool>,
+    pub reconnect_base_delay_ms: Option<u32>,
+    pub reconnect_max_delay_ms: Option<u32>,
+    pub max_attempts: Option<u32>,
+    /// `oldest` (default) or `newest`.
+    pub drop_policy: Option<String>,
+}
+
+fn live_options(o: &MediaSourceOptions) -> Result<pg::LiveOptions, Code> {
+    let d = pg::LiveOptions::default();
+    let ms = |v: Option<u32>, default: Duration| {
+        v.map_or(default, |m| Duration::from_millis(u64::from(m)))
+    };
+    let transport = match o.transport.as_deref() {
+        None | Some("tcp") => pg::Transport::Tcp,
+        Some("udp") => pg::Transport::Udp,
+        Some("auto") => pg::Transport::Auto,
+        Some(other) => {
+            return Err(invalid_argument(format!(
+                "transport {other:?}: expected tcp, udp or auto"
+            )))
+        }
+    };
+    let drop_policy = match o.drop_policy.as_deref() {
+        None | Some("oldest") => pg::DropPolicy::Oldest,
+        Some("newest") => pg::DropPolicy::Newest,
+        Some(other) => {
+            return Err(invalid_argument(format!(
+                "dropPolicy {other:?}: expected oldest or newest"
+            )))
+        }
+    };
+    Ok(pg::LiveOptions {
+        transport,
+        user: o.user.clone(),
+        password: o.password.clone(),
+        connect_timeout: ms(o.connect_timeout_ms, d.connect_timeout),
+        stall_timeout: ms(o.stall_timeout_ms, d.stall_timeout),
+        latency_ms: o.latency_ms.unwrap_or(d.latency_ms),
+        reconnect: o.reconnect.unwrap_or(d.reconnect),
+        base_delay: ms(o.reconnect_base_delay_ms, d.base_delay),
+        max_delay: ms(o.reconnect_max_delay_ms, d.max_delay),
+        max_attempts: o.max_attempts,
+        drop_policy,
+    })
 }
 
 /// A file (or a GStreamer source description) demuxed into packets.
@@ -100,7 +205,12 @@ impl std::fmt::Debug for MediaSource {
 }
 
 fn source_error(reason: String) -> Error<Code> {
-    Error::new(Code("ERR_PROJ_SOURCE"), reason)
+    let code = if reason.starts_with("not authorised") {
+        "ERR_PROJ_SOURCE_AUTH"
+    } else {
+        "ERR_PROJ_SOURCE"
+    };
+    Error::new(Code(code), reason)
 }
 
 #[napi]
@@ -111,6 +221,7 @@ impl MediaSource {
             let o = options.unwrap_or_default();
             let defaults = pg::SourceOptions::default();
             let options = pg::SourceOptions {
+                live: live_options(&o)?,
                 realtime: o.realtime.unwrap_or(defaults.realtime),
                 looping: o.looping.unwrap_or(defaults.looping),
                 audio: o.audio.unwrap_or(defaults.audio),
@@ -125,15 +236,16 @@ impl MediaSource {
         })
     }
 
-    /// Up to `max` packets (default 64): at once where some are queued,
-    /// else once some are; `null` at the end; rejects with
-    /// `ERR_PROJ_SOURCE` after the packets before a failure.
-    #[napi(ts_return_type = "Promise<SourcePacket[] | null>")]
+    /// Up to `max` packets (default 64) and the events so far: at once
+    /// where some are queued, else once some are; `null` at the end;
+    /// rejects with `ERR_PROJ_SOURCE` (`ERR_PROJ_SOURCE_AUTH` for refused
+    /// credentials) after the packets before a failure.
+    #[napi(ts_return_type = "Promise<SourceBatch | null>")]
     pub fn next<'env>(
         &self,
         env: &'env Env,
         max: Option<u32>,
-    ) -> Result<PromiseRaw<'env, Option<Vec<SourcePacket>>>, Code> {
+    ) -> Result<PromiseRaw<'env, Option<SourceBatch>>, Code> {
         entry("MediaSource::next", || {
             let max = usize::try_from(max.unwrap_or(64).max(1)).unwrap_or(64);
             let inner = Arc::clone(&self.inner);
@@ -147,7 +259,9 @@ impl MediaSource {
                             let _ = tx.send(());
                         });
                         match inner.take(max, Some(waker)) {
-                            pg::Taken::Packets(packets) => return Ok(Some(packets)),
+                            pg::Taken::Ready(packets, events) => {
+                                return Ok(Some((packets, events)))
+                            }
                             pg::Taken::End => return Ok(None),
                             pg::Taken::Failed(reason) => return Err(source_error(reason)),
                             pg::Taken::Wait => {
@@ -156,8 +270,11 @@ impl MediaSource {
                         }
                     }
                 },
-                |packets: Option<Vec<pg::Packet>>| {
-                    Ok(packets.map(|p| p.into_iter().map(SourcePacket::from).collect()))
+                |batch: Option<(Vec<pg::Packet>, Vec<pg::SourceEvent>)>| {
+                    Ok(batch.map(|(packets, events)| SourceBatch {
+                        packets: packets.into_iter().map(SourcePacket::from).collect(),
+                        events: events.into_iter().map(SourceEvent::from).collect(),
+                    }))
                 },
             )
         })
@@ -195,10 +312,15 @@ impl MediaSource {
         entry("MediaSource::stats", || {
             let s = self.inner.stats();
             #[expect(clippy::cast_precision_loss, reason = "counters below 2^53")]
+            let count = |v: u64| v as f64;
             Ok(SourceStats {
-                packets: s.packets as f64,
-                bytes: s.bytes as f64,
-                loops: s.loops as f64,
+                packets: count(s.packets),
+                bytes: count(s.bytes),
+                loops: count(s.loops),
+                dropped_oldest: count(s.dropped_oldest),
+                dropped_newest: count(s.dropped_newest),
+                reconnects: count(s.reconnects),
+                last_error: s.last_error,
             })
         })
     }

@@ -13,8 +13,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let _ = tx.send(());
             })),
         ) {
-            Taken::Packets(packets) => {
+            Taken::Ready(packets, events) => {
+                for e in events {
+                    println!("event {e:?}");
+                }
                 for p in packets {
+                    let nal: Vec<u8> = p
+                        .data
+                        .windows(4)
+                        .enumerate()
+                        .filter(|(_, w)| w[..3] == [0, 0, 1])
+                        .map(|(i, _)| p.data.get(i + 3).map_or(0, |b| b & 0x1f))
+                        .collect();
+                    if std::env::var_os("NALS").is_some() {
+                        println!("nals {nal:?}");
+                    }
                     println!(
                         "{} {} {:?} {:?} {:?} {} {} {}x{}",
                         p.stream,

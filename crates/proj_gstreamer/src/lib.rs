@@ -27,5 +27,6 @@ pub use mp4_muxer::{Mp4Muxer, Mp4MuxerOptions, Mp4MuxerStats};
 pub use nvenc::has_nvenc;
 pub use property::set_property;
 pub use source::{
-    MediaSource, Packet, SourceOptions, SourceStats, StreamInfo, StreamKind, Taken, Waker,
+    DropPolicy, LiveOptions, MediaSource, Packet, SourceEvent, SourceOptions, SourceStats,
+    StreamInfo, StreamKind, Taken, Transport, Waker,
 };

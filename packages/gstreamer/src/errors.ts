@@ -15,6 +15,8 @@ export const ErrorCode = Object.freeze({
   /** A source that cannot be opened (missing file, no source for the URI); `SOURCE` for a source that fails while read. */
   SOURCE_OPEN: 'ERR_PROJ_SOURCE_OPEN',
   SOURCE: 'ERR_PROJ_SOURCE',
+  /** A camera refused the credentials (not retried). */
+  SOURCE_AUTH: 'ERR_PROJ_SOURCE_AUTH',
   TIMEOUT: 'ERR_PROJ_TIMEOUT',
   /** A wait ended by its `AbortSignal`. */
   ABORTED: 'ERR_PROJ_ABORTED',

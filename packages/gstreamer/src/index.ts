@@ -3,6 +3,7 @@ export { ErrorCode, isProjError, ProjError } from './errors.js';
 export { FlowResult, InvocationReason } from './flow.js';
 export {
   MediaSource,
+  type MediaSourceEvents,
   type MediaSourceOptions,
   type MediaSourceStats,
   type SourcePacket,

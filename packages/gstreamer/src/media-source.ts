@@ -1,6 +1,9 @@
 // `MediaSource`: a video file (MP4/MOV, MKV/WebM, MPEG-TS, raw Annex-B
-// H.264/HEVC, MJPEG in MKV/AVI) or any GStreamer source description,
-// demuxed into packets our decoders take, never decoded.
+// H.264/HEVC, MJPEG in MKV/AVI), a live RTSP camera or any GStreamer
+// source description, demuxed into packets our decoders take, never
+// decoded.
+import { EventEmitter } from 'node:events';
+
 import * as native from '@proj/native';
 
 import { integerArgument, optionsObject } from './enum.js';
@@ -16,9 +19,46 @@ export interface MediaSourceOptions {
   /** Yield audio packets (AAC, Opus) too, marked `kind: 'audio'` (default
    * true). */
   audio?: boolean;
-  /** Packets read ahead of the reader (default 64): past it the source
-   * waits for the reader (back-pressure). */
+  /** Packets read ahead of the reader (default 64): past it a file waits
+   * for the reader (back-pressure) and a camera drops by `dropPolicy`. */
   maxQueued?: number;
+  /** RTSP: `tcp` (default), `udp`, or `auto` (UDP, then TCP). */
+  transport?: 'tcp' | 'udp' | 'auto';
+  /** RTSP credentials (or in the URL: `rtsp://user:password@host/path`). */
+  user?: string;
+  password?: string;
+  /** RTSP: no answer or no first packet within this → reconnect (default
+   * 5000). */
+  connectTimeoutMs?: number;
+  /** RTSP: no packet for this long once connected → `stalled`, reconnect
+   * (default 5000). */
+  stallTimeoutMs?: number;
+  /** RTSP jitter buffer (default 200 ms). */
+  latencyMs?: number;
+  /** RTSP: reconnect on an error, the server's end of stream or a stall
+   * (default true), after `reconnectBaseDelayMs` (500) doubling to
+   * `reconnectMaxDelayMs` (30000), each with jitter (× 0.5–1), at most
+   * `maxAttempts` times in a row (default: for ever). */
+  reconnect?: boolean;
+  reconnectBaseDelayMs?: number;
+  reconnectMaxDelayMs?: number;
+  maxAttempts?: number;
+  /** RTSP, when the reader falls behind: drop the `oldest` packets up to
+   * the next keyframe (default), or the `newest`. Counted in `stats()`. */
+  dropPolicy?: 'oldest' | 'newest';
+}
+
+/** Events of a source (`source.on(kind, listener)`), delivered while it is
+ * read, in order with its packets. */
+export interface MediaSourceEvents {
+  /** A camera's first packet of a connection. */
+  connected: [];
+  disconnected: [reason: string];
+  reconnecting: [attempt: number, delayMs: number];
+  /** No packet for `seconds`; a reconnect follows. */
+  stalled: [seconds: number];
+  /** Every packet was read. */
+  ended: [];
 }
 
 /** One access unit: a whole picture's NAL units in Annex-B form for
@@ -37,7 +77,7 @@ export interface SourcePacket {
   dtsNs: bigint | null;
   durationNs: bigint | null;
   keyframe: boolean;
-  /** The first packet of a stream after a loop. */
+  /** The first packet of a stream after a loop or a reconnect. */
   discontinuity: boolean;
   data: Uint8Array;
 }
@@ -56,6 +96,11 @@ export interface MediaSourceStats {
   packets: number;
   bytes: number;
   loops: number;
+  /** A camera's packets dropped because the reader fell behind. */
+  droppedOldest: number;
+  droppedNewest: number;
+  reconnects: number;
+  lastError: string | null;
 }
 
 function packet(p: native.SourcePacket): SourcePacket {
@@ -76,30 +121,72 @@ function packet(p: native.SourcePacket): SourcePacket {
 
 /**
  * Reads `uri` (a path, a `file://` or other URI GStreamer has a source
- * for, or `gst:` and a source description) into packets of every video
- * (and audio) stream: `for await (const p of source)`, `read()` for a batch,
- * or `forEach(callback)`. The file is read as fast as the reader takes
- * packets and no faster. A missing file throws `ERR_PROJ_SOURCE_OPEN`; a
+ * for, `rtsp://` for a camera, or `gst:` and a source description) into
+ * packets of every video (and audio) stream: `for await (const p of
+ * source)`, `read()` for a batch, or `forEach(callback)`. A file is read as
+ * fast as the reader takes packets and no faster. A camera connects in the
+ * background and reconnects on errors, the server's end of stream and
+ * stalls (events `connected`, `disconnected`, `reconnecting`, `stalled`),
+ * with timestamps that keep increasing (the first packet after a reconnect
+ * says `discontinuity`). A missing file throws `ERR_PROJ_SOURCE_OPEN`; a
  * file that is not media, or breaks off, rejects the read after the
- * packets before it with `ERR_PROJ_SOURCE`.
+ * packets before it with `ERR_PROJ_SOURCE`; a camera that refuses the
+ * credentials with `ERR_PROJ_SOURCE_AUTH`, one that never comes back with
+ * `ERR_PROJ_SOURCE` after `maxAttempts`.
  */
-export class MediaSource implements AsyncIterable<SourcePacket>, AsyncDisposable {
+export class MediaSource extends EventEmitter<MediaSourceEvents> implements AsyncIterable<SourcePacket>, AsyncDisposable {
   readonly uri: string;
   readonly #native: native.MediaSource;
   /** Reads one at a time: a second waits for the first. */
   #reading: Promise<unknown> = Promise.resolve();
 
   constructor(uri: string, options?: MediaSourceOptions) {
+    super();
     if (typeof uri !== 'string' || uri.length === 0) throw argumentError('type', 'MediaSource takes a path or URI string');
     const o = optionsObject('MediaSource options', options);
-    for (const key of ['realtime', 'loop', 'audio'] as const) {
+    for (const key of ['realtime', 'loop', 'audio', 'reconnect'] as const) {
       if (o[key] !== undefined && typeof o[key] !== 'boolean') throw argumentError('type', `${key} must be a boolean`);
     }
-    const maxQueued = o.maxQueued === undefined ? undefined : integerArgument('maxQueued', o.maxQueued, 1, 1 << 20);
+    for (const key of ['user', 'password', 'transport', 'dropPolicy'] as const) {
+      if (o[key] !== undefined && typeof o[key] !== 'string') throw argumentError('type', `${key} must be a string`);
+    }
+    const int = (name: string, value: number | undefined, min: number, max: number) =>
+      value === undefined ? undefined : integerArgument(name, value, min, max);
+    const day = 86_400_000;
     this.uri = uri;
     this.#native = call(
-      () => new native.MediaSource(uri, { realtime: o.realtime, looping: o.loop, audio: o.audio, maxQueued }),
+      () =>
+        new native.MediaSource(uri, {
+          realtime: o.realtime,
+          looping: o.loop,
+          audio: o.audio,
+          maxQueued: int('maxQueued', o.maxQueued, 1, 1 << 20),
+          transport: o.transport,
+          user: o.user,
+          password: o.password,
+          connectTimeoutMs: int('connectTimeoutMs', o.connectTimeoutMs, 1, day),
+          stallTimeoutMs: int('stallTimeoutMs', o.stallTimeoutMs, 1, day),
+          latencyMs: int('latencyMs', o.latencyMs, 0, 60_000),
+          reconnect: o.reconnect,
+          reconnectBaseDelayMs: int('reconnectBaseDelayMs', o.reconnectBaseDelayMs, 1, day),
+          reconnectMaxDelayMs: int('reconnectMaxDelayMs', o.reconnectMaxDelayMs, 1, day),
+          maxAttempts: int('maxAttempts', o.maxAttempts, 0, 2 ** 31),
+          dropPolicy: o.dropPolicy,
+        }),
     );
+  }
+
+  #emitEvent(e: native.SourceEvent): void {
+    try {
+      if (e.kind === 'disconnected') this.emit('disconnected', e.reason ?? '');
+      else if (e.kind === 'reconnecting') this.emit('reconnecting', e.attempt ?? 0, e.delayMs ?? 0);
+      else if (e.kind === 'stalled') this.emit('stalled', e.seconds ?? 0);
+      else if (e.kind === 'connected' || e.kind === 'ended') this.emit(e.kind);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 
   /** The next packets (up to `max`, default 64), as soon as any is read;
@@ -107,11 +194,17 @@ export class MediaSource implements AsyncIterable<SourcePacket>, AsyncDisposable
   read(max = 64): Promise<SourcePacket[] | null> {
     const limit = integerArgument('max', max, 1, 1 << 16);
     const next = this.#reading.then(async () => {
-      try {
-        const batch = await call(() => this.#native.next(limit));
-        return batch === null ? null : batch.map(packet);
-      } catch (error) {
-        throw toProjError(error);
+      for (;;) {
+        let batch: native.SourceBatch | null;
+        try {
+          batch = await call(() => this.#native.next(limit));
+        } catch (error) {
+          throw toProjError(error);
+        }
+        if (batch === null) return null;
+        for (const e of batch.events) this.#emitEvent(e);
+        // Events alone (a camera reconnecting): read on.
+        if (batch.packets.length > 0) return batch.packets.map(packet);
       }
     });
     this.#reading = next.catch(() => undefined);
@@ -144,7 +237,8 @@ export class MediaSource implements AsyncIterable<SourcePacket>, AsyncDisposable
   }
 
   stats(): MediaSourceStats {
-    return call(() => this.#native.stats());
+    const s = call(() => this.#native.stats());
+    return { ...s, lastError: s.lastError ?? null };
   }
 
   /** Stops reading; a read waiting resolves with `null`. */

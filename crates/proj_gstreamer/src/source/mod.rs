@@ -1,42 +1,95 @@
-//! `MediaSource`: a file (or any GStreamer source description) demuxed
-//! into packets of whole access units, never decoded:
-//! `filesrc | urisourcebin | description → parsebin → [parser → caps] →
-//! appsink` per stream.
+//! `MediaSource`: a file, a live RTSP camera or any GStreamer source
+//! description demuxed into packets of whole access units, never decoded
+//! (`session.rs` builds the pipelines).
 //!
-//! Delivery is pulled: the streaming thread puts packets into a bounded
-//! queue and waits while it is full (a slow reader pauses a file: the
-//! back-pressure), and `take` hands out what is queued, or registers a
-//! waker called once something is (no thread waits for a reader).
-//! `realtime` paces at the stream's rate; `looping` starts the file again
-//! at its end with timestamps that keep increasing.
+//! Delivery is pulled: the streaming threads put packets into a bounded
+//! queue, and `take` hands out what is queued with the source's events, or
+//! registers a waker called once something is (no thread waits for a
+//! reader). A file waits while the queue is full (a slow reader pauses the
+//! reading); `realtime` paces it at the stream's rate; `looping` starts it
+//! again at its end with timestamps that keep increasing. A camera cannot
+//! wait: its queue drops by a policy, and a supervisor thread (`live.rs`)
+//! reconnects it on an error, the server's end of stream or a stall.
 
+mod live;
 mod packet;
 mod queue;
+mod session;
 
 pub use packet::{Packet, StreamInfo, StreamKind};
-pub use queue::{Taken, Waker};
+pub use queue::{DropPolicy, Taken, Waker};
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use gstreamer_app as gst_app;
 
 use crate::{GstreamerError, Result};
-use packet::branch;
 use queue::PacketQueue;
+use session::{Session, SessionEnd};
+
+/// How a camera's RTP comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// UDP, then TCP where UDP gets nothing.
+    Auto,
+    Tcp,
+    Udp,
+}
+
+/// What a live source (`rtsp://`) does beyond a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveOptions {
+    pub transport: Transport,
+    /// Credentials (or in the URL: `rtsp://user:password@host/…`).
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// No answer, or no first packet, within this: reconnect.
+    pub connect_timeout: Duration,
+    /// No packet for this long once connected: stalled, reconnect.
+    pub stall_timeout: Duration,
+    /// rtspsrc's jitter buffer, in ms.
+    pub latency_ms: u32,
+    pub reconnect: bool,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// `None`: for ever.
+    pub max_attempts: Option<u32>,
+    pub drop_policy: DropPolicy,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        Self {
+            transport: Transport::Tcp,
+            user: None,
+            password: None,
+            connect_timeout: Duration::from_secs(5),
+            stall_timeout: Duration::from_secs(5),
+            latency_ms: 200,
+            reconnect: true,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_attempts: None,
+            drop_policy: DropPolicy::Oldest,
+        }
+    }
+}
 
 /// How a source reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceOptions {
-    /// Pace at the stream's rate (a file read as a camera would send it).
+    /// Pace a file at the stream's rate (as a camera would send it).
     pub realtime: bool,
-    /// At the end, start again; timestamps keep increasing.
+    /// At a file's end, start again; timestamps keep increasing.
     pub looping: bool,
     /// Yield audio packets too.
     pub audio: bool,
-    /// Packets queued before the reading waits (back-pressure).
+    /// Packets queued ahead of the reader: a file waits past it, a camera
+    /// drops by `live.drop_policy`.
     pub max_queued: usize,
+    pub live: LiveOptions,
 }
 
 impl Default for SourceOptions {
@@ -46,47 +99,85 @@ impl Default for SourceOptions {
             looping: false,
             audio: true,
             max_queued: 64,
+            live: LiveOptions::default(),
         }
     }
 }
 
+/// What happened to a source, in order, alongside its packets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceEvent {
+    /// A camera's first packet of a connection.
+    Connected,
+    Disconnected {
+        reason: String,
+    },
+    Reconnecting {
+        attempt: u32,
+        delay_ms: u64,
+    },
+    /// No packet for `seconds` (a reconnect follows).
+    Stalled {
+        seconds: f64,
+    },
+    /// Every packet was read.
+    Ended,
+}
+
+impl Eq for SourceEvent {}
+
 /// Counters of a source.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceStats {
     pub packets: u64,
     pub bytes: u64,
     /// Times a file started again (`looping`).
     pub loops: u64,
+    /// A camera's packets dropped because the reader fell behind.
+    pub dropped_oldest: u64,
+    pub dropped_newest: u64,
+    pub reconnects: u64,
+    pub last_error: Option<String>,
 }
 
-/// Timestamps of the current pass over the file, and the end of the
-/// furthest packet so far (where the next pass starts).
+/// Where the timestamps of the current pass (or connection) go.
 #[derive(Debug, Default)]
-struct Timeline {
-    offset_ns: u64,
-    end_ns: u64,
-    /// The next packet of each stream is the first after a loop.
-    discontinuity: Vec<u32>,
+pub(crate) struct Timeline {
+    pub generation: u64,
+    pub offset_ns: u64,
+    /// The end of the furthest packet so far (where a new pass starts).
+    pub end_ns: u64,
+    /// This pass's first packet of each stream is a discontinuity.
+    pub marked: bool,
+    /// Streams whose first packet of this pass went out.
+    pub flagged: Vec<u32>,
+    /// `Connected` was said for this generation.
+    pub announced: bool,
+    pub last_packet: Option<Instant>,
 }
 
-struct Shared {
-    queue: PacketQueue,
-    streams: Mutex<Vec<StreamInfo>>,
+pub(crate) struct Shared {
+    pub queue: PacketQueue,
+    pub streams: Mutex<Vec<StreamInfo>>,
     /// Streams of a codec we do not yield (their caps names).
-    unsupported: Mutex<Vec<String>>,
-    timeline: Mutex<Timeline>,
-    options: SourceOptions,
+    pub unsupported: Mutex<Vec<String>>,
+    pub timeline: Mutex<Timeline>,
+    pub options: SourceOptions,
+    pub live: bool,
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A demuxing source (see the module documentation).
 pub struct MediaSource {
     uri: String,
-    pipeline: gst::Pipeline,
     shared: Arc<Shared>,
+    /// A file's one session.
+    session: Option<Session>,
+    /// Wakes a camera's supervisor to stop.
+    supervisor: Option<std::sync::mpsc::Sender<live::Signal>>,
 }
 
 impl std::fmt::Debug for MediaSource {
@@ -97,59 +188,10 @@ impl std::fmt::Debug for MediaSource {
     }
 }
 
-fn open_error(uri: &str, reason: impl std::fmt::Display) -> GstreamerError {
-    GstreamerError::SourceOpen {
-        uri: uri.to_owned(),
-        reason: reason.to_string(),
-    }
-}
-
-/// The element that reads `uri`: a path or `file://` (filesrc), another
-/// URI GStreamer has a source for (urisourcebin), or `gst:` and a source
-/// description with one unlinked src pad (the escape hatch).
-fn reader(uri: &str) -> Result<gst::Element> {
-    if let Some(description) = uri.strip_prefix("gst:") {
-        return gst::parse::bin_from_description(description, true)
-            .map(|bin| bin.upcast())
-            .map_err(|e| open_error(uri, format!("the source description: {e}")));
-    }
-    if uri.contains("://") && !uri.starts_with("file://") {
-        if gst::Element::make_from_uri(gst::URIType::Src, uri, None).is_err() {
-            return Err(open_error(uri, "no GStreamer source for this protocol"));
-        }
-        return gst::ElementFactory::make("urisourcebin")
-            .property("uri", uri)
-            .build()
-            .map_err(|_| GstreamerError::MissingElement {
-                element: "urisourcebin",
-            });
-    }
-    let path = match uri.strip_prefix("file://") {
-        Some(rest) => gst::glib::filename_from_uri(&format!("file://{rest}"))
-            .map(|(path, _)| path)
-            .map_err(|e| open_error(uri, e))?,
-        None => std::path::PathBuf::from(uri),
-    };
-    let meta = std::fs::metadata(&path).map_err(|e| open_error(uri, e))?;
-    if !meta.is_file() {
-        return Err(open_error(uri, "not a file"));
-    }
-    gst::ElementFactory::make("filesrc")
-        .property("location", path.to_string_lossy().as_ref())
-        .build()
-        .map_err(|_| GstreamerError::MissingElement { element: "filesrc" })
-}
-
-fn make(factory: &'static str) -> Result<gst::Element> {
-    gst::ElementFactory::make(factory)
-        .build()
-        .map_err(|_| GstreamerError::MissingElement { element: factory })
-}
-
 impl MediaSource {
-    /// Opens `uri` and starts reading (packets queue up to `max_queued`).
-    /// A missing file is an error here; a file that is not media, or
-    /// breaks off, ends the packets with an error.
+    /// Opens `uri` and starts reading. A missing file is an error here; a
+    /// file that is not media, or breaks off, ends the packets with an
+    /// error; a camera connects (and reconnects) in the background.
     pub fn open(uri: &str, options: SourceOptions) -> Result<Self> {
         crate::init()?;
         if options.max_queued == 0 || options.max_queued > 1 << 20 {
@@ -158,54 +200,48 @@ impl MediaSource {
                 reason: format!("{} is not 1 to 2^20 packets", options.max_queued),
             });
         }
-        let reader = reader(uri)?;
-        let parsebin = make("parsebin")?;
-        let pipeline = gst::Pipeline::new();
-        pipeline
-            .add_many([&reader, &parsebin])
-            .map_err(|e| open_error(uri, e))?;
-        reader.link(&parsebin).map_err(|e| open_error(uri, e))?;
+        let live = session::is_live(uri);
         let shared = Arc::new(Shared {
-            queue: PacketQueue::new(options.max_queued),
+            queue: PacketQueue::new(options.max_queued, live.then_some(options.live.drop_policy)),
             streams: Mutex::new(Vec::new()),
             unsupported: Mutex::new(Vec::new()),
             timeline: Mutex::new(Timeline::default()),
             options,
+            live,
         });
-        {
-            let shared = Arc::clone(&shared);
-            let weak = pipeline.downgrade();
-            parsebin.connect_pad_added(move |_, pad| {
-                if let Some(pipeline) = weak.upgrade() {
-                    if let Err(e) = add_stream(&pipeline, pad, &shared) {
-                        shared.queue.fail(e.to_string());
-                    }
-                }
+        if live {
+            session::make("rtspsrc")?;
+            let (sender, signals) = std::sync::mpsc::channel();
+            let (uri_owned, supervised, own) =
+                (uri.to_owned(), Arc::clone(&shared), sender.clone());
+            std::thread::Builder::new()
+                .name("source-live".into())
+                .spawn(move || live::supervise(uri_owned, supervised, signals, own))
+                .map_err(|e| GstreamerError::Pipeline {
+                    reason: format!("no thread for the camera: {e}"),
+                })?;
+            return Ok(Self {
+                uri: uri.to_owned(),
+                shared,
+                session: None,
+                supervisor: Some(sender),
             });
         }
-        let bus = pipeline
-            .bus()
-            .ok_or_else(|| open_error(uri, "the pipeline has no bus"))?;
-        {
+        let on_end = {
             let shared = Arc::clone(&shared);
-            let weak = pipeline.downgrade();
-            bus.set_sync_handler(move |_, message| {
-                on_message(&shared, &weak, message);
-                gst::BusSyncReply::Drop
-            });
-        }
-        pipeline
-            .set_state(gst::State::Playing)
-            .map_err(|e| open_error(uri, e))?;
+            Arc::new(move |_generation, end, pipeline: &_| on_file_end(&shared, end, pipeline))
+        };
+        let session = session::start(uri, &shared, 0, on_end)?;
         Ok(Self {
             uri: uri.to_owned(),
-            pipeline,
             shared,
+            session: Some(session),
+            supervisor: None,
         })
     }
 
-    /// Up to `max` queued packets at once; where none is queued,
-    /// `Taken::Wait` and `waker` is called once one is (or the end).
+    /// Up to `max` queued packets and every event; where none is queued,
+    /// `Taken::Wait` and `waker` is called once something is.
     pub fn take(&self, max: usize, waker: Option<Waker>) -> Taken {
         self.shared.queue.take(max, waker)
     }
@@ -228,10 +264,20 @@ impl MediaSource {
         &self.uri
     }
 
+    /// Whether this is a live camera (reconnects, a dropping queue).
+    pub fn is_live(&self) -> bool {
+        self.shared.live
+    }
+
     /// Stops reading; what was queued is dropped, a waiting `take` ends.
     pub fn close(&self) {
         self.shared.queue.close();
-        let _ = self.pipeline.set_state(gst::State::Null);
+        if let Some(supervisor) = &self.supervisor {
+            let _ = supervisor.send(live::Signal::Close);
+        }
+        if let Some(session) = &self.session {
+            let _ = session.pipeline.set_state(gst::State::Null);
+        }
     }
 }
 
@@ -241,191 +287,14 @@ impl Drop for MediaSource {
     }
 }
 
-/// A demuxed stream: `[parser → caps →] appsink` where we yield its codec,
-/// a fakesink otherwise (and the stream is listed as unsupported).
-fn add_stream(pipeline: &gst::Pipeline, pad: &gst::Pad, shared: &Arc<Shared>) -> Result<()> {
-    let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
-    let index = u32::try_from(lock(&shared.streams).len()).unwrap_or(u32::MAX);
-    let chosen = branch(index, &caps)
-        .ok()
-        .filter(|b| b.info.kind == StreamKind::Video || shared.options.audio);
-    let Some(branch) = chosen else {
-        let name = caps
-            .structure(0)
-            .map(|s| s.name().to_string())
-            .unwrap_or_default();
-        if !name.starts_with("audio/") || shared.options.audio {
-            tracing::warn!("a {name} stream is not yielded (not a codec our decoders take)");
-            lock(&shared.unsupported).push(name);
-        }
-        let sink = make("fakesink")?;
-        sink.set_property("sync", false);
-        sink.set_property("async", false);
-        pipeline.add(&sink).map_err(|e| GstreamerError::Pipeline {
-            reason: e.to_string(),
-        })?;
-        sink.sync_state_with_parent()
-            .map_err(|e| GstreamerError::Pipeline {
-                reason: e.to_string(),
-            })?;
-        return pad
-            .link(
-                &sink
-                    .static_pad("sink")
-                    .ok_or(GstreamerError::MissingElement {
-                        element: "fakesink",
-                    })?,
-            )
-            .map(|_| ())
-            .map_err(|e| GstreamerError::Pipeline {
-                reason: format!("{e:?}"),
-            });
-    };
-    lock(&shared.streams).push(branch.info.clone());
-    lock(&shared.timeline).discontinuity.push(0);
-    let mut chain = Vec::new();
-    if let Some(parser) = branch.parser {
-        chain.push(make(parser)?);
-    }
-    if let Some(caps) = &branch.caps {
-        let filter = make("capsfilter")?;
-        filter.set_property("caps", caps);
-        chain.push(filter);
-    }
-    let appsink = gst_app::AppSink::builder()
-        .sync(shared.options.realtime)
-        .max_buffers(1)
-        .build();
-    // Sinks added while the pipeline goes to PLAYING take no part in its
-    // preroll: otherwise one stream's sink waiting for its first buffer
-    // holds the demuxer that would feed it (seen with MP4 video + AAC).
-    appsink.set_property("async", false);
-    chain.push(appsink.clone().upcast());
-    pipeline
-        .add_many(&chain)
-        .map_err(|e| GstreamerError::Pipeline {
-            reason: e.to_string(),
-        })?;
-    gst::Element::link_many(&chain).map_err(|e| GstreamerError::Pipeline {
-        reason: e.to_string(),
-    })?;
-    for element in &chain {
-        element
-            .sync_state_with_parent()
-            .map_err(|e| GstreamerError::Pipeline {
-                reason: e.to_string(),
-            })?;
-    }
-    {
-        let shared = Arc::clone(shared);
-        let info = branch.info;
-        appsink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |sink| {
-                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                    deliver(&shared, &info, &sample)
-                })
-                .build(),
-        );
-    }
-    let first = chain
-        .first()
-        .and_then(|e| e.static_pad("sink"))
-        .ok_or_else(|| GstreamerError::Pipeline {
-            reason: "no sink pad".into(),
-        })?;
-    pad.link(&first)
-        .map(|_| ())
-        .map_err(|e| GstreamerError::Pipeline {
-            reason: format!("linking a {} stream: {e:?}", info_codec(&caps)),
-        })
-}
-
-fn info_codec(caps: &gst::Caps) -> String {
-    caps.structure(0)
-        .map(|s| s.name().to_string())
-        .unwrap_or_default()
-}
-
-/// One sample into the queue (waiting while it is full), its timestamps
-/// moved onto the source's timeline.
-fn deliver(
-    shared: &Shared,
-    info: &StreamInfo,
-    sample: &gst::Sample,
-) -> std::result::Result<gst::FlowSuccess, gst::FlowError> {
-    let Some(buffer) = sample.buffer() else {
-        return Ok(gst::FlowSuccess::Ok);
-    };
-    let Ok(map) = buffer.map_readable() else {
-        return Err(gst::FlowError::Error);
-    };
-    // Caps may change mid-stream (a new size): the sample's caps say.
-    let (width, height) = sample
-        .caps()
-        .and_then(|c| {
-            c.structure(0)
-                .map(|s| (s.get::<i32>("width").ok(), s.get::<i32>("height").ok()))
-        })
-        .map_or((info.width, info.height), |(w, h)| {
-            (
-                w.and_then(|v| u32::try_from(v).ok()).unwrap_or(info.width),
-                h.and_then(|v| u32::try_from(v).ok()).unwrap_or(info.height),
-            )
-        });
-    if info.kind == StreamKind::Video {
-        // The demuxer's caps may lack the size the parser found (MPEG-TS,
-        // WebM); a mid-stream change is kept too.
-        let mut streams = lock(&shared.streams);
-        if let Some(stream) = streams.iter_mut().find(|s| s.index == info.index) {
-            (stream.width, stream.height) = (width, height);
-        }
-    }
-    let (pts_ns, dts_ns, duration_ns, discontinuity) = {
-        let mut timeline = lock(&shared.timeline);
-        let offset = timeline.offset_ns;
-        let pts = buffer.pts().map(|t| t.nseconds() + offset);
-        let dts = buffer.dts().map(|t| t.nseconds() + offset);
-        let duration = buffer.duration().map(gst::ClockTime::nseconds);
-        let end = pts.or(dts).unwrap_or(0) + duration.unwrap_or(0);
-        timeline.end_ns = timeline.end_ns.max(end);
-        let index = usize::try_from(info.index).unwrap_or(usize::MAX);
-        let flag = timeline
-            .discontinuity
-            .get_mut(index)
-            .map(|d| std::mem::take(d) != 0)
-            .unwrap_or(false);
-        (pts, dts, duration, flag)
-    };
-    let intra = matches!(info.codec, "jpeg" | "png") || info.kind == StreamKind::Audio;
-    let packet = Packet {
-        stream: info.index,
-        kind: info.kind,
-        codec: info.codec,
-        width,
-        height,
-        pts_ns,
-        dts_ns,
-        duration_ns,
-        keyframe: intra || !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT),
-        discontinuity,
-        data: map.as_slice().to_vec(),
-    };
-    if shared.queue.push(packet) {
-        Ok(gst::FlowSuccess::Ok)
-    } else {
-        Err(gst::FlowError::Flushing)
-    }
-}
-
-/// The end (or, looping, a new pass) and errors.
-fn on_message(
+/// A file's end (or, looping, a new pass) and errors.
+fn on_file_end(
     shared: &Arc<Shared>,
+    end: SessionEnd,
     pipeline: &gst::glib::WeakRef<gst::Pipeline>,
-    message: &gst::Message,
 ) {
-    match message.view() {
-        gst::MessageView::Eos(_) if shared.options.looping => {
+    match end {
+        SessionEnd::Eos if shared.options.looping => {
             let (looped, pipeline) = (Arc::clone(shared), pipeline.clone());
             // Not on the streaming thread that posted it.
             let started = std::thread::Builder::new()
@@ -441,15 +310,8 @@ fn on_message(
                     .fail(format!("no thread to loop the file: {e}"));
             }
         }
-        gst::MessageView::Eos(_) => shared.queue.end(),
-        gst::MessageView::Error(e) => {
-            let source = message
-                .src()
-                .map(|s| s.name().to_string())
-                .unwrap_or_default();
-            shared.queue.fail(format!("{source}: {}", e.error()));
-        }
-        _ => {}
+        SessionEnd::Eos => shared.queue.end(),
+        SessionEnd::Error { reason, .. } => shared.queue.fail(reason),
     }
 }
 
@@ -459,9 +321,8 @@ fn start_again(shared: &Shared, pipeline: &gst::Pipeline) {
     {
         let mut timeline = lock(&shared.timeline);
         timeline.offset_ns = timeline.end_ns;
-        for d in &mut timeline.discontinuity {
-            *d = 1;
-        }
+        timeline.marked = true;
+        timeline.flagged.clear();
     }
     shared.queue.count_loop();
     if let Err(e) = pipeline.seek_simple(
