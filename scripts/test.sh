@@ -81,6 +81,8 @@ done
 
 # The main job from the README must work.
 step "example mux-mp4" node examples/mux-mp4/index.mjs "$results/demo.mp4" --seconds 3
+step "example camera-to-mp4" node examples/camera-to-mp4/index.mjs "$results/camera.mp4" --seconds 3
+step "example decode-file" node examples/decode-file/index.mjs
 
 rm -rf "$results"
 if [ "${#failures[@]}" -gt 0 ]; then

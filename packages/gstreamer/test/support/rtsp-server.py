@@ -6,6 +6,7 @@ it listens; runs until killed.
 
   rtsp-server.py [--port 0] [--path /cam] [--size 320x240] [--fps 25]
                  [--user U --password P] [--codec h264|h265]
+                 [--bitrate KBIT] [--pattern ball]
 """
 import argparse
 import sys
@@ -24,17 +25,20 @@ def main() -> None:
     parser.add_argument("--size", default="320x240")
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--codec", default="h264", choices=["h264", "h265"])
+    parser.add_argument("--bitrate", type=int, default=0, help="kbit/s (0: x264's default)")
+    parser.add_argument("--pattern", default="ball")
     parser.add_argument("--user")
     parser.add_argument("--password")
     args = parser.parse_args()
     Gst.init(None)
     width, height = args.size.split("x")
+    rate = f" bitrate={args.bitrate}" if args.bitrate else ""
     encoder = {
-        "h264": f"x264enc tune=zerolatency sliced-threads=false speed-preset=ultrafast key-int-max={args.fps} ! rtph264pay name=pay0 pt=96 config-interval=-1",
-        "h265": f"x265enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} ! rtph265pay name=pay0 pt=96 config-interval=-1",
+        "h264": f"x264enc tune=zerolatency sliced-threads=false speed-preset=ultrafast key-int-max={args.fps}{rate} ! rtph264pay name=pay0 pt=96 config-interval=-1",
+        "h265": f"x265enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps}{rate} ! rtph265pay name=pay0 pt=96 config-interval=-1",
     }[args.codec]
     launch = (
-        f"( videotestsrc is-live=true pattern=ball ! video/x-raw,width={width},height={height},framerate={args.fps}/1,format=I420 "
+        f"( videotestsrc is-live=true pattern={args.pattern} ! video/x-raw,width={width},height={height},framerate={args.fps}/1,format=I420 "
         f"! {encoder} )"
     )
     server = GstRtspServer.RTSPServer()
