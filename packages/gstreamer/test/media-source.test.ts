@@ -154,6 +154,37 @@ describe('MediaSource', () => {
     expect(count).toBe(total);
   });
 
+  it('paces a file at its rate with realtime: true', async () => {
+    const file = make('paced.mp4', ['-c:v', 'libx264', '-g', '10', '-pix_fmt', 'yuv420p']);
+    const start = performance.now();
+    const { packets } = await read(file, { realtime: true });
+    const took = performance.now() - start;
+    expect(packets).toHaveLength(50);
+    // 2 s of video: read in about 2 s, not in the tenth of it a file takes.
+    expect(took).toBeGreaterThan(1800);
+    expect(took).toBeLessThan(6000);
+  });
+
+  it('reads a GStreamer source description (the escape hatch)', async () => {
+    const { packets, source } = await read('gst:videotestsrc num-buffers=30 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc key-int-max=10 tune=zerolatency');
+    expect(packets).toHaveLength(30);
+    expect(packets.filter((p) => p.keyframe).length).toBe(3);
+    expect(source.streams()).toMatchObject([{ codec: 'h264', width: 320, height: 240 }]);
+    expect(() => new MediaSource('gst:no-such-element ! fakesink')).toThrow(expect.objectContaining({ code: ErrorCode.SOURCE_OPEN }));
+  });
+
+  it('lists a stream of a codec the decoders do not take, and yields the others', async () => {
+    const file = join(dir, 'mpeg4-and-h264.mkv');
+    run('ffmpeg', [
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '1',
+      '-map', '0:v', '-map', '0:v', '-c:v:0', 'mpeg4', '-c:v:1', 'libx264', '-pix_fmt', 'yuv420p', file,
+    ]);
+    const { packets, source } = await read(file);
+    expect(source.unsupported()).toEqual(['video/mpeg']);
+    expect(source.streams()).toMatchObject([{ codec: 'h264' }]);
+    expect(packets).toHaveLength(25);
+  });
+
   it('gives typed errors for a missing file, a file that is not media and bad options; never a hang', async () => {
     expect(() => new MediaSource(join(dir, 'missing.mp4'))).toThrow(expect.objectContaining({ code: ErrorCode.SOURCE_OPEN }));
     expect(() => new MediaSource('')).toThrow(TypeError);

@@ -156,6 +156,34 @@ describe('MediaSource over RTSP', () => {
     expect(packets).toHaveLength(10);
   }, 30_000);
 
+  it('keeps 16 cameras at the rate the server sends for 15 s: every count within 1 % of the others, memory flat', async () => {
+    const { child, port } = await startServer();
+    const sources = Array.from({ length: 16 }, () => new MediaSource(`rtsp://127.0.0.1:${port}/cam`));
+    const reading = sources.map(async (source) => {
+      for await (const p of source) void p;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // connected, warm
+    const at = () => ({ counts: sources.map((s) => s.stats().packets), rss: process.memoryUsage().rss, time: performance.now() });
+    const first = at();
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    const last = at();
+    for (const s of sources) s.close();
+    await Promise.allSettled(reading);
+    await stop(child);
+    const seconds = (last.time - first.time) / 1000;
+    const counts = last.counts.map((n, i) => n - first.counts[i]!);
+    const sorted = [...counts].sort((a, b) => a - b);
+    const median = sorted[8]!;
+    const growth = (last.rss - first.rss) / 1e6;
+    console.log(`16 cameras over ${seconds.toFixed(1)} s: packets ${sorted[0]}–${sorted[15]} (median ${median}, ${(median / seconds).toFixed(1)}/s at 25 fps sent); RSS ${growth.toFixed(1)} MB`);
+    for (const n of counts) expect(Math.abs(n - median)).toBeLessThanOrEqual(Math.ceil(median * 0.01));
+    // What the server sends: 25 a second (its own clock; within 3 %).
+    expect(median / seconds).toBeGreaterThan(25 * 0.97);
+    expect(median / seconds).toBeLessThan(25 * 1.03);
+    expect(sources.every((s) => s.stats().droppedOldest === 0 && s.stats().reconnects === 0)).toBe(true);
+    expect(growth).toBeLessThan(32);
+  }, 60_000);
+
   it('drops by its policy when the reader falls behind, counts it, and resumes at a keyframe', async () => {
     const { child, port } = await startServer();
     const source = new MediaSource(`rtsp://127.0.0.1:${port}/cam`, { maxQueued: 10 });

@@ -48,35 +48,33 @@ fn watch(shared: &Shared, signals: &Receiver<Signal>, generation: u64) -> Option
             Some(at) => at + live.stall_timeout,
             None => started + live.connect_timeout,
         };
-        let wait = deadline.saturating_duration_since(Instant::now());
-        match signals.recv_timeout(wait.max(Duration::from_millis(20))) {
+        let now = Instant::now();
+        if now >= deadline {
+            // Decided on the latest packet's time, read just now.
+            return Some(match last {
+                Some(_) => {
+                    let seconds = live.stall_timeout.as_secs_f64();
+                    shared.queue.event(SourceEvent::Stalled { seconds });
+                    (format!("stalled: no packet for {seconds} s"), false)
+                }
+                None => (
+                    format!(
+                        "no packet within the connect timeout of {} ms",
+                        live.connect_timeout.as_millis()
+                    ),
+                    false,
+                ),
+            });
+        }
+        match signals.recv_timeout(deadline - now) {
             Ok(Signal::End(g, end)) if g == generation => {
                 return Some(match end {
                     SessionEnd::Eos => ("the server ended the stream".into(), false),
                     SessionEnd::Error { reason, auth } => (reason, auth),
                 });
             }
-            Ok(Signal::End(..)) => {}
+            Ok(Signal::End(..)) | Err(RecvTimeoutError::Timeout) => {}
             Ok(Signal::Close) | Err(RecvTimeoutError::Disconnected) => return None,
-            Err(RecvTimeoutError::Timeout) => {
-                if Instant::now() < deadline {
-                    continue;
-                }
-                return Some(match last {
-                    Some(_) => {
-                        let seconds = live.stall_timeout.as_secs_f64();
-                        shared.queue.event(SourceEvent::Stalled { seconds });
-                        (format!("stalled: no packet for {seconds} s"), false)
-                    }
-                    None => (
-                        format!(
-                            "no packet within the connect timeout of {} ms",
-                            live.connect_timeout.as_millis()
-                        ),
-                        false,
-                    ),
-                });
-            }
         }
     }
 }
