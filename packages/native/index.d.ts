@@ -814,7 +814,8 @@ export interface SourceBatch {
 
 /**
  * `connected`, `disconnected` (`reason`), `reconnecting` (`attempt`,
- * `delayMs`), `stalled` (`seconds`), `ended`.
+ * `delayMs`), `stalled` (`seconds`), `streamchanged` (`stream`, `codec`,
+ * `width`, `height`), `ended`.
  */
 export interface SourceEvent {
   kind: string
@@ -822,6 +823,10 @@ export interface SourceEvent {
   attempt?: number
   delayMs?: number
   seconds?: number
+  stream?: number
+  codec?: string
+  width?: number
+  height?: number
 }
 
 /** One access unit of a source's stream (H.264/HEVC in Annex-B form). */
@@ -850,6 +855,9 @@ export interface SourceStats {
   droppedNewest: number
   reconnects: number
   lastError?: string
+  /** Packets and bits a second over the last few seconds. */
+  packetRate: number
+  bitRate: number
 }
 
 /** One stream of a source. */

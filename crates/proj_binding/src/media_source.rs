@@ -82,10 +82,14 @@ pub struct SourceStats {
     pub dropped_newest: f64,
     pub reconnects: f64,
     pub last_error: Option<String>,
+    /// Packets and bits a second over the last few seconds.
+    pub packet_rate: f64,
+    pub bit_rate: f64,
 }
 
 /// `connected`, `disconnected` (`reason`), `reconnecting` (`attempt`,
-/// `delayMs`), `stalled` (`seconds`), `ended`.
+/// `delayMs`), `stalled` (`seconds`), `streamchanged` (`stream`, `codec`,
+/// `width`, `height`), `ended`.
 #[napi(object)]
 #[derive(Debug, Default)]
 pub struct SourceEvent {
@@ -94,6 +98,10 @@ pub struct SourceEvent {
     pub attempt: Option<u32>,
     pub delay_ms: Option<f64>,
     pub seconds: Option<f64>,
+    pub stream: Option<u32>,
+    pub codec: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
 }
 
 impl From<pg::SourceEvent> for SourceEvent {
@@ -118,6 +126,18 @@ impl From<pg::SourceEvent> for SourceEvent {
             pg::SourceEvent::Stalled { seconds } => Self {
                 seconds: Some(seconds),
                 ..kind("stalled")
+            },
+            pg::SourceEvent::StreamChanged {
+                stream,
+                codec,
+                width,
+                height,
+            } => Self {
+                stream: Some(stream),
+                codec: Some(codec.into()),
+                width: Some(width),
+                height: Some(height),
+                ..kind("streamchanged")
             },
         }
     }
@@ -321,6 +341,8 @@ impl MediaSource {
                 dropped_newest: count(s.dropped_newest),
                 reconnects: count(s.reconnects),
                 last_error: s.last_error,
+                packet_rate: s.packet_rate,
+                bit_rate: s.bit_rate,
             })
         })
     }

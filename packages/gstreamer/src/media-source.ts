@@ -57,6 +57,10 @@ export interface MediaSourceEvents {
   reconnecting: [attempt: number, delayMs: number];
   /** No packet for `seconds`; a reconnect follows. */
   stalled: [seconds: number];
+  /** A stream's codec or picture size changed (mid-stream, or from one
+   * connection to the next); its packets carry the new one and the
+   * decoders follow. */
+  streamchanged: [change: { stream: number; codec: string; width: number; height: number }];
   /** Every packet was read. */
   ended: [];
 }
@@ -101,6 +105,9 @@ export interface MediaSourceStats {
   droppedNewest: number;
   reconnects: number;
   lastError: string | null;
+  /** Packets and bits a second over the last few seconds. */
+  packetRate: number;
+  bitRate: number;
 }
 
 function packet(p: native.SourcePacket): SourcePacket {
@@ -181,6 +188,9 @@ export class MediaSource extends EventEmitter<MediaSourceEvents> implements Asyn
       if (e.kind === 'disconnected') this.emit('disconnected', e.reason ?? '');
       else if (e.kind === 'reconnecting') this.emit('reconnecting', e.attempt ?? 0, e.delayMs ?? 0);
       else if (e.kind === 'stalled') this.emit('stalled', e.seconds ?? 0);
+      else if (e.kind === 'streamchanged') {
+        this.emit('streamchanged', { stream: e.stream ?? 0, codec: e.codec ?? '', width: e.width ?? 0, height: e.height ?? 0 });
+      }
       else if (e.kind === 'connected' || e.kind === 'ended') this.emit(e.kind);
     } catch (error) {
       queueMicrotask(() => {

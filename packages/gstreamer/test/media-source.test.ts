@@ -154,6 +154,36 @@ describe('MediaSource', () => {
     expect(count).toBe(total);
   });
 
+  it('reports a mid-file size change (streamchanged) and passes it on in the packets', async () => {
+    const parts = ['320x240', '480x272'].map((size, i) => {
+      const file = join(dir, `part-${i}.ts`);
+      run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25`, '-t', '1', '-c:v', 'libx264', '-g', '10', '-pix_fmt', 'yuv420p', file]);
+      return file;
+    });
+    const joined = join(dir, 'joined.ts');
+    writeFileSync(joined, Buffer.concat(parts.map((p) => run('cat', [p]))));
+    const source = new MediaSource(joined);
+    const changes: unknown[] = [];
+    source.on('streamchanged', (c) => changes.push(c));
+    const sizes: string[] = [];
+    for await (const p of source) if (sizes.at(-1) !== `${p.width}x${p.height}`) sizes.push(`${p.width}x${p.height}`);
+    expect(sizes).toEqual(['320x240', '480x272']);
+    expect(changes).toEqual([{ stream: 0, codec: 'h264', width: 480, height: 272 }]);
+  });
+
+  it('offers Opus audio from WebM', async () => {
+    const file = join(dir, 'opus.webm');
+    run('ffmpeg', [
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      '-t', '1', '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-c:a', 'libopus', '-shortest', file,
+    ]);
+    const { packets, source } = await read(file);
+    const opus = packets.filter((p) => p.kind === 'audio');
+    expect(new Set(opus.map((p) => p.codec))).toEqual(new Set(['opus']));
+    expect(opus.length).toBeGreaterThanOrEqual(probe(file, 'a').length - 2);
+    expect(source.streams().map((s) => s.codec).sort()).toEqual(['opus', 'vp9']);
+  });
+
   it('paces a file at its rate with realtime: true', async () => {
     const file = make('paced.mp4', ['-c:v', 'libx264', '-g', '10', '-pix_fmt', 'yuv420p']);
     const start = performance.now();

@@ -94,7 +94,10 @@ pub(crate) fn supervise(
             return;
         }
         generation += 1;
-        lock(&shared.streams).clear();
+        let streams = std::mem::take(&mut *lock(&shared.streams));
+        if !streams.is_empty() {
+            *lock(&shared.previous) = streams;
+        }
         let on_end = {
             let sender = sender.clone();
             Arc::new(move |g, end, _: &_| {

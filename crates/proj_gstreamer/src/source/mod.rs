@@ -120,6 +120,14 @@ pub enum SourceEvent {
     Stalled {
         seconds: f64,
     },
+    /// A stream's codec or picture size changed (mid-stream, or from one
+    /// connection to the next); its packets say the new one.
+    StreamChanged {
+        stream: u32,
+        codec: &'static str,
+        width: u32,
+        height: u32,
+    },
     /// Every packet was read.
     Ended,
 }
@@ -127,7 +135,7 @@ pub enum SourceEvent {
 impl Eq for SourceEvent {}
 
 /// Counters of a source.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceStats {
     pub packets: u64,
     pub bytes: u64,
@@ -138,6 +146,9 @@ pub struct SourceStats {
     pub dropped_newest: u64,
     pub reconnects: u64,
     pub last_error: Option<String>,
+    /// Packets a second and bits a second over the last few seconds.
+    pub packet_rate: f64,
+    pub bit_rate: f64,
 }
 
 /// Where the timestamps of the current pass (or connection) go.
@@ -159,6 +170,8 @@ pub(crate) struct Timeline {
 pub(crate) struct Shared {
     pub queue: PacketQueue,
     pub streams: Mutex<Vec<StreamInfo>>,
+    /// The streams of the connection before (a camera's).
+    pub previous: Mutex<Vec<StreamInfo>>,
     /// Streams of a codec we do not yield (their caps names).
     pub unsupported: Mutex<Vec<String>>,
     pub timeline: Mutex<Timeline>,
@@ -204,6 +217,7 @@ impl MediaSource {
         let shared = Arc::new(Shared {
             queue: PacketQueue::new(options.max_queued, live.then_some(options.live.drop_policy)),
             streams: Mutex::new(Vec::new()),
+            previous: Mutex::new(Vec::new()),
             unsupported: Mutex::new(Vec::new()),
             timeline: Mutex::new(Timeline::default()),
             options,

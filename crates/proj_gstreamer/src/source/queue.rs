@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::packet::{Packet, StreamKind};
 use super::{SourceEvent, SourceStats};
@@ -48,6 +49,24 @@ struct State {
     stats: SourceStats,
     /// Video packets are dropped until a keyframe.
     resync: bool,
+    /// Where the current rate window started: when, packets, bytes.
+    window: Option<(Instant, u64, u64)>,
+}
+
+/// Rates are measured over windows of this length.
+const RATE_WINDOW: Duration = Duration::from_secs(2);
+
+impl State {
+    /// The rates over the window since `start` (`now`).
+    fn rates(&self, (start, packets, bytes): (Instant, u64, u64), now: Instant) -> (f64, f64) {
+        let seconds = now.duration_since(start).as_secs_f64().max(1e-3);
+        #[expect(clippy::cast_precision_loss, reason = "counters below 2^53")]
+        let per_second = |n: u64| n as f64 / seconds;
+        (
+            per_second(self.stats.packets - packets),
+            per_second((self.stats.bytes - bytes) * 8),
+        )
+    }
 }
 
 pub(crate) struct PacketQueue {
@@ -124,6 +143,15 @@ impl PacketQueue {
         }
         state.stats.packets += 1;
         state.stats.bytes += packet.data.len() as u64;
+        let now = Instant::now();
+        match state.window {
+            Some(window) if now.duration_since(window.0) >= RATE_WINDOW => {
+                (state.stats.packet_rate, state.stats.bit_rate) = state.rates(window, now);
+                state.window = Some((now, state.stats.packets, state.stats.bytes));
+            }
+            Some(_) => {}
+            None => state.window = Some((now, state.stats.packets, state.stats.bytes)),
+        }
         state.packets.push_back(packet);
         self.wake(state);
         true
@@ -210,6 +238,15 @@ impl PacketQueue {
     }
 
     pub fn stats(&self) -> SourceStats {
-        self.lock().stats.clone()
+        let state = self.lock();
+        let mut stats = state.stats.clone();
+        // Nothing for a while (a stalled camera): the rates say so.
+        if let Some(window) = state.window {
+            let now = Instant::now();
+            if now.duration_since(window.0) >= RATE_WINDOW * 2 {
+                (stats.packet_rate, stats.bit_rate) = state.rates(window, now);
+            }
+        }
+        stats
     }
 }

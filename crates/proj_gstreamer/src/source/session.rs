@@ -310,10 +310,37 @@ fn deliver(
     let (width, height) = (size("width", info.width), size("height", info.height));
     if info.kind == StreamKind::Video {
         // The demuxer's caps may lack the size the parser found (MPEG-TS,
-        // WebM); a mid-stream change is kept too.
-        let mut streams = lock(&shared.streams);
-        if let Some(stream) = streams.iter_mut().find(|s| s.index == info.index) {
-            (stream.width, stream.height) = (width, height);
+        // WebM): set, not reported; a later change is reported, as is a
+        // camera's stream that differs from the last connection's.
+        let changed =
+            {
+                let mut streams = lock(&shared.streams);
+                let previous = lock(&shared.previous);
+                streams
+                    .iter_mut()
+                    .find(|s| s.index == info.index)
+                    .and_then(|stream| {
+                        let before = (stream.codec, stream.width, stream.height);
+                        (stream.width, stream.height) = (width, height);
+                        let was_known = before.1 != 0 && before.2 != 0;
+                        let resized = was_known && (before.1, before.2) != (width, height);
+                        let reconnected =
+                            !stream.announced
+                                && previous.iter().find(|p| p.index == info.index).is_some_and(
+                                    |p| (p.codec, p.width, p.height) != (info.codec, width, height),
+                                );
+                        stream.announced = true;
+                        (resized || reconnected).then_some(())
+                    })
+                    .is_some()
+            };
+        if changed {
+            shared.queue.event(SourceEvent::StreamChanged {
+                stream: info.index,
+                codec: info.codec,
+                width,
+                height,
+            });
         }
     }
     let (pts_ns, dts_ns, duration_ns, discontinuity, connected) = {
