@@ -10,11 +10,9 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { makeH264, option, shimWithResolvers } from './support.mjs';
+
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
 
 /** The packets of a .ts file: Annex-B access units with timestamps. */
 function loadPackets(dir) {
@@ -55,15 +53,7 @@ async function childOurs(dir, streams) {
 }
 
 async function childNodeAv(source) {
-  // node-av 6 targets Node 22; Node 20 lacks Promise.withResolvers.
-  Promise.withResolvers ??= function withResolvers() {
-    let resolve, reject;
-    const promise = new Promise((a, b) => {
-      resolve = a;
-      reject = b;
-    });
-    return { promise, resolve, reject };
-  };
+  shimWithResolvers();
   const { Decoder, Demuxer, FilterAPI } = await import('node-av/api');
   const start = performance.now();
   // Node 20 has no `using`: close by hand.
@@ -97,10 +87,7 @@ const framesWanted = Number(option('frames', '300'));
 const runs = Number(option('runs', '3'));
 const dir = mkdtempSync(join(tmpdir(), 'proj-decode-'));
 const source = join(dir, 'in.ts');
-execFileSync('ffmpeg', [
-  ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30', '-frames:v', String(framesWanted)],
-  ...['-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '60', '-pix_fmt', 'yuv420p', source],
-]);
+makeH264(source, framesWanted, 'veryfast');
 // Cut into access units with ffprobe's packet table (not timed).
 const probe = JSON.parse(
   execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-of', 'json', '-show_entries', 'packet=pts,dts,size,flags', source]).toString(),

@@ -4,17 +4,15 @@
 // processes, interleaved, in the same run.
 //
 //   node benchmarks/demux.mjs [--frames 1800] [--runs 5]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { makeH264, option, shimWithResolvers } from './support.mjs';
+
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? args[at + 1] : fallback;
-};
 
 async function childOurs(file) {
   const { MediaSource } = await import('@proj/gstreamer');
@@ -30,15 +28,7 @@ async function childOurs(file) {
 }
 
 async function childNodeAv(file) {
-  // node-av 6 targets Node 22; Node 20 lacks Promise.withResolvers.
-  Promise.withResolvers ??= function withResolvers() {
-    let resolve, reject;
-    const promise = new Promise((a, b) => {
-      resolve = a;
-      reject = b;
-    });
-    return { promise, resolve, reject };
-  };
+  shimWithResolvers();
   const { Demuxer } = await import('node-av/api');
   const start = performance.now();
   const input = await Demuxer.open(file);
@@ -65,10 +55,7 @@ const frames = Number(option('frames', '1800'));
 const runs = Number(option('runs', '5'));
 const dir = mkdtempSync(join(tmpdir(), 'proj-demux-'));
 const file = join(dir, 'in.mp4');
-execFileSync('ffmpeg', [
-  ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30', '-frames:v', String(frames)],
-  ...['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '60', '-pix_fmt', 'yuv420p', file],
-]);
+makeH264(file, frames, 'ultrafast');
 const self = fileURLToPath(import.meta.url);
 const contenders = {
   ours: ['node', [self, '--child', 'ours', file]],
