@@ -1,5 +1,7 @@
-//! Prints a source's packets (stream, codec, pts, dts, duration, key,
-//! size): `cargo run -p proj_gstreamer --example dump_source -- FILE`.
+//! Prints a source's events and packets (stream, codec, pts, dts,
+//! duration, key, size, picture size):
+//! `cargo run -p proj_gstreamer --example dump_source -- FILE_OR_URL`;
+//! with `NALS=1`, each H.264 packet's NAL unit types too.
 use proj_gstreamer::{MediaSource, SourceOptions, Taken};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

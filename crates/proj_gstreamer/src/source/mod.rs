@@ -132,8 +132,6 @@ pub enum SourceEvent {
     Ended,
 }
 
-impl Eq for SourceEvent {}
-
 /// Counters of a source.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceStats {
@@ -170,7 +168,8 @@ pub(crate) struct Timeline {
 pub(crate) struct Shared {
     pub queue: PacketQueue,
     pub streams: Mutex<Vec<StreamInfo>>,
-    /// The streams of the connection before (a camera's).
+    /// The streams of the connection before (a camera's), each until its
+    /// first packet of this one was compared with it.
     pub previous: Mutex<Vec<StreamInfo>>,
     /// Streams of a codec we do not yield (their caps names).
     pub unsupported: Mutex<Vec<String>>,

@@ -34,9 +34,6 @@ pub struct StreamInfo {
     /// Audio only (0 for video).
     pub sample_rate: u32,
     pub channels: u32,
-    /// Its first packet went out (internal: changes are reported after).
-    #[doc(hidden)]
-    pub announced: bool,
 }
 
 /// One access unit (a temporal unit for AV1, a whole image for JPEG/PNG;
@@ -126,7 +123,6 @@ pub(crate) fn branch(index: u32, caps: &gst::CapsRef) -> Result<Branch, String> 
             height: int(s, "height"),
             sample_rate: int(s, "rate"),
             channels: int(s, "channels"),
-            announced: false,
         },
         parser,
         caps: out,

@@ -26,7 +26,7 @@ pub enum DropPolicy {
 }
 
 /// What `take` found.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Taken {
     /// Packets and events, in order within each.
     Ready(Vec<Packet>, Vec<SourceEvent>),

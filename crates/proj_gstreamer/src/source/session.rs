@@ -286,6 +286,27 @@ fn add_stream(
         .map_err(|e| pipeline_error(format!("linking a {} stream: {e:?}", caps)))
 }
 
+/// Whether a packet's stream changed: a new picture size mid-stream (a size
+/// the demuxer's caps lacked, as MPEG-TS's and WebM's do, is set, not
+/// reported), or, at a camera's first packet of a connection, another codec
+/// or size than the last connection's.
+fn stream_changed(shared: &Shared, info: &StreamInfo, width: u32, height: u32) -> bool {
+    let mut streams = lock(&shared.streams);
+    let Some(stream) = streams.iter_mut().find(|s| s.index == info.index) else {
+        return false;
+    };
+    let before = (stream.width, stream.height);
+    (stream.width, stream.height) = (width, height);
+    let resized = before.0 != 0 && before.1 != 0 && before != (width, height);
+    let mut previous = lock(&shared.previous);
+    let reconnected = previous
+        .iter()
+        .position(|p| p.index == info.index)
+        .map(|at| previous.remove(at))
+        .is_some_and(|p| (p.codec, p.width, p.height) != (info.codec, width, height));
+    resized || reconnected
+}
+
 /// One sample into the queue, its timestamps moved onto the source's
 /// timeline (increasing across loops and reconnects).
 fn deliver(
@@ -308,40 +329,13 @@ fn deliver(
             .unwrap_or(fallback)
     };
     let (width, height) = (size("width", info.width), size("height", info.height));
-    if info.kind == StreamKind::Video {
-        // The demuxer's caps may lack the size the parser found (MPEG-TS,
-        // WebM): set, not reported; a later change is reported, as is a
-        // camera's stream that differs from the last connection's.
-        let changed =
-            {
-                let mut streams = lock(&shared.streams);
-                let previous = lock(&shared.previous);
-                streams
-                    .iter_mut()
-                    .find(|s| s.index == info.index)
-                    .and_then(|stream| {
-                        let before = (stream.codec, stream.width, stream.height);
-                        (stream.width, stream.height) = (width, height);
-                        let was_known = before.1 != 0 && before.2 != 0;
-                        let resized = was_known && (before.1, before.2) != (width, height);
-                        let reconnected =
-                            !stream.announced
-                                && previous.iter().find(|p| p.index == info.index).is_some_and(
-                                    |p| (p.codec, p.width, p.height) != (info.codec, width, height),
-                                );
-                        stream.announced = true;
-                        (resized || reconnected).then_some(())
-                    })
-                    .is_some()
-            };
-        if changed {
-            shared.queue.event(SourceEvent::StreamChanged {
-                stream: info.index,
-                codec: info.codec,
-                width,
-                height,
-            });
-        }
+    if info.kind == StreamKind::Video && stream_changed(shared, info, width, height) {
+        shared.queue.event(SourceEvent::StreamChanged {
+            stream: info.index,
+            codec: info.codec,
+            width,
+            height,
+        });
     }
     let (pts_ns, dts_ns, duration_ns, discontinuity, connected) = {
         let mut timeline = lock(&shared.timeline);
