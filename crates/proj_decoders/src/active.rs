@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use proj_frame::VideoFrame;
 
+use crate::output::OutputCallback;
 use crate::output::{DecoderParameters, Output};
 use crate::payload::Framing;
 use crate::raw::RawSession;
@@ -66,6 +67,7 @@ impl Active {
         data: Vec<u8>,
         t: Timing,
         keyframe: bool,
+        emit: &OutputCallback,
     ) -> Option<Output> {
         match self {
             Self::Stream(session) => session
@@ -78,7 +80,10 @@ impl Active {
                         frames: vec![frame],
                     }
                 }),
-            Self::Raw(raw) => Some(raw.picture(frame, &data, t)),
+            // (A stream session says a stall itself.)
+            Self::Raw(raw) => Some(raw.picture(frame, &data, t, |summary| {
+                emit(Output::Event { summary });
+            })),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Waiting for a free output buffer while the consumer holds them all (the
 //! decoder's back-pressure): in slices, so that a stopped session is seen
-//! within one, and never silently: a wait longer than `STALL` is logged.
+//! within one, and never silently: a wait longer than `STALL` is logged and
+//! said to the consumer (an `Event` output whose summary starts with
+//! `stalled:`, which JavaScript turns into a `PROJ_POOL_STALL` warning).
 
 use std::time::{Duration, Instant};
 
@@ -19,11 +21,12 @@ pub(crate) enum Waited {
 }
 
 /// A buffer of `generator` for the frame `id`, waiting until one is free
-/// or `stopped()` is true.
+/// or `stopped()` is true; `stall` hears (once) that the wait is long.
 pub(crate) fn wait_for_buffer(
     generator: &BufferGenerator,
     id: Option<u128>,
     stopped: impl Fn() -> bool,
+    stall: impl Fn(String),
 ) -> Waited {
     let started = Instant::now();
     let mut warned = false;
@@ -38,11 +41,13 @@ pub(crate) fn wait_for_buffer(
         }
         if !warned && started.elapsed() >= STALL {
             warned = true;
-            tracing::warn!(
-                "a decoder has waited {} s for a free output buffer: its consumer holds all {} (release() them, or use `using`)",
+            let message = format!(
+                "stalled: a decoder has waited {} s for a free output buffer: its consumer holds all {} (release() them, or use `using`)",
                 STALL.as_secs(),
                 generator.pool_size()
             );
+            tracing::warn!("{message}");
+            stall(message);
         }
     }
 }

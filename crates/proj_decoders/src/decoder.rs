@@ -291,7 +291,7 @@ impl FlexibleDecoder {
                     frame,
                     data,
                     keyframe,
-                } => out.extend(active.push(frame, data, timing, keyframe)),
+                } => out.extend(active.push(frame, data, timing, keyframe, &self.emit)),
                 Step::Activate {
                     frame,
                     data,
@@ -556,7 +556,7 @@ impl FlexibleDecoder {
             *state = State::Active(Arc::clone(&active));
             *lock(&self.stopper) = Some(active.stopper());
         }
-        out.extend(active.push(frame, data, timing, inspected.keyframe));
+        out.extend(active.push(frame, data, timing, inspected.keyframe, &self.emit));
     }
 
     /// Takes the session out (and any held packets), leaving `next`.

@@ -41,11 +41,20 @@ impl RawSession {
 
     /// Copies one picture into a pool buffer, waiting while the consumer
     /// holds every buffer (back-pressure) until the session is stopped.
-    pub fn picture(&self, frame: VideoFrame, data: &[u8], t: Timing) -> Output {
+    pub fn picture(
+        &self,
+        frame: VideoFrame,
+        data: &[u8],
+        t: Timing,
+        stall: impl Fn(String),
+    ) -> Output {
         let id = frame.uuid().as_u128();
-        let buffer = match wait_for_buffer(&self.generator, Some(id), || {
-            self.stopped.load(Ordering::Acquire)
-        }) {
+        let buffer = match wait_for_buffer(
+            &self.generator,
+            Some(id),
+            || self.stopped.load(Ordering::Acquire),
+            stall,
+        ) {
             Waited::Buffer(buffer) => buffer,
             Waited::Stopped => {
                 return Output::Error {

@@ -100,7 +100,13 @@ impl Shared {
     /// A free pool buffer, waiting while the consumer holds them all (the
     /// decoder's back-pressure); `None` once the session is closing.
     fn acquire(&self, id: Option<u128>) -> Option<SharedBuffer> {
-        match wait_for_buffer(&self.generator, id, || self.closing.load(Ordering::Acquire)) {
+        let stalled = |summary| (self.emit)(Output::Event { summary });
+        match wait_for_buffer(
+            &self.generator,
+            id,
+            || self.closing.load(Ordering::Acquire),
+            stalled,
+        ) {
             Waited::Buffer(buffer) => Some(buffer),
             Waited::Stopped => None,
             Waited::Failed(e) => {

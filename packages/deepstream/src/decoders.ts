@@ -355,6 +355,11 @@ class Outputs {
     }
     const output = toOutput(js);
     if (!output) return;
+    // A decoder waiting on buffers its consumer holds says so loudly, as a
+    // pool wait does (`PROJ_POOL_STALL`), besides the event output.
+    if (output instanceof EventOutput && output.summary.startsWith('stalled:')) {
+      process.emitWarning(output.summary, { code: 'PROJ_POOL_STALL' });
+    }
     if (this.callback) {
       try {
         this.callback(output);

@@ -128,3 +128,42 @@ describe('waits for a free buffer', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
   });
 });
+
+describe('a decoder whose output buffers are all held', () => {
+  it('says so loudly (an event output and a PROJ_POOL_STALL warning), and goes on once they are released', async () => {
+    const { FlexibleDecoder, FlexibleDecoderConfig, FrameOutput, MemType, VideoFrame } = await import('../src/index.js');
+    const warnings: string[] = [];
+    const onWarning = (w: Error & { code?: string }) => {
+      if (w.code === 'PROJ_POOL_STALL') warnings.push(w.message);
+    };
+    process.on('warning', onWarning);
+    const [w, h] = [64, 48];
+    const held: Array<{ release(): void }> = [];
+    const events: string[] = [];
+    let frames = 0;
+    const decoder = new FlexibleDecoder(new FlexibleDecoderConfig('held', 0, 2).withMemType(MemType.SYSTEM), (output) => {
+      if (output.kind === 'event') events.push((output as unknown as { summary: string }).summary);
+      if (!(output instanceof FrameOutput)) return;
+      frames += 1;
+      // The usual mistake: the buffer taken and kept, never released.
+      const delivery = output.takeDelivery()!;
+      void delivery.unseal().then(([, buffer]) => held.push(buffer));
+    });
+    const picture = new Uint8Array(w * h * 4).fill(90);
+    const frame = (i: number) => new VideoFrame({ sourceId: 'held', width: w, height: h, codec: 'raw_rgba', pts: BigInt(i) * 40_000_000n, keyframe: true });
+    // Two frames fill the pool of two; the third waits.
+    await decoder.submit(frame(0), picture);
+    await decoder.submit(frame(1), picture);
+    const third = decoder.submit(frame(2), picture);
+    const started = Date.now();
+    while (warnings.length === 0 && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(warnings[0]).toMatch(/waited 5 s for a free output buffer/);
+    expect(events.some((e) => e.startsWith('stalled:'))).toBe(true);
+    for (const b of held.splice(0)) b.release();
+    await third;
+    await decoder.gracefulShutdown();
+    for (const b of held.splice(0)) b.release();
+    process.off('warning', onWarning);
+    expect(frames).toBe(3);
+  }, 30_000);
+});
