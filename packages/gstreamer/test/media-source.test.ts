@@ -6,6 +6,7 @@
 // timestamps, a slow reader pauses the reading, and bad input is a typed
 // error, never a hang.
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -96,6 +97,33 @@ describe('MediaSource', () => {
     expect(packets.map((p) => p.keyframe)).toEqual(theirs.map((p) => p.keyframe));
     // Each packet starts with a start code: Annex-B as the decoders take it.
     for (const p of packets) expect([...p.data.subarray(0, 3)]).toEqual([0, 0, 0]);
+  });
+
+  it('reads raw Annex-B HEVC too', async () => {
+    const file = make('raw.h265', ['-c:v', 'libx265', '-x265-params', 'log-level=none:keyint=10', '-pix_fmt', 'yuv420p', '-f', 'hevc']);
+    const { packets, source } = await read(file);
+    const theirs = probe(file);
+    expect(packets.length).toBe(theirs.length);
+    expect(packets.map((p) => p.keyframe)).toEqual(theirs.map((p) => p.keyframe));
+    expect(source.streams()).toMatchObject([{ codec: 'hevc', width: 322, height: 242 }]);
+  });
+
+  it('reads a file served over HTTP (urisourcebin)', async () => {
+    const file = make('served.mp4', ['-c:v', 'libx264', '-g', '10', '-pix_fmt', 'yuv420p']);
+    const bytes = run('cat', [file]);
+    const server = createServer((_, response) => {
+      response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes.length });
+      response.end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const { packets } = await read(`http://127.0.0.1:${port}/served.mp4`);
+      expect(packets.length).toBe(probe(file).length);
+      expect(packets[0]!.keyframe).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 
   it('offers AAC audio marked as audio, or leaves it out', async () => {

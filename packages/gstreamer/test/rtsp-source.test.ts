@@ -79,6 +79,20 @@ describe('MediaSource over RTSP', () => {
     }, 30_000);
   }
 
+  it('offers the Opus audio of a camera, marked as audio, beside its video', async () => {
+    const { child, port } = await startServer(['--audio']);
+    const source = new MediaSource(`rtsp://127.0.0.1:${port}/cam`);
+    const packets: SourcePacket[] = [];
+    for await (const p of source) {
+      packets.push(p);
+      if (packets.filter((q) => q.kind === 'audio').length >= 20 && packets.some((q) => q.kind === 'video')) break;
+    }
+    source.close();
+    await stop(child);
+    expect(new Set(packets.map((p) => `${p.kind}:${p.codec}`))).toEqual(new Set(['video:h264', 'audio:opus']));
+    expect(source.streams().find((s) => s.kind === 'audio')).toMatchObject({ codec: 'opus', sampleRate: 48000 });
+  }, 30_000);
+
   it('reconnects to a server killed mid-stream and started again: timestamps keep increasing, the first packet after says so', async () => {
     let { child, port } = await startServer();
     const source = new MediaSource(`rtsp://127.0.0.1:${port}/cam`, {

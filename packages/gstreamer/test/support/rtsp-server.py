@@ -6,7 +6,7 @@ it listens; runs until killed.
 
   rtsp-server.py [--port 0] [--path /cam] [--size 320x240] [--fps 25]
                  [--user U --password P] [--codec h264|h265]
-                 [--bitrate KBIT] [--pattern ball]
+                 [--bitrate KBIT] [--pattern ball] [--audio]
 """
 import argparse
 import sys
@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--codec", default="h264", choices=["h264", "h265"])
     parser.add_argument("--bitrate", type=int, default=0, help="kbit/s (0: x264's default)")
     parser.add_argument("--pattern", default="ball")
+    parser.add_argument("--audio", action="store_true", help="an Opus track too")
     parser.add_argument("--user")
     parser.add_argument("--password")
     args = parser.parse_args()
@@ -39,7 +40,9 @@ def main() -> None:
     }[args.codec]
     launch = (
         f"( videotestsrc is-live=true pattern={args.pattern} ! video/x-raw,width={width},height={height},framerate={args.fps}/1,format=I420 "
-        f"! {encoder} )"
+        f"! {encoder} "
+        + ("audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=48000,channels=1 ! opusenc ! rtpopuspay name=pay1 pt=97 " if args.audio else "")
+        + ")"
     )
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
