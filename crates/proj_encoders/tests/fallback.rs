@@ -199,3 +199,43 @@ fn frames_taken_before_a_failure_are_reported_when_no_backend_is_left() -> TestR
     assert!(listed >= accepted, "{listed} of {accepted} reported");
     Ok(())
 }
+
+/// A backend that cannot fall back and fails while frames queue up behind
+/// it (an `identity` standing in for an encoder: slow, then an error at its
+/// 6th frame): the submit waiting for room ends with the error, never hangs.
+#[test]
+fn a_failed_pipeline_ends_the_submit_waiting_for_room() -> TestResult {
+    let (outputs, emit) = collector();
+    let plan = Plan {
+        backend: Backend::Cpu,
+        element: "identity",
+        properties: vec![("sleep-time", "100000".into()), ("error-after", "6".into())],
+        if_present: Vec::new(),
+        profile: None,
+        unmapped: Vec::new(),
+    };
+    let config = EncoderConfig {
+        format: VideoFormat::I420,
+        ..EncoderConfig::new(Codec::Jpeg, SIZE.0, SIZE.1)
+    };
+    let encoder = Arc::new(Encoder::with_plans(config, vec![plan], emit)?);
+    let (done, finished) = std::sync::mpsc::channel();
+    {
+        let encoder = Arc::clone(&encoder);
+        std::thread::spawn(move || {
+            // Far more than the queue holds (4 frames).
+            let _ = done.send(submit_all(&encoder, 30).map_err(|e| e.to_string()));
+        });
+    }
+    let submitted = finished
+        .recv_timeout(Duration::from_secs(20))
+        .map_err(|_| "a submit still waits 20 s after the pipeline failed")?;
+    let error = submitted
+        .err()
+        .ok_or("30 frames taken by a failed pipeline")?;
+    println!("{error}");
+    assert!(encoder.finish(Duration::from_secs(5)).is_err());
+    let outputs = taken(&outputs);
+    assert!(outputs.iter().any(|o| matches!(o, EncoderOutput::Error(_))));
+    Ok(())
+}
