@@ -160,7 +160,13 @@ impl Inner {
             };
             let to = plan.element;
             let unmapped = plan.unmapped.clone();
-            match Stage::start(&self.config, plan, generation, &self.shared) {
+            match Stage::start(
+                &self.config,
+                plan,
+                generation,
+                &self.shared,
+                self.layout.size,
+            ) {
                 Ok(stage) => {
                     let stage = Arc::new(stage);
                     *lock(&self.stage) = Arc::clone(&stage);
@@ -296,7 +302,7 @@ impl Encoder {
                 p.generation
             };
             let element = plan.element;
-            match Stage::start(&config, plan, generation, &shared) {
+            match Stage::start(&config, plan, generation, &shared, layout.size) {
                 Ok(stage) => break stage,
                 Err(e) => failed.push((element, e.to_string())),
             }

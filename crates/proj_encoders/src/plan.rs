@@ -16,16 +16,6 @@ pub enum Backend {
     Cpu,
 }
 
-impl Backend {
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Nvenc => "nvenc",
-            Self::Jetson => "jetson",
-            Self::Cpu => "cpu",
-        }
-    }
-}
-
 /// The encoder element a config runs on, and how it is set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {

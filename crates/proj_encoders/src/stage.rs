@@ -170,19 +170,19 @@ fn encoder_element(plan: &Plan) -> Result<gst::Element> {
 
 impl Stage {
     /// Builds and starts the pipeline of `plan` as `generation` (already
-    /// the current one in `shared.progress`). Fails where the element is
-    /// missing, refuses a property or cannot start (NVENC's legacy
-    /// elements open their session here).
+    /// the current one in `shared.progress`), queueing up to
+    /// `QUEUE_FRAMES` input buffers of `frame_bytes`. Fails where the
+    /// element is missing, refuses a property or cannot start (NVENC's
+    /// legacy elements open their session here).
     pub fn start(
         config: &EncoderConfig,
         plan: Plan,
         generation: u64,
         shared: &Arc<Shared>,
+        frame_bytes: usize,
     ) -> Result<Self> {
         let caps = input_caps(config, &plan);
-        let frame_bytes = gstreamer_video::VideoInfo::from_caps(&caps)
-            .map_err(|e| gst_error("the input caps", e))?
-            .size() as u64;
+        let frame_bytes = frame_bytes as u64;
         let appsrc = gst_app::AppSrc::builder()
             .caps(&caps)
             .format(gst::Format::Time)

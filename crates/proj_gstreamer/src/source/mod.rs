@@ -277,11 +277,6 @@ impl MediaSource {
         &self.uri
     }
 
-    /// Whether this is a live camera (reconnects, a dropping queue).
-    pub fn is_live(&self) -> bool {
-        self.shared.live
-    }
-
     /// Stops reading; what was queued is dropped, a waiting `take` ends.
     pub fn close(&self) {
         self.shared.queue.close();
