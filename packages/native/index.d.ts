@@ -179,6 +179,20 @@ export declare class NonUniformBatch {
 }
 
 /**
+ * Draw specs keyed by (namespace, label), shared with the renderer: a
+ * draw takes a snapshot, so inserting while frames are drawn is safe.
+ */
+export declare class ObjectDrawSpec {
+  constructor()
+  /**
+   * Inserts (or replaces) the entry for (namespace, label); every value
+   * and template is checked first, so a bad one changes nothing.
+   */
+  insert(namespace: string, label: string, draw: ObjectDrawInit): void
+  get len(): number
+}
+
+/**
  * A pooled buffer (a frame or a batch). It returns to its pool when
  * released, consumed, or collected.
  */
@@ -411,6 +425,13 @@ export interface BackendChange {
   replayed: number
 }
 
+export interface BoundingBoxDrawInit {
+  borderColor: Array<number>
+  backgroundColor: Array<number>
+  thickness: number
+  padding: Array<number>
+}
+
 export declare function bufferNames(): BufferNames
 
 /** Canonical names, for the TS enums to check against. */
@@ -437,6 +458,12 @@ export interface ChainGeometry {
  * error now, not at the first frame.
  */
 export declare function checkEncoderProperties(properties: EncoderProperties): void
+
+/**
+ * Checks label template lines as a spec would, throwing
+ * `ERR_PROJ_LABEL_TEMPLATE` for an unknown placeholder or a stray brace.
+ */
+export declare function checkLabelFormat(format: Array<string>): void
 
 /** Parses a codec name (case-insensitive) and returns its canonical name. */
 export declare function codecFromName(name: string): string
@@ -531,6 +558,11 @@ export interface DecoderParameters {
   height: number
 }
 
+export interface DotDrawInit {
+  color: Array<number>
+  radius: number
+}
+
 /** Options of `drained()`. */
 export interface DrainedOptions {
   /**
@@ -538,6 +570,48 @@ export interface DrainedOptions {
    * warning is logged every 5 s of waiting).
    */
   timeoutMs?: number
+}
+
+export interface DrawImageInit {
+  width: number
+  height: number
+  /** Straight-alpha RGBA, `width × height × 4` bytes. */
+  data: Uint8Array
+}
+
+/** Executes a draw list on the buffer's picture. */
+export declare function drawList(buffer: SharedBuffer, list: DrawListInit, options?: DrawOptions | undefined | null): Promise<void>
+
+/**
+ * What `DrawList` (TypeScript) records: the command stream and what its
+ * text and image commands point at.
+ */
+export interface DrawListInit {
+  commands: Float64Array
+  strings: Array<string>
+  images: Array<DrawImageInit>
+}
+
+/**
+ * Draws every object of `frame` that `spec` has an entry for onto the
+ * buffer's picture (boxes in the buffer's pixels), then `overlay` if
+ * given.
+ */
+export declare function drawObjects(frame: VideoFrame, buffer: SharedBuffer, spec: ObjectDrawSpec, options?: DrawOptions | undefined | null, overlay?: DrawListInit | undefined | null): Promise<DrawResult>
+
+export interface DrawOptions {
+  /**
+   * A family `registerFont` knows, or `sans-serif` (the built-in
+   * DejaVu Sans, the default).
+   */
+  fontFamily?: string
+  /** The buffer's slot (default 0). */
+  slot?: number
+}
+
+export interface DrawResult {
+  /** Objects that had a spec entry and were drawn. */
+  objects: number
 }
 
 export interface DstPadding {
@@ -678,6 +752,9 @@ export interface FlexibleDecoderPoolConfig {
   idleTimeoutMs?: number
 }
 
+/** The font families drawing knows: the built-in names, then registered ones. */
+export declare function fontFamilies(): Array<string>
+
 /**
  * Where a frame's picture is: `internal` (data), `external` (method,
  * location) or `none`.
@@ -726,6 +803,20 @@ export declare function isJetsonKernel(): boolean
 /** The Jetson model ("Orin Nano 8GB", …); null off Jetson. */
 export declare function jetsonModel(gpuId?: number | undefined | null): string | null
 
+export interface LabelDrawInit {
+  fontColor: Array<number>
+  backgroundColor: Array<number>
+  borderColor: Array<number>
+  fontScale: number
+  thickness: number
+  /** `TopLeftInside`, `TopLeftOutside` or `Center`. */
+  position: string
+  marginX: number
+  marginY: number
+  padding: Array<number>
+  format: Array<string>
+}
+
 export interface MediaSourceOptions {
   realtime?: boolean
   looping?: boolean
@@ -768,6 +859,15 @@ export interface Mp4MuxerStats {
   queuedBytes: number
 }
 
+export interface ObjectDrawInit {
+  boundingBox?: BoundingBoxDrawInit
+  centralDot?: DotDrawInit
+  label?: LabelDrawInit
+  blur: boolean
+  /** `detection` or `track`. */
+  bboxSource: string
+}
+
 /**
  * Parses a name of `kind` (`videoFormat`, `memType`, `interpolation`,
  * `padding`, `computeMode`) and returns its canonical form.
@@ -778,6 +878,9 @@ export interface Point {
   x: number
   y: number
 }
+
+/** Renders a canvas's draw list to RGBA bytes (premultiplied alpha). */
+export declare function rasterizeCanvas(width: number, height: number, list: DrawListInit, options?: DrawOptions | undefined | null): Promise<Buffer>
 
 export interface Rational {
   num: number
@@ -799,6 +902,16 @@ export interface Rect {
   width: number
   height: number
 }
+
+/** Registers a TTF/OTF font under `family` for `fontFamily` options. */
+export declare function registerFont(family: string, data: Uint8Array): void
+
+/**
+ * Renders a canvas into the buffer's picture (`render_to_nvbuf`): 1:1
+ * when the sizes match and no config is given, else scaled and
+ * letterboxed as `config` says.
+ */
+export declare function renderCanvas(width: number, height: number, list: DrawListInit, buffer: SharedBuffer, config?: TransformConfig | undefined | null, options?: DrawOptions | undefined | null): Promise<void>
 
 /** `{ kind: 'frame' | 'batch', id: bigint }`. */
 export interface SavantId {

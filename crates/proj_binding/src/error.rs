@@ -131,3 +131,19 @@ pub fn encoders_code(error: &EncodersError) -> Code {
 pub fn from_encoders(error: EncodersError) -> Error<Code> {
     Error::new(encoders_code(&error), error.to_string())
 }
+
+pub fn draw_code(error: &proj_draw::DrawError) -> Code {
+    use proj_draw::DrawError;
+    Code(match error {
+        DrawError::InvalidArgument { .. } | DrawError::DrawList { .. } => {
+            "ERR_PROJ_INVALID_ARGUMENT"
+        }
+        DrawError::Template { .. } => "ERR_PROJ_LABEL_TEMPLATE",
+        DrawError::Font { .. } => "ERR_PROJ_FONT",
+        DrawError::Target { .. } => "ERR_PROJ_UNSUPPORTED_FORMAT",
+    })
+}
+
+pub fn from_draw(error: proj_draw::DrawError) -> Error<Code> {
+    Error::new(draw_code(&error), error.to_string())
+}

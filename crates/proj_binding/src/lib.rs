@@ -14,6 +14,7 @@ mod codec;
 mod codes_test;
 mod convert;
 mod decoders;
+mod draw;
 mod encoders;
 mod entry;
 mod error;

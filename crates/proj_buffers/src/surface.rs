@@ -243,7 +243,8 @@ impl Surface {
         }
     }
 
-    fn host_data_mut(&mut self) -> Option<&mut [u8]> {
+    /// The CPU-visible bytes, mutably, where the surface is in host memory.
+    pub fn host_data_mut(&mut self) -> Option<&mut [u8]> {
         match &mut self.memory {
             Memory::Host(bytes) => Some(bytes),
             Memory::Pinned(pinned) => Some(pinned.as_mut_slice()),

@@ -189,7 +189,8 @@ function nativeRect(rect: Rect | undefined): native.Rect | undefined {
   return { top: u32('srcRect.top', rect.top), left: u32('srcRect.left', rect.left), width: u32('srcRect.width', rect.width), height: u32('srcRect.height', rect.height) };
 }
 
-function nativeConfig(config: TransformConfig | undefined): native.TransformConfig | undefined {
+/** @internal The native form of a transform config (shared with @proj/picasso). */
+export function nativeConfig(config: TransformConfig | undefined): native.TransformConfig | undefined {
   if (config === undefined) return undefined;
   if (config === null || typeof config !== 'object') throw argumentError('type', 'a transform config must be an object');
   const d = config.dstPadding;

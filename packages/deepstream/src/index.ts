@@ -23,6 +23,7 @@ export {
   type GeneratorOptions,
   getSavantIdMeta,
   getSurfaceInfo,
+  nativeConfig,
   NonUniformBatch,
   type Rect,
   type SavantId,

@@ -41,6 +41,10 @@ export const ErrorCode = Object.freeze({
   RESOURCES: 'ERR_PROJ_RESOURCES',
   /** A pool larger than the memory available (checked before allocating). */
   OUT_OF_MEMORY: 'ERR_PROJ_OUT_OF_MEMORY',
+  /** A label template with an unknown placeholder or a stray brace (found when the draw spec is built). */
+  LABEL_TEMPLATE: 'ERR_PROJ_LABEL_TEMPLATE',
+  /** A font family nobody registered, or bytes that are not a TTF/OTF font. */
+  FONT: 'ERR_PROJ_FONT',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -11,5 +11,6 @@ mod shared_buffer;
 mod view;
 mod wait;
 
+pub(crate) use config::TransformConfig;
 pub(crate) use ids::{id_from_bigint, id_to_bigint};
 pub(crate) use shared_buffer::SharedBuffer;

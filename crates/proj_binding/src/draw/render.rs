@@ -1,0 +1,337 @@
+//! Drawing entry points: objects of a frame, draw lists and canvases onto
+//! a pool buffer, off the JS thread (our worker threads), with renderers
+//! (and their glyph caches) kept between calls.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use proj_buffers as pb;
+use proj_draw as pd;
+
+use super::list::DrawListInit;
+use super::spec::ObjectDrawSpec;
+use crate::buffers::{SharedBuffer, TransformConfig};
+use crate::entry::{entry, promise, Outcome};
+use crate::error::{from_buffers, from_draw, invalid_argument, Code};
+use crate::frame::VideoFrame;
+use crate::workers;
+
+/// Renderers not in use, at most this many kept.
+const KEPT_PAINTERS: usize = 16;
+
+fn painters() -> &'static Mutex<Vec<pd::Painter>> {
+    static PAINTERS: Mutex<Vec<pd::Painter>> = Mutex::new(Vec::new());
+    &PAINTERS
+}
+
+/// Runs `f` with a renderer for `family` (the built-in font when `None`):
+/// one kept from an earlier call, else a new one. The pool's lock is held
+/// only to take and to give back, never while drawing.
+fn with_painter<R>(
+    family: Option<&str>,
+    f: impl FnOnce(&mut pd::Painter) -> Outcome<R>,
+) -> Outcome<R> {
+    let font = match family {
+        Some(name) => pd::font(name),
+        None => pd::default_font(),
+    }
+    .map_err(from_draw)?;
+    let taken = {
+        let mut kept = painters().lock().unwrap_or_else(PoisonError::into_inner);
+        kept.iter()
+            .position(|p| Arc::ptr_eq(p.font(), &font))
+            .map(|i| kept.swap_remove(i))
+    };
+    let mut painter = match taken {
+        Some(p) => p,
+        None => pd::Painter::new(font).map_err(from_draw)?,
+    };
+    let out = f(&mut painter);
+    let mut kept = painters().lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.len() < KEPT_PAINTERS {
+        kept.push(painter);
+    }
+    out
+}
+
+fn channel_order(format: pb::VideoFormat) -> Outcome<pd::ChannelOrder> {
+    match format {
+        pb::VideoFormat::Rgba => Ok(pd::ChannelOrder::Rgba),
+        pb::VideoFormat::Bgrx => Ok(pd::ChannelOrder::Bgra),
+        other => Err(Error::new(
+            Code("ERR_PROJ_UNSUPPORTED_FORMAT"),
+            format!("drawing needs an RGBA or BGRx buffer, got {}", other.name()),
+        )),
+    }
+}
+
+/// Runs `draw` on the picture in `slot` of `buffer`. A picture in CUDA
+/// memory is drawn on the CPU: it comes down, is drawn, and goes back.
+fn with_target<R>(
+    buffer: &pb::SharedBuffer,
+    slot: usize,
+    draw: impl FnOnce(&mut pd::Target<'_>) -> Outcome<R>,
+) -> Outcome<R> {
+    buffer
+        .with_surface_mut(slot, |surface| {
+            let order = channel_order(surface.format())?;
+            let (w, h) = (surface.width(), surface.height());
+            let pitch = w as usize * 4;
+            if let Some(bytes) = surface.host_data_mut() {
+                let mut target = pd::Target::new(bytes, w, h, pitch, order).map_err(from_draw)?;
+                return draw(&mut target);
+            }
+            let mut bytes = surface.download().map_err(from_buffers)?;
+            let out = {
+                let mut target =
+                    pd::Target::new(&mut bytes, w, h, pitch, order).map_err(from_draw)?;
+                draw(&mut target)?
+            };
+            surface.upload(&bytes).map_err(from_buffers)?;
+            Ok(out)
+        })
+        .map_err(from_buffers)?
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct DrawOptions {
+    /// A family `registerFont` knows, or `sans-serif` (the built-in
+    /// DejaVu Sans, the default).
+    pub font_family: Option<String>,
+    /// The buffer's slot (default 0).
+    pub slot: Option<u32>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct DrawResult {
+    /// Objects that had a spec entry and were drawn.
+    pub objects: u32,
+}
+
+/// Draws every object of `frame` that `spec` has an entry for onto the
+/// buffer's picture (boxes in the buffer's pixels), then `overlay` if
+/// given.
+#[napi(ts_return_type = "Promise<DrawResult>")]
+pub fn draw_objects<'env>(
+    env: &'env Env,
+    frame: &VideoFrame,
+    buffer: &SharedBuffer,
+    spec: &ObjectDrawSpec,
+    options: Option<DrawOptions>,
+    overlay: Option<DrawListInit>,
+) -> Result<PromiseRaw<'env, DrawResult>, Code> {
+    entry("draw_objects", || {
+        let frame = frame.model();
+        let buffer = buffer.get()?;
+        let spec = spec.snapshot();
+        let options = options.unwrap_or_default();
+        let overlay = overlay.map(|o| o.decode()).transpose()?;
+        let name = "draw_objects";
+        promise(
+            env,
+            name,
+            workers::run(name, move || {
+                with_painter(options.font_family.as_deref(), |painter| {
+                    with_target(&buffer, options.slot.unwrap_or(0) as usize, |target| {
+                        let drawn = painter.draw_objects(target, &frame, &spec);
+                        if let Some(ops) = &overlay {
+                            painter.draw_list(target, ops);
+                        }
+                        Ok(DrawResult {
+                            objects: u32::try_from(drawn).unwrap_or(u32::MAX),
+                        })
+                    })
+                })
+            }),
+            Ok,
+        )
+    })
+}
+
+/// Executes a draw list on the buffer's picture.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn draw_list<'env>(
+    env: &'env Env,
+    buffer: &SharedBuffer,
+    list: DrawListInit,
+    options: Option<DrawOptions>,
+) -> Result<PromiseRaw<'env, ()>, Code> {
+    entry("draw_list", || {
+        let buffer = buffer.get()?;
+        let ops = list.decode()?;
+        let options = options.unwrap_or_default();
+        let name = "draw_list";
+        promise(
+            env,
+            name,
+            workers::run(name, move || {
+                with_painter(options.font_family.as_deref(), |painter| {
+                    with_target(&buffer, options.slot.unwrap_or(0) as usize, |target| {
+                        painter.draw_list(target, &ops);
+                        Ok(())
+                    })
+                })
+            }),
+            Ok,
+        )
+    })
+}
+
+fn check_canvas_size(width: u32, height: u32) -> Outcome<()> {
+    if width == 0 || height == 0 || width > pd::MAX_SIDE || height > pd::MAX_SIDE {
+        return Err(invalid_argument(format!(
+            "a canvas of {width}×{height} is outside 1–{}",
+            pd::MAX_SIDE
+        )));
+    }
+    Ok(())
+}
+
+/// Draws `ops` on a transparent `width × height` picture (premultiplied,
+/// as Skia's surface holds it).
+fn rasterize(
+    width: u32,
+    height: u32,
+    ops: &[pd::DrawOp],
+    order: pd::ChannelOrder,
+    family: Option<&str>,
+) -> Outcome<Vec<u8>> {
+    let mut pixels = Vec::new();
+    let size = width as usize * height as usize * 4;
+    pixels.try_reserve_exact(size).map_err(|_| {
+        Error::new(
+            Code("ERR_PROJ_OUT_OF_MEMORY"),
+            format!("a canvas of {width}×{height} needs {size} bytes"),
+        )
+    })?;
+    pixels.resize(size, 0);
+    with_painter(family, |painter| {
+        let mut target = pd::Target::new(&mut pixels, width, height, width as usize * 4, order)
+            .map_err(from_draw)?;
+        painter.draw_list(&mut target, ops);
+        Ok(())
+    })?;
+    Ok(pixels)
+}
+
+/// Renders a canvas's draw list to RGBA bytes (premultiplied alpha).
+#[napi(ts_return_type = "Promise<Buffer>")]
+pub fn rasterize_canvas<'env>(
+    env: &'env Env,
+    width: u32,
+    height: u32,
+    list: DrawListInit,
+    options: Option<DrawOptions>,
+) -> Result<PromiseRaw<'env, Buffer>, Code> {
+    entry("rasterize_canvas", || {
+        check_canvas_size(width, height)?;
+        let ops = list.decode()?;
+        let family = options.and_then(|o| o.font_family);
+        let name = "rasterize_canvas";
+        promise(
+            env,
+            name,
+            workers::run(name, move || {
+                rasterize(
+                    width,
+                    height,
+                    &ops,
+                    pd::ChannelOrder::Rgba,
+                    family.as_deref(),
+                )
+            }),
+            |pixels| Ok(Buffer::from(pixels)),
+        )
+    })
+}
+
+/// Renders a canvas into the buffer's picture (`render_to_nvbuf`): 1:1
+/// when the sizes match and no config is given, else scaled and
+/// letterboxed as `config` says.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn render_canvas<'env>(
+    env: &'env Env,
+    width: u32,
+    height: u32,
+    list: DrawListInit,
+    buffer: &SharedBuffer,
+    config: Option<TransformConfig>,
+    options: Option<DrawOptions>,
+) -> Result<PromiseRaw<'env, ()>, Code> {
+    entry("render_canvas", || {
+        check_canvas_size(width, height)?;
+        let ops = list.decode()?;
+        let buffer = buffer.get()?;
+        let transform = config
+            .as_ref()
+            .map(|c| TransformConfig::parse(Some(c)))
+            .transpose()?;
+        let options = options.unwrap_or_default();
+        let name = "render_canvas";
+        promise(
+            env,
+            name,
+            workers::run(name, move || {
+                let slot = options.slot.unwrap_or(0) as usize;
+                buffer
+                    .with_surface_mut(slot, |dst| {
+                        let order = channel_order(dst.format())?;
+                        let pixels =
+                            rasterize(width, height, &ops, order, options.font_family.as_deref())?;
+                        copy_into(dst, width, height, &pixels, transform.as_ref())
+                    })
+                    .map_err(from_buffers)?
+            }),
+            Ok,
+        )
+    })
+}
+
+/// Puts a rasterised canvas into `dst`, scaling when asked or needed.
+fn copy_into(
+    dst: &mut pb::Surface,
+    width: u32,
+    height: u32,
+    pixels: &[u8],
+    config: Option<&pb::TransformConfig>,
+) -> Outcome<()> {
+    let same = dst.width() == width && dst.height() == height;
+    if same && config.is_none() {
+        return dst.upload(pixels).map_err(from_buffers);
+    }
+    let Some(config) = config else {
+        return Err(invalid_argument(format!(
+            "a {width}×{height} canvas into a {}×{} buffer needs a transform config",
+            dst.width(),
+            dst.height()
+        )));
+    };
+    let mut src = pb::Surface::new(dst.format(), width, height).map_err(from_buffers)?;
+    src.upload(pixels).map_err(from_buffers)?;
+    if dst.host_data().is_some() {
+        pb::transform(&src, None, dst, config).map_err(from_buffers)?;
+        return Ok(());
+    }
+    let mut staged =
+        pb::Surface::new(dst.format(), dst.width(), dst.height()).map_err(from_buffers)?;
+    pb::transform(&src, None, &mut staged, config).map_err(from_buffers)?;
+    let bytes = staged.host_data().unwrap_or_default().to_vec();
+    dst.upload(&bytes).map_err(from_buffers)
+}
+
+/// Registers a TTF/OTF font under `family` for `fontFamily` options.
+#[napi]
+pub fn register_font(family: String, data: Uint8Array) -> Result<(), Code> {
+    entry("register_font", || {
+        pd::register_font(&family, &data).map_err(from_draw)
+    })
+}
+
+/// The font families drawing knows: the built-in names, then registered ones.
+#[napi]
+pub fn font_families() -> Result<Vec<String>, Code> {
+    entry("font_families", || pd::families().map_err(from_draw))
+}
