@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 # the software decoders of H.264/HEVC (libav)
 # and the command-line tools; ffmpeg/ffprobe make and check test media.
 # Tests: g++ runs the CUDA kernels on the CPU, unzip unpacks NVRTC, and
-# gst-rtsp-server (through Debian's GObject bindings) is the RTSP camera.
+# gst-rtsp-server (through Debian's GObject bindings) is the RTSP camera;
+# the DejaVu fonts are what real Skia draws the drawing goldens with.
 DEBS=(
   pkg-config g++ unzip
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
@@ -20,6 +21,7 @@ DEBS=(
   gstreamer1.0-tools
   ffmpeg
   python3-gi gir1.2-gst-rtsp-server-1.0
+  fonts-dejavu-core
 )
 
 as_root() {

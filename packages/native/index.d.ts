@@ -730,6 +730,12 @@ export interface EncoderProperties {
   openh264?: boolean
 }
 
+/**
+ * The lines a label with `format` draws for `object` (an empty format
+ * draws its label); `ERR_PROJ_LABEL_TEMPLATE` for a bad template.
+ */
+export declare function expandLabelFormat(format: Array<string>, object: VideoObject): Array<string>
+
 /** `FlexibleDecoderConfig` of the seed. */
 export interface FlexibleDecoderConfig {
   sourceId: string

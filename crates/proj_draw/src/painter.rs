@@ -19,7 +19,7 @@ use crate::font::{default_font, Font};
 use crate::geometry::{overlap, RectF};
 use crate::ops::{DrawOp, Image, Paint};
 use crate::raster::{fill_rect, stroke_rect};
-use crate::shape::{circle_path, fill_path, poly_path, rect_path, stroke_path};
+use crate::shape::{circle_path, fill_path, is_sane, poly_path, rect_path, stroke_path};
 use crate::spec::{BBoxSource, Color, LabelDraw, LabelPositionKind, ObjectDraw, ObjectDrawSpec};
 use crate::target::Target;
 use crate::text::{draw_line, measure, FontSet, GlyphCache};
@@ -335,7 +335,9 @@ impl Painter {
         if !local.is_drawable() || !sigma.is_finite() || sigma <= 0.0 {
             return;
         }
-        let Some(path) = rect_path(local.left, local.top, local.width(), local.height(), t) else {
+        let Some(path) =
+            rect_path(local.left, local.top, local.width(), local.height(), t).filter(is_sane)
+        else {
             return;
         };
         let b = path.bounds();
@@ -526,7 +528,7 @@ fn stroke_local(
         width,
         ..tiny_skia::Stroke::default()
     };
-    if !(width > 0.0 && width.is_finite()) {
+    if !(width > 0.0 && width.is_finite() && is_sane(path)) {
         return;
     }
     if let Some(device) = path.stroke(&stroke, 1.0).and_then(|o| o.transform(t)) {
@@ -551,7 +553,8 @@ fn draw_image(target: &mut Target<'_>, image: &Image, dst: RectF, t: Transform) 
     {
         *d = tiny_skia::ColorU8::from_rgba(s[0], s[1], s[2], s[3]).premultiply();
     }
-    let Some(path) = rect_path(dst.left, dst.top, dst.width(), dst.height(), t) else {
+    let Some(path) = rect_path(dst.left, dst.top, dst.width(), dst.height(), t).filter(is_sane)
+    else {
         return;
     };
     let b = path.bounds();

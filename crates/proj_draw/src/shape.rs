@@ -13,6 +13,21 @@ use crate::raster::blit_mask;
 use crate::spec::Color;
 use crate::target::Target;
 
+/// The furthest a shape's point may lie from the picture's origin (pixels);
+/// shapes reaching further (and any with a NaN or infinite point) are
+/// skipped, never handed to tiny-skia, whose clipper assumes sane numbers.
+pub const MAX_COORDINATE: f32 = (1 << 22) as f32;
+
+/// Every point finite and within `MAX_COORDINATE`.
+pub fn is_sane(path: &Path) -> bool {
+    path.points().iter().all(|p| {
+        p.x.is_finite()
+            && p.y.is_finite()
+            && p.x.abs() <= MAX_COORDINATE
+            && p.y.abs() <= MAX_COORDINATE
+    })
+}
+
 /// The visible bounds of `path` in whole pixels (x0, y0, x1, y1), or
 /// `None` when nothing of it is on the picture.
 fn visible_bounds(path: &Path, width: u32, height: u32) -> Option<(i64, i64, i64, i64)> {
@@ -31,7 +46,7 @@ fn visible_bounds(path: &Path, width: u32, height: u32) -> Option<(i64, i64, i64
 /// Fills `path` (already in picture coordinates) with `color`,
 /// anti-aliased.
 pub fn fill_path(target: &mut Target<'_>, path: &Path, rule: FillRule, color: Color) {
-    if !color.visible() {
+    if !color.visible() || !is_sane(path) {
         return;
     }
     let Some((x0, y0, x1, y1)) = visible_bounds(path, target.width(), target.height()) else {
@@ -52,7 +67,7 @@ pub fn fill_path(target: &mut Target<'_>, path: &Path, rule: FillRule, color: Co
 
 /// Strokes `path` with `width` (miter joins, butt caps: Skia's defaults).
 pub fn stroke_path(target: &mut Target<'_>, path: &Path, width: f32, color: Color) {
-    if !color.visible() || width.is_nan() || width <= 0.0 || !width.is_finite() {
+    if !color.visible() || width.is_nan() || width <= 0.0 || !width.is_finite() || !is_sane(path) {
         return;
     }
     let stroke = Stroke {

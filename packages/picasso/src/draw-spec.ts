@@ -2,6 +2,7 @@
 // objects of a (namespace, label). Values are immutable: getters and copy().
 import * as native from '@proj/native';
 import { argumentError, makeEnum, native as call, type EnumValue } from '@proj/gstreamer/internal';
+import type { VideoObject } from '@proj/deepstream';
 
 export type Rgba = readonly [number, number, number, number];
 
@@ -250,7 +251,28 @@ export class LabelDraw {
   copy(): LabelDraw {
     return new LabelDraw(this.fontColor, this);
   }
+
+  /** The lines this label draws for `object`: each template of `format`
+   * expanded (a missing value prints as nothing). */
+  lines(object: LabelSubject): string[] {
+    if (object === null || typeof object !== 'object') throw argumentError('type', 'lines() takes a video object');
+    const o: native.VideoObject = {
+      id: 0,
+      namespace: object.namespace,
+      label: object.label,
+      drawLabel: object.drawLabel,
+      detectionBox: object.detectionBox,
+      confidence: object.confidence,
+      trackId: object.trackId,
+      trackBox: object.trackBox,
+    };
+    return call(() => native.expandLabelFormat([...this.format], o));
+  }
 }
+
+/** What a label's templates read from an object (a `VideoObject` has it all). */
+export type LabelSubject = Pick<VideoObject, 'namespace' | 'label' | 'detectionBox'> &
+  Partial<Pick<VideoObject, 'drawLabel' | 'confidence' | 'trackId' | 'trackBox'>>;
 
 /** Which of an object's boxes is drawn around. */
 export const BBoxSource = makeEnum('bboxSource', {

@@ -6,6 +6,7 @@ export {
   DotDraw,
   LabelDraw,
   type LabelDrawOptions,
+  type LabelSubject,
   LabelPosition,
   LabelPositionKind,
   type LabelPositionOptions,

@@ -201,3 +201,29 @@ impl ObjectDrawSpec {
         })
     }
 }
+
+/// The lines a label with `format` draws for `object` (an empty format
+/// draws its label); `ERR_PROJ_LABEL_TEMPLATE` for a bad template.
+#[napi]
+pub fn expand_label_format(
+    format: Vec<String>,
+    object: crate::frame::VideoObject,
+) -> Result<Vec<String>, Code> {
+    entry("expand_label_format", || {
+        let object = object.into_model(0).map_err(crate::error::from_frame)?;
+        if format.is_empty() {
+            return Ok(vec![object
+                .draw_label
+                .clone()
+                .unwrap_or_else(|| object.label.clone())]);
+        }
+        format
+            .iter()
+            .map(|line| {
+                pd::LabelTemplate::parse(line)
+                    .map(|t| t.expand(&object))
+                    .map_err(from_draw)
+            })
+            .collect()
+    })
+}

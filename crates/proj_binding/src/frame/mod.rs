@@ -9,4 +9,5 @@ mod object;
 mod transformation;
 mod video_frame;
 
+pub(crate) use object::VideoObject;
 pub(crate) use video_frame::VideoFrame;
