@@ -3,6 +3,8 @@
 //! padding: the bytes around the picture and in its row padding never
 //! change, and nothing panics.
 
+#![expect(clippy::cast_possible_truncation, reason = "random numbers cut to the ranges being tried")]
+
 use proj_draw::{
     decode_draw_list, BBoxSource, BoundingBoxDraw, ChannelOrder, Color, DotDraw, LabelDraw,
     LabelPosition, LabelPositionKind, ObjectDraw, Padding, Painter, Target,
