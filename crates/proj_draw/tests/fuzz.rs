@@ -107,7 +107,7 @@ fn random_box(rng: &mut Lcg, w: f64, h: f64) -> RBBox {
     }
 }
 
-fn random_draw(rng: &mut Lcg) -> ObjectDraw {
+fn random_draw(rng: &mut Lcg) -> proj_draw::Result<ObjectDraw> {
     let bounding_box = rng.chance(80).then(|| BoundingBoxDraw {
         border_color: rng.color(),
         background_color: rng.color(),
@@ -141,7 +141,7 @@ fn random_draw(rng: &mut Lcg) -> ObjectDraw {
             rng.below(200) as i64 - 100,
             rng.below(200) as i64 - 100,
         );
-        let label = LabelDraw::new(
+        LabelDraw::new(
             rng.color(),
             rng.color(),
             rng.color(),
@@ -150,10 +150,9 @@ fn random_draw(rng: &mut Lcg) -> ObjectDraw {
             position.unwrap_or_default(),
             rng.padding(),
             &lines,
-        );
-        label.unwrap_or_else(|e| panic!("the fuzz formats are valid: {e}"))
+        )
     });
-    ObjectDraw {
+    Ok(ObjectDraw {
         bounding_box,
         central_dot,
         label,
@@ -316,7 +315,11 @@ fn random_objects_and_lists_never_write_outside_the_picture() {
                         .then(|| random_box(&mut rng, f64::from(w), f64::from(h))),
                     attributes: Vec::new(),
                 };
-                painter.draw_object(&mut target, &object, &random_draw(&mut rng));
+                let draw = match random_draw(&mut rng) {
+                    Ok(d) => d,
+                    Err(e) => panic!("the fuzz formats are valid: {e}"),
+                };
+                painter.draw_object(&mut target, &object, &draw);
                 objects_drawn += 1;
             }
             let cmds = random_list(&mut rng, f64::from(w), f64::from(h));
