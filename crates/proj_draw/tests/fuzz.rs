@@ -3,7 +3,10 @@
 //! padding: the bytes around the picture and in its row padding never
 //! change, and nothing panics.
 
-#![expect(clippy::cast_possible_truncation, reason = "random numbers cut to the ranges being tried")]
+#![expect(
+    clippy::cast_possible_truncation,
+    reason = "random numbers cut to the ranges being tried"
+)]
 
 use proj_draw::{
     decode_draw_list, BBoxSource, BoundingBoxDraw, ChannelOrder, Color, DotDraw, LabelDraw,
@@ -155,14 +158,14 @@ fn random_draw(rng: &mut Lcg) -> proj_draw::Result<ObjectDraw> {
     Ok(ObjectDraw {
         bounding_box,
         central_dot,
-        label,
+        label: label.transpose()?,
         blur: rng.chance(15),
         bbox_source: if rng.chance(50) {
             BBoxSource::Track
         } else {
             BBoxSource::Detection
         },
-    }
+    })
 }
 
 fn random_list(rng: &mut Lcg, w: f64, h: f64) -> Vec<f64> {
