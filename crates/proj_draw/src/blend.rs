@@ -80,36 +80,41 @@ pub(crate) mod scalar {
 
 #[cfg(target_arch = "x86_64")]
 mod simd {
-    //! SSE2: part of x86_64 itself, so no run-time detection is needed.
+    //! SSE2 (part of x86_64 itself) everywhere, AVX2 for spans where the
+    //! CPU has it (checked at run time, once).
     use core::arch::x86_64::*;
 
     use super::scalar;
 
-    /// `(v + (v >> 8)) >> 8` per u16 lane, where `v` already holds the +128.
+    /// `v / 255` rounded, per u16 lane, where `v` already holds the +128:
+    /// `(v · 257) >> 16` equals `(v + (v >> 8)) >> 8` for every such `v`.
     #[inline(always)]
-    unsafe fn div255_biased(v: __m128i) -> __m128i {
+    fn div255_biased(v: __m128i) -> __m128i {
         // SAFETY: SSE2 is always present on x86_64; register-only arithmetic.
-        unsafe { _mm_srli_epi16(_mm_add_epi16(v, _mm_srli_epi16(v, 8)), 8) }
+        unsafe { _mm_mulhi_epu16(v, _mm_set1_epi16(257)) }
+    }
+
+    /// The colour's four channels twice, as u16 lanes.
+    #[inline(always)]
+    fn pixel16(pixel: [u8; 4]) -> __m128i {
+        let p = |i: usize| i16::from(pixel[i]);
+        // SAFETY: SSE2 is always present on x86_64.
+        unsafe { _mm_setr_epi16(p(0), p(1), p(2), p(3), p(0), p(1), p(2), p(3)) }
     }
 
     pub(super) fn blend_span(row: &mut [u8], pixel: [u8; 4], a: u8) {
+        if is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            unsafe { blend_span_avx2(row, pixel, a) };
+            return;
+        }
         let whole = row.len() / 16 * 16;
         let (body, tail) = row.split_at_mut(whole);
         // SAFETY: SSE2 is always present on x86_64; every load and store is
         // an unaligned 16-byte access inside `body` (chunks_exact_mut(16)).
         unsafe {
-            let s = _mm_setr_epi16(
-                i16::from(pixel[0]),
-                i16::from(pixel[1]),
-                i16::from(pixel[2]),
-                i16::from(pixel[3]),
-                i16::from(pixel[0]),
-                i16::from(pixel[1]),
-                i16::from(pixel[2]),
-                i16::from(pixel[3]),
-            );
             let sa = _mm_add_epi16(
-                _mm_mullo_epi16(s, _mm_set1_epi16(i16::from(a))),
+                _mm_mullo_epi16(pixel16(pixel), _mm_set1_epi16(i16::from(a))),
                 _mm_set1_epi16(128),
             );
             let ia = _mm_set1_epi16(255 - i16::from(a));
@@ -131,6 +136,38 @@ mod simd {
         scalar::blend_span(tail, pixel, a);
     }
 
+    /// 8 pixels a step. Unpacking and packing work within each 128-bit
+    /// half, so pixels come back where they were.
+    #[target_feature(enable = "avx2")]
+    unsafe fn blend_span_avx2(row: &mut [u8], pixel: [u8; 4], a: u8) {
+        let whole = row.len() / 32 * 32;
+        let (body, tail) = row.split_at_mut(whole);
+        let s = _mm256_broadcastsi128_si256(pixel16(pixel));
+        let sa = _mm256_add_epi16(
+            _mm256_mullo_epi16(s, _mm256_set1_epi16(i16::from(a))),
+            _mm256_set1_epi16(128),
+        );
+        let ia = _mm256_set1_epi16(255 - i16::from(a));
+        let m257 = _mm256_set1_epi16(257);
+        let zero = _mm256_setzero_si256();
+        for chunk in body.chunks_exact_mut(32) {
+            let p = chunk.as_mut_ptr().cast::<__m256i>();
+            // SAFETY: a 32-byte unaligned access inside `chunk`.
+            let d = unsafe { _mm256_loadu_si256(p) };
+            let lo = _mm256_mulhi_epu16(
+                _mm256_add_epi16(_mm256_mullo_epi16(_mm256_unpacklo_epi8(d, zero), ia), sa),
+                m257,
+            );
+            let hi = _mm256_mulhi_epu16(
+                _mm256_add_epi16(_mm256_mullo_epi16(_mm256_unpackhi_epi8(d, zero), ia), sa),
+                m257,
+            );
+            // SAFETY: as the load.
+            unsafe { _mm256_storeu_si256(p, _mm256_packus_epi16(lo, hi)) };
+        }
+        scalar::blend_span(tail, pixel, a);
+    }
+
     pub(super) fn blend_mask(row: &mut [u8], pixel: [u8; 4], alpha: u8, coverage: &[u8]) {
         let pixels = (row.len() / 4).min(coverage.len());
         let whole = pixels / 4 * 4;
@@ -140,16 +177,7 @@ mod simd {
         // inside `body` (chunks_exact_mut(16)); coverage is read as a u32
         // from a 4-byte chunk.
         unsafe {
-            let s = _mm_setr_epi16(
-                i16::from(pixel[0]),
-                i16::from(pixel[1]),
-                i16::from(pixel[2]),
-                i16::from(pixel[3]),
-                i16::from(pixel[0]),
-                i16::from(pixel[1]),
-                i16::from(pixel[2]),
-                i16::from(pixel[3]),
-            );
+            let s = pixel16(pixel);
             let alpha16 = _mm_set1_epi16(i16::from(alpha));
             let bias = _mm_set1_epi16(128);
             let full = _mm_set1_epi16(255);

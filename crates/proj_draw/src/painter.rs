@@ -96,7 +96,9 @@ pub struct Painter {
     fonts: FontSet,
     glyphs: GlyphCache,
     region: Vec<u8>,
+    original: Vec<u8>,
     scratch: Vec<u8>,
+    sums: Vec<u32>,
 }
 
 impl Painter {
@@ -112,7 +114,9 @@ impl Painter {
             },
             glyphs: GlyphCache::default(),
             region: Vec::new(),
+            original: Vec::new(),
             scratch: Vec::new(),
+            sums: Vec::new(),
         })
     }
 
@@ -354,40 +358,89 @@ impl Painter {
         for y in y0..y1 {
             self.region.extend_from_slice(target.span_mut(y, x0, x1));
         }
-        let original = self.region.clone();
-        blur_pixels(&mut self.region, &mut self.scratch, w, h, sigma);
-        // Coverage of the (possibly rotated) rectangle on each pixel.
-        let coverage: Vec<u8> = if axis_aligned_scale(&t).is_some() {
-            let d = map_rect(&t, &local);
-            (y0..y1)
-                .flat_map(|y| {
-                    let v = overlap(y, d.top, d.bottom);
-                    (x0..x1).map(move |x| (v * overlap(x, d.left, d.right) * 255.0 + 0.5) as u8)
-                })
-                .collect()
-        } else {
-            let mut mask = match tiny_skia::Mask::new(w as u32, h as u32) {
-                Some(m) => m,
-                None => return,
-            };
-            mask.fill_path(
-                &path,
-                FillRule::Winding,
-                true,
-                Transform::from_translate(-x0 as f32, -y0 as f32),
-            );
-            mask.data().to_vec()
+        // Where the rectangle covers whole pixels the blur replaces them;
+        // at soft edges (fractional or rotated) it is mixed in by coverage.
+        let aligned = axis_aligned_scale(&t).map(|_| map_rect(&t, &local));
+        let whole = aligned.is_some_and(|d| {
+            let on_grid = |v: f32| v == v.round();
+            on_grid(d.left) && on_grid(d.top) && on_grid(d.right) && on_grid(d.bottom)
+        });
+        if !whole {
+            self.original.clear();
+            self.original.extend_from_slice(&self.region);
+        }
+        blur_pixels(
+            &mut self.region,
+            &mut self.scratch,
+            &mut self.sums,
+            w,
+            h,
+            sigma,
+        );
+        if whole {
+            for (row, y) in (y0..y1).enumerate() {
+                target
+                    .span_mut(y, x0, x1)
+                    .copy_from_slice(&self.region[row * w * 4..(row + 1) * w * 4]);
+            }
+            return;
+        }
+        let row_bytes = w * 4;
+        if let Some(d) = aligned {
+            // Coverage is a row's × a column's: whole inside, soft only on
+            // the edge rows and columns.
+            let across: Vec<f32> = (x0..x1).map(|x| overlap(x, d.left, d.right)).collect();
+            let first_full = across.iter().position(|&c| c >= 1.0).unwrap_or(w);
+            let end_full = across
+                .iter()
+                .rposition(|&c| c >= 1.0)
+                .map_or(first_full, |i| i + 1);
+            for (row, y) in (y0..y1).enumerate() {
+                let span = target.span_mut(y, x0, x1);
+                let blurred = &self.region[row * row_bytes..(row + 1) * row_bytes];
+                let before = &self.original[row * row_bytes..(row + 1) * row_bytes];
+                let v = overlap(y, d.top, d.bottom);
+                let (start, end) = if v >= 1.0 {
+                    (first_full, end_full)
+                } else {
+                    (w, w)
+                };
+                if start < end {
+                    span[start * 4..end * 4].copy_from_slice(&blurred[start * 4..end * 4]);
+                }
+                for i in (0..start).chain(end.max(start)..w) {
+                    let c = (v * across[i] * 255.0 + 0.5) as u8;
+                    mix(
+                        &mut span[i * 4..i * 4 + 4],
+                        &blurred[i * 4..i * 4 + 4],
+                        &before[i * 4..i * 4 + 4],
+                        c,
+                    );
+                }
+            }
+            return;
+        }
+        let Some(mut mask) = tiny_skia::Mask::new(w as u32, h as u32) else {
+            return;
         };
+        mask.fill_path(
+            &path,
+            FillRule::Winding,
+            true,
+            Transform::from_translate(-x0 as f32, -y0 as f32),
+        );
         for (row, y) in (y0..y1).enumerate() {
             let span = target.span_mut(y, x0, x1);
-            let blurred = &self.region[row * w * 4..(row + 1) * w * 4];
-            let before = &original[row * w * 4..(row + 1) * w * 4];
-            for (i, px) in span.chunks_exact_mut(4).enumerate() {
-                let c = u32::from(coverage[row * w + i]);
-                for k in 0..4 {
-                    let (b, o) = (u32::from(blurred[i * 4 + k]), u32::from(before[i * 4 + k]));
-                    px[k] = crate::blend::div255(b * c + o * (255 - c)) as u8;
-                }
+            let blurred = &self.region[row * row_bytes..(row + 1) * row_bytes];
+            let before = &self.original[row * row_bytes..(row + 1) * row_bytes];
+            let coverage = &mask.data()[row * w..(row + 1) * w];
+            for (i, &c) in coverage.iter().enumerate() {
+                mix(
+                    &mut span[i * 4..i * 4 + 4],
+                    &blurred[i * 4..i * 4 + 4],
+                    &before[i * 4..i * 4 + 4],
+                    c,
+                );
             }
         }
     }
@@ -495,6 +548,16 @@ impl Painter {
                 }
             }
         }
+    }
+}
+
+/// `out = blurred · c + before · (1 − c)` for one pixel, `c` in 0–255.
+#[inline(always)]
+fn mix(out: &mut [u8], blurred: &[u8], before: &[u8], c: u8) {
+    let c = u32::from(c);
+    for k in 0..4 {
+        out[k] = crate::blend::div255(u32::from(blurred[k]) * c + u32::from(before[k]) * (255 - c))
+            as u8;
     }
 }
 

@@ -52,18 +52,29 @@ pub fn fill_frame(target: &mut Target<'_>, outer: RectF, inner: Option<RectF>, c
 
     let y0 = outer.top.floor() as i64;
     let y1 = outer.bottom.ceil() as i64;
+    // Rows with the same vertical coverages have the same spans: only the
+    // top and bottom edge rows of each rectangle differ from their neighbours.
+    let mut spans: Vec<(i64, i64, u8)> = Vec::with_capacity(cuts.len());
+    let mut row_kind = (f32::NAN, f32::NAN);
     for y in y0..y1 {
         let vo = overlap(y, outer.top, outer.bottom);
         let vi = inner.map_or(0.0, |i| overlap(y, i.top, i.bottom));
-        for pair in cuts.windows(2) {
-            let (x0, x1) = (pair[0], pair[1]);
-            let ho = overlap(x0, outer.left, outer.right);
-            let hi = inner.map_or(0.0, |i| overlap(x0, i.left, i.right));
-            let coverage = (vo * ho - vi * hi).clamp(0.0, 1.0);
-            let a = (f32::from(color.a) * coverage + 0.5) as u8;
-            if a != 0 {
-                blend_span(target.span_mut(y, x0, x1), pixel, a);
+        if (vo, vi) != row_kind {
+            row_kind = (vo, vi);
+            spans.clear();
+            for pair in cuts.windows(2) {
+                let (x0, x1) = (pair[0], pair[1]);
+                let ho = overlap(x0, outer.left, outer.right);
+                let hi = inner.map_or(0.0, |i| overlap(x0, i.left, i.right));
+                let coverage = (vo * ho - vi * hi).clamp(0.0, 1.0);
+                let a = (f32::from(color.a) * coverage + 0.5) as u8;
+                if a != 0 {
+                    spans.push((x0, x1, a));
+                }
             }
+        }
+        for &(x0, x1, a) in &spans {
+            blend_span(target.span_mut(y, x0, x1), pixel, a);
         }
     }
 }
