@@ -32,6 +32,10 @@ fn passes(window: usize) -> [(usize, usize); 3] {
     }
 }
 
+use crate::geometry::overlap;
+use crate::raster::{Region, Soft};
+use crate::target::Target;
+
 /// `sum / size` rounded, as a multiply: `(sum · inv + 2^21) >> 22`.
 /// With `size` ≤ 2049 (the window is capped at 2048) and sums of bytes,
 /// no product leaves a u32.
@@ -165,6 +169,123 @@ fn blur_generic(
     box_columns(scratch, pixels, w, h, p0, sums);
     box_columns(pixels, scratch, w, h, p1, sums);
     box_columns(scratch, pixels, w, h, p2, sums);
+}
+
+/// Reused memory of the blurs run on one thread.
+#[derive(Default)]
+struct Scratch {
+    region: Vec<u8>,
+    original: Vec<u8>,
+    scratch: Vec<u8>,
+    sums: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// `out = blurred · c + before · (1 − c)` for one pixel, `c` in 0–255.
+#[inline(always)]
+pub(crate) fn mix(out: &mut [u8], blurred: &[u8], before: &[u8], c: u8) {
+    let c = u32::from(c);
+    for k in 0..4 {
+        out[k] = crate::blend::div255(u32::from(blurred[k]) * c + u32::from(before[k]) * (255 - c))
+            as u8;
+    }
+}
+
+/// The coverage byte of a pixel of a soft-edged rectangle.
+#[inline(always)]
+pub(crate) fn soft_coverage(v: f32, h: f32) -> u8 {
+    (v * h * 255.0 + 0.5) as u8
+}
+
+/// Blurs `region` of `target` in place, laid back by `soft`.
+pub(crate) fn blur_region(target: &mut Target<'_>, region: Region, sigma: f32, soft: Soft<'_>) {
+    SCRATCH.with(|cell| {
+        let Ok(mut s) = cell.try_borrow_mut() else {
+            return;
+        };
+        let Scratch {
+            region: pixels,
+            original,
+            scratch,
+            sums,
+        } = &mut *s;
+        let (w, h) = (region.width(), region.height());
+        let row_bytes = w * 4;
+        pixels.clear();
+        for y in region.y0..region.y1 {
+            pixels.extend_from_slice(target.span_mut(y, region.x0, region.x1));
+        }
+        if !matches!(soft, Soft::Whole) {
+            original.clear();
+            original.extend_from_slice(pixels);
+        }
+        blur_pixels(pixels, scratch, sums, w, h, sigma);
+        match soft {
+            Soft::Whole => {
+                for (row, y) in (region.y0..region.y1).enumerate() {
+                    target
+                        .span_mut(y, region.x0, region.x1)
+                        .copy_from_slice(&pixels[row * row_bytes..(row + 1) * row_bytes]);
+                }
+            }
+            Soft::Aligned(d) => {
+                // Coverage is a row's × a column's: whole inside, soft only
+                // on the edge rows and columns.
+                let across: Vec<f32> = (region.x0..region.x1)
+                    .map(|x| overlap(x, d.left, d.right))
+                    .collect();
+                let first_full = across.iter().position(|&c| c >= 1.0).unwrap_or(w);
+                let end_full = across
+                    .iter()
+                    .rposition(|&c| c >= 1.0)
+                    .map_or(first_full, |i| i + 1);
+                for (row, y) in (region.y0..region.y1).enumerate() {
+                    let span = target.span_mut(y, region.x0, region.x1);
+                    let blurred = &pixels[row * row_bytes..(row + 1) * row_bytes];
+                    let before = &original[row * row_bytes..(row + 1) * row_bytes];
+                    let v = overlap(y, d.top, d.bottom);
+                    let (start, end) = if v >= 1.0 {
+                        (first_full, end_full)
+                    } else {
+                        (w, w)
+                    };
+                    if start < end {
+                        span[start * 4..end * 4].copy_from_slice(&blurred[start * 4..end * 4]);
+                    }
+                    for i in (0..start).chain(end.max(start)..w) {
+                        let c = soft_coverage(v, across[i]);
+                        mix(
+                            &mut span[i * 4..i * 4 + 4],
+                            &blurred[i * 4..i * 4 + 4],
+                            &before[i * 4..i * 4 + 4],
+                            c,
+                        );
+                    }
+                }
+            }
+            Soft::Mask(coverage) => {
+                for (row, y) in (region.y0..region.y1).enumerate() {
+                    let span = target.span_mut(y, region.x0, region.x1);
+                    let blurred = &pixels[row * row_bytes..(row + 1) * row_bytes];
+                    let before = &original[row * row_bytes..(row + 1) * row_bytes];
+                    let Some(cov) = coverage.get(row * w..(row + 1) * w) else {
+                        return;
+                    };
+                    for (i, &c) in cov.iter().enumerate() {
+                        mix(
+                            &mut span[i * 4..i * 4 + 4],
+                            &blurred[i * 4..i * 4 + 4],
+                            &before[i * 4..i * 4 + 4],
+                            c,
+                        );
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// Skia's sigma for an object's blur: 10 % of the box's smaller side,

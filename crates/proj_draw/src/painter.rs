@@ -13,15 +13,15 @@ use std::sync::Arc;
 use proj_frame::{RBBox, VideoFrame, VideoObject};
 use tiny_skia::{FillRule, Transform};
 
-use crate::blur::{blur_pixels, object_sigma};
+use crate::blur::object_sigma;
 use crate::error::Result;
 use crate::font::{default_font, Font};
-use crate::geometry::{overlap, RectF};
+use crate::geometry::RectF;
 use crate::ops::{DrawOp, Image, Paint};
-use crate::raster::{fill_rect, stroke_rect};
+use crate::raster::{fill_rect, stroke_rect, Raster, Region, Soft};
 use crate::shape::{circle_path, fill_path, is_sane, poly_path, rect_path, stroke_path};
 use crate::spec::{BBoxSource, Color, LabelDraw, LabelPositionKind, ObjectDraw, ObjectDrawSpec};
-use crate::target::Target;
+use crate::target::ChannelOrder;
 use crate::text::{draw_line, measure, FontSet, GlyphCache};
 
 /// A box as drawn: centre, size, angle in degrees.
@@ -89,16 +89,12 @@ pub fn object_box(object: &VideoObject, source: BBoxSource) -> DrawBox {
     }
 }
 
-/// A renderer: its font and glyph cache, and scratch memory reused from
-/// frame to frame. One per thread that draws; cheap to keep.
+/// A renderer: its fonts and glyph cache, kept from frame to frame. One
+/// per thread that draws; cheap to keep.
 #[derive(Debug)]
 pub struct Painter {
     fonts: FontSet,
     glyphs: GlyphCache,
-    region: Vec<u8>,
-    original: Vec<u8>,
-    scratch: Vec<u8>,
-    sums: Vec<u32>,
 }
 
 impl Painter {
@@ -113,10 +109,6 @@ impl Painter {
                 fallback,
             },
             glyphs: GlyphCache::default(),
-            region: Vec::new(),
-            original: Vec::new(),
-            scratch: Vec::new(),
-            sums: Vec::new(),
         })
     }
 
@@ -138,7 +130,7 @@ impl Painter {
     /// order; returns how many were drawn.
     pub fn draw_objects(
         &mut self,
-        target: &mut Target<'_>,
+        target: &mut impl Raster,
         frame: &VideoFrame,
         spec: &ObjectDrawSpec,
     ) -> usize {
@@ -155,7 +147,7 @@ impl Painter {
     /// Draws one object: blur, box, dot, label.
     pub fn draw_object(
         &mut self,
-        target: &mut Target<'_>,
+        target: &mut impl Raster,
         object: &VideoObject,
         draw: &ObjectDraw,
     ) {
@@ -205,7 +197,13 @@ impl Painter {
     }
 
     /// A label's block, placed against the wrapping box of `b`.
-    fn label(&mut self, target: &mut Target<'_>, b: &DrawBox, label: &LabelDraw, lines: &[String]) {
+    fn label(
+        &mut self,
+        target: &mut impl Raster,
+        b: &DrawBox,
+        label: &LabelDraw,
+        lines: &[String],
+    ) {
         if lines.is_empty() {
             return;
         }
@@ -244,7 +242,7 @@ impl Painter {
     #[expect(clippy::too_many_arguments, reason = "a label's parts, all used once")]
     fn text_block(
         &mut self,
-        target: &mut Target<'_>,
+        target: &mut impl Raster,
         x: f32,
         y: f32,
         lines: &[impl AsRef<str>],
@@ -290,7 +288,7 @@ impl Painter {
 
     /// A rectangle in local coordinates under `t`: the fast paths when `t`
     /// keeps it axis-aligned with a uniform scale, tiny-skia otherwise.
-    fn rect(&mut self, target: &mut Target<'_>, local: RectF, paint: Paint, t: Transform) {
+    fn rect(&mut self, target: &mut impl Raster, local: RectF, paint: Paint, t: Transform) {
         if !local.is_finite() {
             return;
         }
@@ -326,7 +324,7 @@ impl Painter {
     /// Blurs what lies under the rectangle centred at the local origin
     /// (`w × h`) under `t`, clamped at its bounds, with soft (coverage)
     /// edges where the rectangle does not sit on whole pixels.
-    fn blur(&mut self, target: &mut Target<'_>, w: f32, h: f32, t: Transform, sigma: f32) {
+    fn blur(&mut self, target: &mut impl Raster, w: f32, h: f32, t: Transform, sigma: f32) {
         self.blur_rect(
             target,
             RectF::ltrb(-w / 2.0, -h / 2.0, w / 2.0, h / 2.0),
@@ -335,7 +333,7 @@ impl Painter {
         );
     }
 
-    fn blur_rect(&mut self, target: &mut Target<'_>, local: RectF, t: Transform, sigma: f32) {
+    fn blur_rect(&mut self, target: &mut impl Raster, local: RectF, t: Transform, sigma: f32) {
         if !local.is_drawable() || !sigma.is_finite() || sigma <= 0.0 {
             return;
         }
@@ -353,100 +351,39 @@ impl Painter {
         if x0 >= x1 || y0 >= y1 {
             return;
         }
-        let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
-        self.region.clear();
-        for y in y0..y1 {
-            self.region.extend_from_slice(target.span_mut(y, x0, x1));
-        }
+        let region = Region { x0, y0, x1, y1 };
         // Where the rectangle covers whole pixels the blur replaces them;
         // at soft edges (fractional or rotated) it is mixed in by coverage.
-        let aligned = axis_aligned_scale(&t).map(|_| map_rect(&t, &local));
-        let whole = aligned.is_some_and(|d| {
-            let on_grid = |v: f32| v == v.round();
-            on_grid(d.left) && on_grid(d.top) && on_grid(d.right) && on_grid(d.bottom)
-        });
-        if !whole {
-            self.original.clear();
-            self.original.extend_from_slice(&self.region);
-        }
-        blur_pixels(
-            &mut self.region,
-            &mut self.scratch,
-            &mut self.sums,
-            w,
-            h,
-            sigma,
-        );
-        if whole {
-            for (row, y) in (y0..y1).enumerate() {
-                target
-                    .span_mut(y, x0, x1)
-                    .copy_from_slice(&self.region[row * w * 4..(row + 1) * w * 4]);
-            }
-            return;
-        }
-        let row_bytes = w * 4;
-        if let Some(d) = aligned {
-            // Coverage is a row's × a column's: whole inside, soft only on
-            // the edge rows and columns.
-            let across: Vec<f32> = (x0..x1).map(|x| overlap(x, d.left, d.right)).collect();
-            let first_full = across.iter().position(|&c| c >= 1.0).unwrap_or(w);
-            let end_full = across
-                .iter()
-                .rposition(|&c| c >= 1.0)
-                .map_or(first_full, |i| i + 1);
-            for (row, y) in (y0..y1).enumerate() {
-                let span = target.span_mut(y, x0, x1);
-                let blurred = &self.region[row * row_bytes..(row + 1) * row_bytes];
-                let before = &self.original[row * row_bytes..(row + 1) * row_bytes];
-                let v = overlap(y, d.top, d.bottom);
-                let (start, end) = if v >= 1.0 {
-                    (first_full, end_full)
-                } else {
-                    (w, w)
-                };
-                if start < end {
-                    span[start * 4..end * 4].copy_from_slice(&blurred[start * 4..end * 4]);
-                }
-                for i in (0..start).chain(end.max(start)..w) {
-                    let c = (v * across[i] * 255.0 + 0.5) as u8;
-                    mix(
-                        &mut span[i * 4..i * 4 + 4],
-                        &blurred[i * 4..i * 4 + 4],
-                        &before[i * 4..i * 4 + 4],
-                        c,
-                    );
-                }
-            }
-            return;
-        }
-        let Some(mut mask) = tiny_skia::Mask::new(w as u32, h as u32) else {
-            return;
-        };
-        mask.fill_path(
-            &path,
-            FillRule::Winding,
-            true,
-            Transform::from_translate(-x0 as f32, -y0 as f32),
-        );
-        for (row, y) in (y0..y1).enumerate() {
-            let span = target.span_mut(y, x0, x1);
-            let blurred = &self.region[row * row_bytes..(row + 1) * row_bytes];
-            let before = &self.original[row * row_bytes..(row + 1) * row_bytes];
-            let coverage = &mask.data()[row * w..(row + 1) * w];
-            for (i, &c) in coverage.iter().enumerate() {
-                mix(
-                    &mut span[i * 4..i * 4 + 4],
-                    &blurred[i * 4..i * 4 + 4],
-                    &before[i * 4..i * 4 + 4],
-                    c,
+        match axis_aligned_scale(&t).map(|_| map_rect(&t, &local)) {
+            Some(d) => {
+                let on_grid = |v: f32| v == v.round();
+                let whole =
+                    on_grid(d.left) && on_grid(d.top) && on_grid(d.right) && on_grid(d.bottom);
+                target.blur(
+                    region,
+                    sigma,
+                    if whole { Soft::Whole } else { Soft::Aligned(d) },
                 );
+            }
+            None => {
+                let Some(mut mask) =
+                    tiny_skia::Mask::new(region.width() as u32, region.height() as u32)
+                else {
+                    return;
+                };
+                mask.fill_path(
+                    &path,
+                    FillRule::Winding,
+                    true,
+                    Transform::from_translate(-x0 as f32, -y0 as f32),
+                );
+                target.blur(region, sigma, Soft::Mask(mask.data()));
             }
         }
     }
 
     /// Executes a custom draw list.
-    pub fn draw_list(&mut self, target: &mut Target<'_>, ops: &[DrawOp]) {
+    pub fn draw_list(&mut self, target: &mut impl Raster, ops: &[DrawOp]) {
         let mut stack: Vec<Transform> = Vec::new();
         let mut t = Transform::identity();
         for op in ops {
@@ -551,16 +488,6 @@ impl Painter {
     }
 }
 
-/// `out = blurred · c + before · (1 − c)` for one pixel, `c` in 0–255.
-#[inline(always)]
-fn mix(out: &mut [u8], blurred: &[u8], before: &[u8], c: u8) {
-    let c = u32::from(c);
-    for k in 0..4 {
-        out[k] = crate::blend::div255(u32::from(blurred[k]) * c + u32::from(before[k]) * (255 - c))
-            as u8;
-    }
-}
-
 /// The uniform scale of `t` when it keeps rectangles axis-aligned and
 /// uniform (translate, uniform scale, flips), else `None`.
 fn axis_aligned_scale(t: &Transform) -> Option<f32> {
@@ -577,7 +504,7 @@ fn map_rect(t: &Transform, r: &RectF) -> RectF {
 /// Strokes in local coordinates, then maps the outline (so a scaled
 /// stroke scales its width, as Skia's does).
 fn stroke_local(
-    target: &mut Target<'_>,
+    target: &mut impl Raster,
     path: &tiny_skia::Path,
     width: f32,
     color: Color,
@@ -601,7 +528,7 @@ fn stroke_local(
 
 /// Draws an RGBA image (straight alpha) into `dst` (local coordinates)
 /// with bilinear filtering, composited source-over.
-fn draw_image(target: &mut Target<'_>, image: &Image, dst: RectF, t: Transform) {
+fn draw_image(target: &mut impl Raster, image: &Image, dst: RectF, t: Transform) {
     use tiny_skia::{FilterQuality, Paint as SkPaint, Pattern, Pixmap, SpreadMode};
     if !dst.is_drawable() {
         return;
@@ -660,20 +587,11 @@ fn draw_image(target: &mut Target<'_>, image: &Image, dst: RectF, t: Transform) 
         t.post_translate(-x0 as f32, -y0 as f32),
         None,
     );
-    let bgra = target.order() == crate::target::ChannelOrder::Bgra;
-    for (row, y) in (y0..y1).enumerate() {
-        let span = target.span_mut(y, x0, x1);
-        let width = (x1 - x0) as usize;
-        let src = &layer.data()[row * width * 4..(row + 1) * width * 4];
-        for (d, s) in span.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
-            let s = if bgra {
-                [s[2], s[1], s[0], s[3]]
-            } else {
-                [s[0], s[1], s[2], s[3]]
-            };
-            if s[3] != 0 {
-                crate::blend::blend_premultiplied(d, s);
-            }
+    let mut pixels = layer.take();
+    if target.order() == ChannelOrder::Bgra {
+        for p in pixels.chunks_exact_mut(4) {
+            p.swap(0, 2);
         }
     }
+    target.composite(&pixels, Region { x0, y0, x1, y1 });
 }

@@ -8,16 +8,113 @@
     reason = "pixel coordinates are clipped to the picture (≤ 32768) and coverages to 0–255 before the casts"
 )]
 
-use crate::blend::{blend_mask, blend_span};
+use crate::blend::{blend_mask, blend_premultiplied, blend_span};
 use crate::geometry::{overlap, RectF};
 use crate::spec::Color;
-use crate::target::Target;
+use crate::target::{ChannelOrder, Target};
+
+/// A rectangle of whole pixels inside the picture, never empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region {
+    pub x0: i64,
+    pub y0: i64,
+    pub x1: i64,
+    pub y1: i64,
+}
+
+impl Region {
+    pub fn width(&self) -> usize {
+        (self.x1 - self.x0) as usize
+    }
+    pub fn height(&self) -> usize {
+        (self.y1 - self.y0) as usize
+    }
+}
+
+/// How a blurred region is laid back: whole pixels, an axis-aligned
+/// rectangle with soft (area-coverage) edges, or a coverage mask of the
+/// region's size (a rotated rectangle).
+#[derive(Debug, Clone, Copy)]
+pub enum Soft<'a> {
+    Whole,
+    Aligned(RectF),
+    Mask(&'a [u8]),
+}
+
+/// Where drawing lands: the primitives every shape, glyph, blur and image
+/// comes down to. A picture in memory (`Target`) draws them at once; a
+/// `Recording` keeps them, in order, for the GPU.
+pub trait Raster {
+    fn width(&self) -> u32;
+    fn height(&self) -> u32;
+    fn order(&self) -> ChannelOrder;
+    /// `outer` minus `inner` (inside it), exact area coverage.
+    fn fill_frame(&mut self, outer: RectF, inner: Option<RectF>, color: Color);
+    /// `color` through a coverage mask whose top-left lands on (`x`, `y`).
+    fn blit_mask(
+        &mut self,
+        mask: &[u8],
+        mask_w: usize,
+        mask_h: usize,
+        x: i64,
+        y: i64,
+        color: Color,
+    );
+    /// Blurs what is drawn in `region` so far (edges clamped to it).
+    fn blur(&mut self, region: Region, sigma: f32, soft: Soft<'_>);
+    /// A premultiplied layer of `region`'s size, in this picture's channel
+    /// order, composited source-over.
+    fn composite(&mut self, layer: &[u8], region: Region);
+}
+
+impl Raster for Target<'_> {
+    fn width(&self) -> u32 {
+        Target::width(self)
+    }
+    fn height(&self) -> u32 {
+        Target::height(self)
+    }
+    fn order(&self) -> ChannelOrder {
+        Target::order(self)
+    }
+    fn fill_frame(&mut self, outer: RectF, inner: Option<RectF>, color: Color) {
+        fill_frame_cpu(self, outer, inner, color);
+    }
+    fn blit_mask(
+        &mut self,
+        mask: &[u8],
+        mask_w: usize,
+        mask_h: usize,
+        x: i64,
+        y: i64,
+        color: Color,
+    ) {
+        blit_mask_cpu(self, mask, mask_w, mask_h, x, y, color);
+    }
+    fn blur(&mut self, region: Region, sigma: f32, soft: Soft<'_>) {
+        crate::blur::blur_region(self, region, sigma, soft);
+    }
+    fn composite(&mut self, layer: &[u8], region: Region) {
+        let row_bytes = region.width() * 4;
+        for (row, y) in (region.y0..region.y1).enumerate() {
+            let span = self.span_mut(y, region.x0, region.x1);
+            let Some(src) = layer.get(row * row_bytes..(row + 1) * row_bytes) else {
+                return;
+            };
+            for (d, s) in span.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
+                if s[3] != 0 {
+                    blend_premultiplied(d, [s[0], s[1], s[2], s[3]]);
+                }
+            }
+        }
+    }
+}
 
 /// Fills `outer` minus `inner` (a frame; `inner` must lie inside `outer`,
 /// or be `None` for a plain fill) with `color`. Coverage of a pixel is
 /// `area(pixel ∩ outer) − area(pixel ∩ inner)`, exact for axis-aligned
 /// rectangles, so a frame's sides never blend twice where they meet.
-pub fn fill_frame(target: &mut Target<'_>, outer: RectF, inner: Option<RectF>, color: Color) {
+fn fill_frame_cpu(target: &mut Target<'_>, outer: RectF, inner: Option<RectF>, color: Color) {
     if !color.visible() || !outer.is_drawable() {
         return;
     }
@@ -80,31 +177,30 @@ pub fn fill_frame(target: &mut Target<'_>, outer: RectF, inner: Option<RectF>, c
 }
 
 /// Fills a rectangle.
-pub fn fill_rect(target: &mut Target<'_>, rect: RectF, color: Color) {
-    fill_frame(target, rect, None, color);
+pub fn fill_rect(target: &mut impl Raster, rect: RectF, color: Color) {
+    if color.visible() && rect.is_drawable() {
+        target.fill_frame(rect, None, color);
+    }
 }
 
 /// Strokes a rectangle as Skia does with miter joins: `width` centred on
 /// the edge, half inside, half outside; a stroke wider than the rectangle
 /// fills the grown rectangle.
-pub fn stroke_rect(target: &mut Target<'_>, rect: RectF, width: f32, color: Color) {
+pub fn stroke_rect(target: &mut impl Raster, rect: RectF, width: f32, color: Color) {
     if width.is_nan() || width <= 0.0 || !width.is_finite() {
         return;
     }
     let half = width / 2.0;
-    let inner = rect.outset(-half);
-    fill_frame(
-        target,
-        rect.outset(half),
-        Some(inner).filter(RectF::is_drawable),
-        color,
-    );
+    let (outer, inner) = (rect.outset(half), rect.outset(-half));
+    if color.visible() && outer.is_drawable() {
+        target.fill_frame(outer, Some(inner).filter(RectF::is_drawable), color);
+    }
 }
 
 /// Blends `color` through a coverage mask of `mask_w × mask_h` bytes whose
 /// top-left pixel lands on (`x`, `y`); whatever falls outside the picture
 /// is skipped.
-pub fn blit_mask(
+fn blit_mask_cpu(
     target: &mut Target<'_>,
     mask: &[u8],
     mask_w: usize,
@@ -227,8 +323,8 @@ mod tests {
         fill_rect(&mut t, RectF::ltrb(-1e30, -1e30, -5.0, 1e30), c);
         fill_rect(&mut t, RectF::ltrb(9.0, 0.0, 1e38, 8.0), c);
         stroke_rect(&mut t, RectF::ltrb(1.0, 1.0, 2.0, 2.0), f32::INFINITY, c);
-        blit_mask(&mut t, &[255; 16], 4, 4, -4, 2, c);
-        blit_mask(&mut t, &[255; 16], 4, 4, 8, 2, c);
+        t.blit_mask(&[255; 16], 4, 4, -4, 2, c);
+        t.blit_mask(&[255; 16], 4, 4, 8, 2, c);
         assert_eq!(bytes, before);
     }
 }

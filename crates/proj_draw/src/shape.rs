@@ -9,9 +9,8 @@
 
 use tiny_skia::{FillRule, LineCap, LineJoin, Mask, Path, PathBuilder, Stroke, Transform};
 
-use crate::raster::blit_mask;
+use crate::raster::Raster;
 use crate::spec::Color;
-use crate::target::Target;
 
 /// The furthest a shape's point may lie from the picture's origin (pixels);
 /// shapes reaching further (and any with a NaN or infinite point) are
@@ -45,7 +44,7 @@ fn visible_bounds(path: &Path, width: u32, height: u32) -> Option<(i64, i64, i64
 
 /// Fills `path` (already in picture coordinates) with `color`,
 /// anti-aliased.
-pub fn fill_path(target: &mut Target<'_>, path: &Path, rule: FillRule, color: Color) {
+pub fn fill_path(target: &mut impl Raster, path: &Path, rule: FillRule, color: Color) {
     if !color.visible() || !is_sane(path) {
         return;
     }
@@ -62,11 +61,11 @@ pub fn fill_path(target: &mut Target<'_>, path: &Path, rule: FillRule, color: Co
         true,
         Transform::from_translate(-x0 as f32, -y0 as f32),
     );
-    blit_mask(target, mask.data(), w as usize, h as usize, x0, y0, color);
+    target.blit_mask(mask.data(), w as usize, h as usize, x0, y0, color);
 }
 
 /// Strokes `path` with `width` (miter joins, butt caps: Skia's defaults).
-pub fn stroke_path(target: &mut Target<'_>, path: &Path, width: f32, color: Color) {
+pub fn stroke_path(target: &mut impl Raster, path: &Path, width: f32, color: Color) {
     if !color.visible() || width.is_nan() || width <= 0.0 || !width.is_finite() || !is_sane(path) {
         return;
     }

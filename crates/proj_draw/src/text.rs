@@ -24,9 +24,8 @@ use skrifa::outline::{
 use skrifa::{GlyphId, MetadataProvider};
 
 use crate::font::Font;
-use crate::raster::blit_mask;
+use crate::raster::Raster;
 use crate::spec::Color;
-use crate::target::Target;
 
 /// One rasterised glyph.
 #[derive(Debug)]
@@ -390,7 +389,7 @@ pub fn measure(cache: &mut GlyphCache, fonts: &FontSet, text: &str, size: f32) -
 /// Draws `text` with its baseline starting at (`x`, `y`).
 #[expect(clippy::too_many_arguments, reason = "a line's place, size and colour")]
 pub fn draw_line(
-    target: &mut Target<'_>,
+    target: &mut impl Raster,
     cache: &mut GlyphCache,
     fonts: &FontSet,
     text: &str,
@@ -425,15 +424,7 @@ pub fn draw_line(
             if glyph.width > 0 {
                 let gx = whole as i64 + i64::from(glyph.left);
                 let gy = baseline + i64::from(glyph.top);
-                blit_mask(
-                    target,
-                    &glyph.mask,
-                    glyph.width,
-                    glyph.height,
-                    gx,
-                    gy,
-                    color,
-                );
+                target.blit_mask(&glyph.mask, glyph.width, glyph.height, gx, gy, color);
             }
         }
         pen += advance;
