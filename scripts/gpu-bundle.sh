@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs what the GPU machine needs to run the CUDA, NVDEC and encoder tests into
+# Packs what the GPU machine needs to run the CUDA, NVDEC, encoder and drawing tests into
 # .gpu/ (ignored by git; carry it with the device tool's `carry: [".gpu"]`):
 # the release test binaries and the Debian packages of the GStreamer
 # libraries and plugins they load (found with ldd, about 20 MB; libav is
@@ -24,17 +24,18 @@ for line in sys.stdin:
 cp "$(build proj_buffers cuda_platform)" .gpu/cuda_platform
 cp "$(build proj_decoders nvdec)" .gpu/nvdec
 cp "$(build proj_encoders encode_gpu)" .gpu/encode_gpu
+cp "$(build proj_draw draw_gpu)" .gpu/draw_gpu
 
 # The packages of every library the binaries and the plugins they use load,
 # except those every Linux machine has.
 plugins=/usr/lib/x86_64-linux-gnu/gstreamer-1.0
-files=(.gpu/nvdec .gpu/cuda_platform .gpu/encode_gpu /usr/lib/x86_64-linux-gnu/libgstcuda-1.0.so.0
+files=(.gpu/nvdec .gpu/cuda_platform .gpu/encode_gpu .gpu/draw_gpu /usr/lib/x86_64-linux-gnu/libgstcuda-1.0.so.0
   /usr/lib/x86_64-linux-gnu/gstreamer1.0/gstreamer-1.0/gst-plugin-scanner)
 for p in coreelements app videoconvertscale videotestsrc vpx videoparsersbad nvcodec x264 x265 aom; do
   files+=("$plugins/libgst$p.so")
 done
 {
-  for f in "${files[@]:3}"; do dpkg -S "$f" | cut -d: -f1; done
+  for f in "${files[@]:4}"; do dpkg -S "$f" | cut -d: -f1; done
   ldd "${files[@]}" | awk '/=>/ {print $3}' | sort -u | while read -r lib; do
     dpkg -S "*/$(basename "$lib")" 2>/dev/null | head -1 | cut -d: -f1
   done

@@ -32,4 +32,6 @@ else
     skip_nvenc=(--skip nvenc)
   fi
   .gpu/encode_gpu --include-ignored --test-threads=1 --nocapture "${skip_nvenc[@]}"
+  # Drawing with the draw-list kernels: CPU bytes, and the time per frame.
+  .gpu/draw_gpu --include-ignored --test-threads=1 --nocapture
 fi

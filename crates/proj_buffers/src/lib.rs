@@ -8,6 +8,7 @@ mod batch;
 mod bilinear;
 mod cpu_transform;
 pub mod cuda;
+mod draw_plan;
 mod error;
 mod format;
 mod generator;
@@ -24,6 +25,7 @@ mod transform_config;
 mod view;
 
 pub use batch::{NonUniformBatch, SurfaceBatch, UniformBatchGenerator};
+pub use draw_plan::{BlurSoft, DrawPlan, DrawPrim, DrawStep, PrimKind, TILE};
 pub use error::{BuffersError, Result};
 pub use format::{Plane, VideoFormat};
 pub use generator::{BufferGenerator, GeneratorOptions};

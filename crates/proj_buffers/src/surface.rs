@@ -234,6 +234,12 @@ impl Surface {
         }
     }
 
+    /// Runs a draw list on this picture where it lives on the GPU (RGBA or
+    /// BGRx in CUDA memory); the picture never leaves the device.
+    pub fn draw_on_gpu(&self, plan: &crate::DrawPlan) -> Result<()> {
+        crate::cuda::draw_plan(self, plan)
+    }
+
     /// The CPU-visible bytes, where the surface is in host memory.
     pub fn host_data(&self) -> Option<&[u8]> {
         match &self.memory {

@@ -5,7 +5,15 @@
 
 use proj_buffers::cuda::{compile_kernels, nvrtc_loaded, KernelTarget};
 
-const ENTRIES: [&str; 3] = ["letterbox_plane", "yuv420_to_rgb", "fill_plane"];
+const ENTRIES: [&str; 7] = [
+    "letterbox_plane",
+    "yuv420_to_rgb",
+    "fill_plane",
+    "rgb_to_i420",
+    "draw_tiles",
+    "draw_blur_rows",
+    "draw_blur_columns",
+];
 
 #[test]
 fn kernels_compile_for_every_supported_gpu() -> Result<(), proj_buffers::BuffersError> {

@@ -22,7 +22,7 @@ pub fn window(sigma: f32) -> usize {
 /// The three passes as (reach left, reach right) of each box: an odd
 /// window is centred three times; an even one is shifted left, then right,
 /// then widened by one and centred, as Skia does.
-fn passes(window: usize) -> [(usize, usize); 3] {
+pub(crate) fn passes(window: usize) -> [(usize, usize); 3] {
     if window % 2 == 1 {
         let r = window / 2;
         [(r, r); 3]
@@ -39,7 +39,7 @@ use crate::target::Target;
 /// `sum / size` rounded, as a multiply: `(sum · inv + 2^21) >> 22`.
 /// With `size` ≤ 2049 (the window is capped at 2048) and sums of bytes,
 /// no product leaves a u32.
-fn reciprocal(size: usize) -> u32 {
+pub(crate) fn reciprocal(size: usize) -> u32 {
     ((1u64 << 22) as f64 / size as f64).round() as u32
 }
 

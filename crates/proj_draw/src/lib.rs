@@ -18,6 +18,7 @@ mod geometry;
 mod ops;
 mod painter;
 mod raster;
+mod recording;
 mod shape;
 mod spec;
 mod target;
@@ -30,6 +31,8 @@ pub use font::{default_font, families, font, register_font, Font, BUILT_IN};
 pub use geometry::RectF;
 pub use ops::{decode as decode_draw_list, DrawOp, Image, Paint, MAX_COMMANDS};
 pub use painter::{object_box, DrawBox, Painter};
+pub use raster::{Raster, Region, Soft};
+pub use recording::Recording;
 pub use spec::{
     BBoxSource, BoundingBoxDraw, Color, DotDraw, LabelDraw, LabelPosition, LabelPositionKind,
     ObjectDraw, ObjectDrawSpec, Padding, MAX_PADDING,

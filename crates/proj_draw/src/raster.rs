@@ -114,20 +114,34 @@ impl Raster for Target<'_> {
 /// or be `None` for a plain fill) with `color`. Coverage of a pixel is
 /// `area(pixel ∩ outer) − area(pixel ∩ inner)`, exact for axis-aligned
 /// rectangles, so a frame's sides never blend twice where they meet.
-fn fill_frame_cpu(target: &mut Target<'_>, outer: RectF, inner: Option<RectF>, color: Color) {
-    if !color.visible() || !outer.is_drawable() {
-        return;
-    }
-    let bounds = RectF::ltrb(0.0, 0.0, target.width() as f32, target.height() as f32);
-    let outer = outer.intersect(&bounds);
+/// A frame clipped to a `width × height` picture: `None` when nothing of
+/// it shows. Clipping the hole to the outer rectangle keeps the coverage
+/// exact inside the picture.
+pub(crate) fn clip_frame(
+    outer: RectF,
+    inner: Option<RectF>,
+    width: u32,
+    height: u32,
+) -> Option<(RectF, Option<RectF>)> {
     if !outer.is_drawable() {
-        return;
+        return None;
     }
-    // Clipping the hole to the picture keeps its coverage exact inside it.
+    let bounds = RectF::ltrb(0.0, 0.0, width as f32, height as f32);
+    let outer = Some(outer.intersect(&bounds)).filter(RectF::is_drawable)?;
     let inner = inner
         .filter(RectF::is_drawable)
         .map(|i| i.intersect(&outer))
         .filter(RectF::is_drawable);
+    Some((outer, inner))
+}
+
+fn fill_frame_cpu(target: &mut Target<'_>, outer: RectF, inner: Option<RectF>, color: Color) {
+    if !color.visible() {
+        return;
+    }
+    let Some((outer, inner)) = clip_frame(outer, inner, target.width(), target.height()) else {
+        return;
+    };
     let pixel = target.pixel(color);
 
     // Column breakpoints: every pixel column holding a fractional edge is

@@ -20,6 +20,16 @@ pub enum ChannelOrder {
     Bgra,
 }
 
+impl ChannelOrder {
+    /// A colour's bytes in this order, alpha lane 255 (see `blend`).
+    pub(crate) fn pixel(self, color: Color) -> [u8; 4] {
+        match self {
+            Self::Rgba => [color.r, color.g, color.b, 255],
+            Self::Bgra => [color.b, color.g, color.r, 255],
+        }
+    }
+}
+
 /// The largest side drawn on (pixels).
 pub const MAX_SIDE: u32 = 32_768;
 
@@ -81,10 +91,7 @@ impl<'a> Target<'a> {
     /// The colour's bytes in this picture's order, alpha lane 255 (see
     /// `blend`), and its alpha.
     pub(crate) fn pixel(&self, color: Color) -> [u8; 4] {
-        match self.order {
-            ChannelOrder::Rgba => [color.r, color.g, color.b, 255],
-            ChannelOrder::Bgra => [color.b, color.g, color.r, 255],
-        }
+        self.order.pixel(color)
     }
 
     /// Pixels `x0..x1` of row `y`, clamped to the picture; empty when

@@ -1,7 +1,7 @@
-// Frames in CUDA memory. The draw-list kernel is not written yet: such a
-// picture is drawn by the CPU renderer (downloaded, drawn, uploaded), so it
-// must come out byte for byte as a system-memory picture does. Skipped,
-// and counted as skipped, on machines without an NVIDIA GPU.
+// Frames in CUDA memory are drawn by the GPU's draw-list kernels (the
+// drawing is recorded on the CPU, then executed on the picture where it
+// lies); every golden scene must come out byte for byte as the CPU draws
+// it. Skipped, and counted as skipped, on machines without an NVIDIA GPU.
 import { existsSync } from 'node:fs';
 import { BufferGenerator, SurfaceView } from '@proj/deepstream';
 import { describe, expect, it } from 'vitest';

@@ -66,12 +66,65 @@ fn channel_order(format: pb::VideoFormat) -> Outcome<pd::ChannelOrder> {
     }
 }
 
+/// The picture drawing lands on: a host picture drawn at once, or the
+/// recording of one in CUDA memory, which its GPU then executes.
+enum Picture<'a> {
+    Host(pd::Target<'a>),
+    Device(pd::Recording),
+}
+
+impl pd::Raster for Picture<'_> {
+    fn width(&self) -> u32 {
+        match self {
+            Self::Host(t) => pd::Raster::width(t),
+            Self::Device(r) => pd::Raster::width(r),
+        }
+    }
+    fn height(&self) -> u32 {
+        match self {
+            Self::Host(t) => pd::Raster::height(t),
+            Self::Device(r) => pd::Raster::height(r),
+        }
+    }
+    fn order(&self) -> pd::ChannelOrder {
+        match self {
+            Self::Host(t) => pd::Raster::order(t),
+            Self::Device(r) => pd::Raster::order(r),
+        }
+    }
+    fn fill_frame(&mut self, outer: pd::RectF, inner: Option<pd::RectF>, color: pd::Color) {
+        match self {
+            Self::Host(t) => t.fill_frame(outer, inner, color),
+            Self::Device(r) => r.fill_frame(outer, inner, color),
+        }
+    }
+    fn blit_mask(&mut self, mask: &[u8], w: usize, h: usize, x: i64, y: i64, color: pd::Color) {
+        match self {
+            Self::Host(t) => t.blit_mask(mask, w, h, x, y, color),
+            Self::Device(r) => r.blit_mask(mask, w, h, x, y, color),
+        }
+    }
+    fn blur(&mut self, region: pd::Region, sigma: f32, soft: pd::Soft<'_>) {
+        match self {
+            Self::Host(t) => t.blur(region, sigma, soft),
+            Self::Device(r) => r.blur(region, sigma, soft),
+        }
+    }
+    fn composite(&mut self, layer: &[u8], region: pd::Region) {
+        match self {
+            Self::Host(t) => t.composite(layer, region),
+            Self::Device(r) => r.composite(layer, region),
+        }
+    }
+}
+
 /// Runs `draw` on the picture in `slot` of `buffer`. A picture in CUDA
-/// memory is drawn on the CPU: it comes down, is drawn, and goes back.
+/// memory is drawn by its GPU (the draw-list kernels): the drawing is
+/// recorded here, then executed there; the picture never comes down.
 fn with_target<R>(
     buffer: &pb::SharedBuffer,
     slot: usize,
-    draw: impl FnOnce(&mut pd::Target<'_>) -> Outcome<R>,
+    draw: impl FnOnce(&mut Picture<'_>) -> Outcome<R>,
 ) -> Outcome<R> {
     buffer
         .with_surface_mut(slot, |surface| {
@@ -79,16 +132,16 @@ fn with_target<R>(
             let (w, h) = (surface.width(), surface.height());
             let pitch = w as usize * 4;
             if let Some(bytes) = surface.host_data_mut() {
-                let mut target = pd::Target::new(bytes, w, h, pitch, order).map_err(from_draw)?;
-                return draw(&mut target);
+                let target = pd::Target::new(bytes, w, h, pitch, order).map_err(from_draw)?;
+                return draw(&mut Picture::Host(target));
             }
-            let mut bytes = surface.download().map_err(from_buffers)?;
-            let out = {
-                let mut target =
-                    pd::Target::new(&mut bytes, w, h, pitch, order).map_err(from_draw)?;
-                draw(&mut target)?
-            };
-            surface.upload(&bytes).map_err(from_buffers)?;
+            let mut picture = Picture::Device(pd::Recording::new(w, h, order));
+            let out = draw(&mut picture)?;
+            if let Picture::Device(recording) = picture {
+                surface
+                    .draw_on_gpu(&recording.plan())
+                    .map_err(from_buffers)?;
+            }
             Ok(out)
         })
         .map_err(from_buffers)?

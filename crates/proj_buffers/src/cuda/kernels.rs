@@ -8,8 +8,11 @@ use super::nvrtc::{self, Target};
 use super::{failed, nvrtc_loaded};
 use crate::{BuffersError, Result};
 
-/// The CUDA C of every kernel.
-pub const SOURCE: &str = include_str!("kernels.cu");
+/// The CUDA C of every kernel: transforms, then drawing.
+pub const SOURCE: &str = concat!(include_str!("kernels.cu"), "\n", include_str!("draw.cu"));
+
+/// The drawing kernels alone (the host harness of `proj_draw` compiles them).
+pub const DRAW_SOURCE: &str = include_str!("draw.cu");
 
 /// The kernels of one device, compiled for its architecture.
 #[derive(Debug, Clone)]
@@ -18,6 +21,9 @@ pub(crate) struct Kernels {
     pub yuv420_to_rgb: CudaFunction,
     pub fill_plane: CudaFunction,
     pub rgb_to_i420: CudaFunction,
+    pub draw_tiles: CudaFunction,
+    pub draw_blur_rows: CudaFunction,
+    pub draw_blur_columns: CudaFunction,
 }
 
 /// Compiles [`SOURCE`] for `target`: the image `cuModuleLoadData` takes.
@@ -108,6 +114,9 @@ pub(crate) fn kernels(context: &Arc<CudaContext>) -> Result<Kernels> {
         yuv420_to_rgb: function("yuv420_to_rgb")?,
         fill_plane: function("fill_plane")?,
         rgb_to_i420: function("rgb_to_i420")?,
+        draw_tiles: function("draw_tiles")?,
+        draw_blur_rows: function("draw_blur_rows")?,
+        draw_blur_columns: function("draw_blur_columns")?,
     };
     cache.insert(context.ordinal(), kernels.clone());
     Ok(kernels)

@@ -8,16 +8,20 @@
 //! `libnvrtc` before touching either.
 
 mod context;
+mod draw;
 mod kernels;
 mod launch;
 mod memory;
 mod nvrtc;
 
 pub use context::{context, device_count, driver_loaded, nvrtc_loaded, raw_context, usable};
+pub(crate) use draw::draw as draw_plan;
 pub(crate) use launch::{convert_yuv420, fill, import_device_yuv420, letterbox, rgb_to_i420};
 pub(crate) use memory::{DeviceMemory, PinnedHost, Placement as MemoryPlacement};
 
-pub use kernels::{compile as compile_kernels, SOURCE as KERNEL_SOURCE};
+pub use kernels::{
+    compile as compile_kernels, DRAW_SOURCE as DRAW_KERNEL_SOURCE, SOURCE as KERNEL_SOURCE,
+};
 pub use nvrtc::Target as KernelTarget;
 
 use crate::BuffersError;

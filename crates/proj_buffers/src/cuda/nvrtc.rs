@@ -49,7 +49,9 @@ pub fn compile(source: &str, target: Target) -> Result<Vec<u8>> {
         result::create_program(&source, Some(c"proj_kernels.cu"))
             .map_err(|e| failed("nvrtcCreateProgram", e))?,
     );
-    let mut options = vec!["--std=c++17".to_owned()];
+    // No fused multiply-adds: the drawing kernels must round as the CPU
+    // renderer does, step for step.
+    let mut options = vec!["--std=c++17".to_owned(), "--fmad=false".to_owned()];
     if let Target::Cubin(arch) = target {
         options.push(format!("--gpu-architecture=sm_{arch}"));
     }
