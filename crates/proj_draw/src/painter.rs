@@ -19,7 +19,9 @@ use crate::font::{default_font, Font};
 use crate::geometry::RectF;
 use crate::ops::{DrawOp, Image, Paint};
 use crate::raster::{fill_rect, stroke_rect, Raster, Region, Soft};
-use crate::shape::{circle_path, fill_path, is_sane, poly_path, rect_path, stroke_path};
+use crate::shape::{
+    circle_path, fill_path, is_sane, poly_path, rect_path, stroke_path, visible_region,
+};
 use crate::spec::{BBoxSource, Color, LabelDraw, LabelPositionKind, ObjectDraw, ObjectDrawSpec};
 use crate::target::ChannelOrder;
 use crate::text::{draw_line, measure, FontSet, GlyphCache};
@@ -342,16 +344,10 @@ impl Painter {
         else {
             return;
         };
-        let b = path.bounds();
-        let (tw, th) = (target.width() as f32, target.height() as f32);
-        let x0 = b.left().floor().clamp(0.0, tw) as i64;
-        let y0 = b.top().floor().clamp(0.0, th) as i64;
-        let x1 = b.right().ceil().clamp(0.0, tw) as i64;
-        let y1 = b.bottom().ceil().clamp(0.0, th) as i64;
-        if x0 >= x1 || y0 >= y1 {
+        let Some(region) = visible_region(&path, target.width(), target.height()) else {
             return;
-        }
-        let region = Region { x0, y0, x1, y1 };
+        };
+        let Region { x0, y0, .. } = region;
         // Where the rectangle covers whole pixels the blur replaces them;
         // at soft edges (fractional or rotated) it is mixed in by coverage.
         match axis_aligned_scale(&t).map(|_| map_rect(&t, &local)) {
@@ -547,16 +543,11 @@ fn draw_image(target: &mut impl Raster, image: &Image, dst: RectF, t: Transform)
     else {
         return;
     };
-    let b = path.bounds();
-    let (tw, th) = (target.width() as f32, target.height() as f32);
-    let x0 = b.left().floor().clamp(0.0, tw) as i64;
-    let y0 = b.top().floor().clamp(0.0, th) as i64;
-    let x1 = b.right().ceil().clamp(0.0, tw) as i64;
-    let y1 = b.bottom().ceil().clamp(0.0, th) as i64;
-    if x0 >= x1 || y0 >= y1 {
+    let Some(region) = visible_region(&path, target.width(), target.height()) else {
         return;
-    }
-    let Some(mut layer) = Pixmap::new((x1 - x0) as u32, (y1 - y0) as u32) else {
+    };
+    let Region { x0, y0, .. } = region;
+    let Some(mut layer) = Pixmap::new(region.width() as u32, region.height() as u32) else {
         return;
     };
     let to_dst = Transform::from_row(
@@ -593,5 +584,5 @@ fn draw_image(target: &mut impl Raster, image: &Image, dst: RectF, t: Transform)
             p.swap(0, 2);
         }
     }
-    target.composite(&pixels, Region { x0, y0, x1, y1 });
+    target.composite(&pixels, region);
 }

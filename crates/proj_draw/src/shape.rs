@@ -9,7 +9,7 @@
 
 use tiny_skia::{FillRule, LineCap, LineJoin, Mask, Path, PathBuilder, Stroke, Transform};
 
-use crate::raster::Raster;
+use crate::raster::{Raster, Region};
 use crate::spec::Color;
 
 /// The furthest a shape's point may lie from the picture's origin (pixels);
@@ -27,9 +27,9 @@ pub fn is_sane(path: &Path) -> bool {
     })
 }
 
-/// The visible bounds of `path` in whole pixels (x0, y0, x1, y1), or
+/// The visible bounds of `path` in whole pixels, or
 /// `None` when nothing of it is on the picture.
-fn visible_bounds(path: &Path, width: u32, height: u32) -> Option<(i64, i64, i64, i64)> {
+pub(crate) fn visible_region(path: &Path, width: u32, height: u32) -> Option<Region> {
     let b = path.bounds();
     let (l, t, r, bm) = (b.left(), b.top(), b.right(), b.bottom());
     if !(l.is_finite() && t.is_finite() && r.is_finite() && bm.is_finite()) {
@@ -39,7 +39,7 @@ fn visible_bounds(path: &Path, width: u32, height: u32) -> Option<(i64, i64, i64
     let y0 = (t.floor().max(0.0) as i64).min(i64::from(height));
     let x1 = (r.ceil().max(0.0) as i64).min(i64::from(width));
     let y1 = (bm.ceil().max(0.0) as i64).min(i64::from(height));
-    (x0 < x1 && y0 < y1).then_some((x0, y0, x1, y1))
+    (x0 < x1 && y0 < y1).then_some(Region { x0, y0, x1, y1 })
 }
 
 /// Fills `path` (already in picture coordinates) with `color`,
@@ -48,7 +48,8 @@ pub fn fill_path(target: &mut impl Raster, path: &Path, rule: FillRule, color: C
     if !color.visible() || !is_sane(path) {
         return;
     }
-    let Some((x0, y0, x1, y1)) = visible_bounds(path, target.width(), target.height()) else {
+    let Some(Region { x0, y0, x1, y1 }) = visible_region(path, target.width(), target.height())
+    else {
         return;
     };
     let (w, h) = ((x1 - x0) as u32, (y1 - y0) as u32);

@@ -14,6 +14,15 @@ fn to_i32(v: impl TryInto<i32>) -> i32 {
     v.try_into().unwrap_or(i32::MAX)
 }
 
+/// A thread per line (a blur's rows or columns), 64 to a block.
+fn per_line(lines: u32) -> LaunchConfig {
+    LaunchConfig {
+        grid_dim: (lines.div_ceil(64), 1, 1),
+        block_dim: (64, 1, 1),
+        shared_mem_bytes: 0,
+    }
+}
+
 pub(crate) fn draw(surface: &Surface, plan: &DrawPlan) -> Result<()> {
     let unsupported = |reason: &str| BuffersError::UnsupportedFormat {
         operation: "drawing on the GPU",
@@ -115,11 +124,6 @@ pub(crate) fn draw(surface: &Surface, plan: &DrawPlan) -> Result<()> {
                 height: h,
             } => {
                 let prim = to_i32(prim);
-                let rows = LaunchConfig {
-                    grid_dim: (h.div_ceil(64), 1, 1),
-                    block_dim: (64, 1, 1),
-                    shared_mem_bytes: 0,
-                };
                 let mut launch = stream.launch_builder(&kernels.draw_blur_rows);
                 launch
                     .arg(&picture)
@@ -131,13 +135,8 @@ pub(crate) fn draw(surface: &Surface, plan: &DrawPlan) -> Result<()> {
                 // SAFETY: the blur's region lies inside the picture (the plan
                 // keeps only clipped blurs) and both scratch buffers hold the
                 // largest region.
-                unsafe { launch.launch(rows) }
+                unsafe { launch.launch(per_line(h)) }
                     .map_err(|e| failed("cuLaunchKernel (draw_blur_rows)", e))?;
-                let columns = LaunchConfig {
-                    grid_dim: (w.div_ceil(64), 1, 1),
-                    block_dim: (64, 1, 1),
-                    shared_mem_bytes: 0,
-                };
                 let mut launch = stream.launch_builder(&kernels.draw_blur_columns);
                 launch
                     .arg(&picture)
@@ -148,7 +147,7 @@ pub(crate) fn draw(surface: &Surface, plan: &DrawPlan) -> Result<()> {
                     .arg(&b)
                     .arg(&arena);
                 // SAFETY: as for the rows; a mask coverage lies in the arena.
-                unsafe { launch.launch(columns) }
+                unsafe { launch.launch(per_line(w)) }
                     .map_err(|e| failed("cuLaunchKernel (draw_blur_columns)", e))?;
             }
         }
