@@ -1,4 +1,5 @@
 // Drawing without Picasso: a frame's objects (and an overlay) onto its picture.
+import { readFileSync } from 'node:fs';
 import * as native from '@proj/native';
 import { argumentError, native as call } from '@proj/gstreamer/internal';
 import { SharedBuffer, VideoFrame } from '@proj/deepstream';
@@ -44,11 +45,13 @@ export async function drawOn(buffer: SharedBuffer, list: DrawList, options: Rend
   await call(() => native.drawList(buffer.native, l, options));
 }
 
-/** Registers a TTF/OTF font (its bytes) under `family` (case-insensitive)
- * for `fontFamily` options; `ERR_PROJ_FONT` for bytes that are not a font. */
-export function registerFont(family: string, data: Uint8Array): void {
+/** Registers a TTF/OTF font under `family` (case-insensitive) for
+ * `fontFamily` options: its bytes, or the path of its file (read at once).
+ * `ERR_PROJ_FONT` for bytes that are not a font or a built-in name. */
+export function registerFont(family: string, font: Uint8Array | string): void {
   if (typeof family !== 'string') throw argumentError('type', 'family must be a string');
-  if (!(data instanceof Uint8Array)) throw argumentError('type', 'data must be a Uint8Array (a TTF/OTF file)');
+  const data = typeof font === 'string' ? readFileSync(font) : font;
+  if (!(data instanceof Uint8Array)) throw argumentError('type', 'font must be a Uint8Array (a TTF/OTF file) or its path');
   call(() => native.registerFont(family, data));
 }
 

@@ -220,7 +220,8 @@ describe('fonts', () => {
     expect(() => registerFont('sans-serif', readFileSync(`${DEJAVU}/DejaVuSansMono.ttf`))).toThrow(
       expect.objectContaining({ code: ErrorCode.FONT }),
     );
-    registerFont('Mono Test', readFileSync(`${DEJAVU}/DejaVuSansMono.ttf`));
+    registerFont('Mono Test', `${DEJAVU}/DejaVuSansMono.ttf`);
+    expect(() => registerFont('missing', '/no/such/font.ttf')).toThrow(/ENOENT/);
     expect(fontFamilies()).toEqual(expect.arrayContaining(['sans-serif', 'Mono Test']));
     GlobalFonts.registerFromPath(`${DEJAVU}/DejaVuSansMono.ttf`, 'DejaVu Sans Mono');
 

@@ -133,6 +133,22 @@ export function goldenScenes(): Scene[] {
     );
   }
 
+  // Large labels: 36 and 60 px text, coloured, with a border.
+  scenes.push(
+    scene('labels-large', [
+      object(
+        { xc: 90, yc: 150, width: 120, height: 60 },
+        { ...bb([255, 255, 0, 255], 3), label: label({ fontScale: 3, fontColor: [255, 40, 40, 255], backgroundColor: [255, 255, 255, 220], borderColor: [0, 0, 0, 255], thickness: 2, padding: [4, 2, 4, 2] }) },
+        { lines: ['car'] },
+      ),
+      object(
+        { xc: 240, yc: 170, width: 100, height: 80 },
+        { label: label({ fontScale: 5, fontColor: [255, 230, 0, 255], position: { kind: 'Center', marginX: 0, marginY: 0 } }) },
+        { lines: ['Wq'], label: 'Wq' },
+      ),
+    ]),
+  );
+
   // Blur: small (σ 2), medium, large, rotated, and under a box + label.
   scenes.push(
     scene('blur', [
