@@ -329,11 +329,20 @@ pub fn render_canvas<'env>(
             name,
             workers::run(name, move || {
                 let slot = options.slot.unwrap_or(0) as usize;
+                // Rasterised before the buffer is locked: the lock is held
+                // only for the copy.
+                let format = buffer
+                    .with_surface(slot, pb::Surface::format)
+                    .map_err(from_buffers)?;
+                let pixels = rasterize(
+                    width,
+                    height,
+                    &ops,
+                    channel_order(format)?,
+                    options.font_family.as_deref(),
+                )?;
                 buffer
                     .with_surface_mut(slot, |dst| {
-                        let order = channel_order(dst.format())?;
-                        let pixels =
-                            rasterize(width, height, &ops, order, options.font_family.as_deref())?;
                         copy_into(dst, width, height, &pixels, transform.as_ref())
                     })
                     .map_err(from_buffers)?
