@@ -27,6 +27,10 @@ pub enum PrimKind {
     Layer = 2,
     /// A blur of `rect`.
     Blur = 3,
+    /// A glyph's coverage from the glyph atlas, landing on `rect`; until
+    /// the plan is resolved against an atlas, `offset` is its index in
+    /// `DrawPlan::glyphs`.
+    Glyph = 4,
 }
 
 /// How a blur is laid back (`SOFT_*` in draw.cu).
@@ -92,7 +96,7 @@ impl DrawPrim {
                 ];
                 bounds
             }
-            PrimKind::Mask | PrimKind::Layer | PrimKind::Blur => self.rect,
+            PrimKind::Mask | PrimKind::Layer | PrimKind::Blur | PrimKind::Glyph => self.rect,
         };
         let (x0, y0, x1, y1) = (x0.max(0), y0.max(0), x1.min(width), y1.min(height));
         (x0 < x1 && y0 < y1).then_some([x0, y0, x1, y1])
@@ -122,12 +126,29 @@ pub struct DrawPlan {
     pub arena: Vec<u8>,
     /// The largest blur region, in bytes (each of two scratch buffers).
     pub blur_bytes: usize,
+    /// The glyphs the plan draws: their names and masks (in the arena).
+    pub glyphs: Vec<GlyphRef>,
+}
+
+/// A glyph a plan draws: its name (font, glyph, size, quarter, luminance)
+/// and where its mask lies in the plan's arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GlyphRef {
+    pub key: [u32; 3],
+    pub arena_offset: u32,
+    pub len: u32,
 }
 
 impl DrawPlan {
     /// Cuts `prims` into runs between blurs and bins each run's
     /// primitives into the tiles they touch, keeping their order.
-    pub fn build(width: u32, height: u32, prims: &[DrawPrim], arena: Vec<u8>) -> Self {
+    pub fn build(
+        width: u32,
+        height: u32,
+        prims: &[DrawPrim],
+        arena: Vec<u8>,
+        glyphs: Vec<GlyphRef>,
+    ) -> Self {
         let (w, h) = (
             i32::try_from(width).unwrap_or(i32::MAX),
             i32::try_from(height).unwrap_or(i32::MAX),
@@ -136,6 +157,7 @@ impl DrawPlan {
         let tile_count = (tiles_x * tiles_y) as usize;
         let mut plan = Self {
             arena,
+            glyphs,
             ..Self::default()
         };
         for p in prims {
@@ -224,6 +246,111 @@ impl DrawPlan {
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
+
+    /// Points the plan's glyph primitives at their masks in `atlas`,
+    /// adding the glyphs it lacks; returns the atlas bytes to upload.
+    pub fn resolve_glyphs(&mut self, atlas: &mut GlyphAtlas) -> AtlasUpload {
+        let mut whole = false;
+        // A full atlas starts over, and the plan's glyphs are placed again
+        // in the fresh one (then allowed past the limit, so this ends).
+        let offsets = loop {
+            let mut offsets = Vec::with_capacity(self.glyphs.len());
+            let mut restarted = false;
+            for g in &self.glyphs {
+                let start = g.arena_offset as usize;
+                let mask = self
+                    .arena
+                    .get(start..start + g.len as usize)
+                    .unwrap_or_default();
+                let (offset, r) = atlas.offset_of(g.key, mask, !whole);
+                if r {
+                    restarted = true;
+                    break;
+                }
+                offsets.push(offset);
+            }
+            if !restarted {
+                break offsets;
+            }
+            whole = true;
+        };
+        for prim in self.prims.chunks_exact_mut(DrawPrim::WORDS) {
+            if prim[0] == PrimKind::Glyph as u32 {
+                prim[3] = offsets.get(prim[3] as usize).copied().unwrap_or(0);
+            }
+        }
+        if whole {
+            AtlasUpload::Whole
+        } else {
+            atlas.pending()
+        }
+    }
+}
+
+/// What of an atlas a device copy lacks after a plan was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtlasUpload {
+    Nothing,
+    /// The bytes from this offset on.
+    From(usize),
+    /// Everything (the atlas started over).
+    Whole,
+}
+
+/// Glyph masks kept for a GPU from frame to frame: each glyph is stored
+/// (and uploaded) once, as the atlas grows; a full atlas starts over.
+#[derive(Debug, Default)]
+pub struct GlyphAtlas {
+    bytes: Vec<u8>,
+    index: std::collections::HashMap<[u32; 3], (u32, u32)>,
+    /// How many bytes the device copy holds.
+    uploaded: usize,
+}
+
+impl GlyphAtlas {
+    /// The most bytes an atlas keeps before it starts over.
+    pub const MAX_BYTES: usize = 64 << 20;
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn glyphs(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The device copy now holds everything.
+    pub fn mark_uploaded(&mut self) {
+        self.uploaded = self.bytes.len();
+    }
+
+    fn pending(&self) -> AtlasUpload {
+        if self.uploaded < self.bytes.len() {
+            AtlasUpload::From(self.uploaded)
+        } else {
+            AtlasUpload::Nothing
+        }
+    }
+
+    /// The offset of `key`'s mask, added if new. When it does not fit and
+    /// `may_restart`, the atlas is emptied instead and `(0, true)` says so.
+    fn offset_of(&mut self, key: [u32; 3], mask: &[u8], may_restart: bool) -> (u32, bool) {
+        if let Some(&(offset, len)) = self.index.get(&key) {
+            if len as usize == mask.len() {
+                return (offset, false);
+            }
+        }
+        if may_restart && self.bytes.len() + mask.len() > Self::MAX_BYTES {
+            self.bytes.clear();
+            self.index.clear();
+            self.uploaded = 0;
+            return (0, true);
+        }
+        let offset = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(mask);
+        self.index.insert(key, (offset, mask.len() as u32));
+        (offset, false)
+    }
 }
 
 #[cfg(test)]
@@ -250,7 +377,7 @@ mod tests {
             frame(34.0, 34.0, 37.0, 37.0),
             frame(-5.0, -5.0, -1.0, -1.0),
         ];
-        let plan = DrawPlan::build(64, 48, &prims, Vec::new());
+        let plan = DrawPlan::build(64, 48, &prims, Vec::new(), Vec::new());
         assert_eq!(plan.prims.len(), prims.len() * DrawPrim::WORDS);
         assert_eq!(plan.steps.len(), 3);
         let DrawStep::Tiles { first: 0, count } = plan.steps[0] else {
@@ -276,5 +403,51 @@ mod tests {
             "the off-picture frame is dropped"
         );
         assert_eq!(plan.blur_bytes, 8 * 8 * 4);
+    }
+
+    #[test]
+    fn glyphs_are_stored_once_and_uploaded_as_the_atlas_grows() {
+        let glyph = |index: u32| DrawPrim {
+            kind: PrimKind::Glyph,
+            offset: index,
+            rect: [0, 0, 2, 2],
+            alpha: 255,
+            ..DrawPrim::default()
+        };
+        let refs = |keys: &[u32]| -> (Vec<u8>, Vec<GlyphRef>) {
+            let mut arena = Vec::new();
+            let glyphs = keys
+                .iter()
+                .map(|&k| {
+                    let at = arena.len() as u32;
+                    arena.extend_from_slice(&[k as u8; 4]);
+                    GlyphRef {
+                        key: [1, k, 0],
+                        arena_offset: at,
+                        len: 4,
+                    }
+                })
+                .collect();
+            (arena, glyphs)
+        };
+        let mut atlas = GlyphAtlas::default();
+        let (arena, glyphs) = refs(&[7, 9]);
+        let mut first = DrawPlan::build(8, 8, &[glyph(0), glyph(1)], arena, glyphs);
+        assert_eq!(first.resolve_glyphs(&mut atlas), AtlasUpload::From(0));
+        atlas.mark_uploaded();
+        assert_eq!(atlas.bytes(), &[7, 7, 7, 7, 9, 9, 9, 9]);
+        assert_eq!(first.prims[3], 0);
+        assert_eq!(first.prims[DrawPrim::WORDS + 3], 4);
+        // The next frame reuses 9 and adds 5: only 5's bytes go up.
+        let (arena, glyphs) = refs(&[9, 5]);
+        let mut second = DrawPlan::build(8, 8, &[glyph(0), glyph(1)], arena, glyphs);
+        assert_eq!(second.resolve_glyphs(&mut atlas), AtlasUpload::From(8));
+        assert_eq!(second.prims[3], 4);
+        assert_eq!(second.prims[DrawPrim::WORDS + 3], 8);
+        atlas.mark_uploaded();
+        let (arena, glyphs) = refs(&[5]);
+        let mut third = DrawPlan::build(8, 8, &[glyph(0)], arena, glyphs);
+        assert_eq!(third.resolve_glyphs(&mut atlas), AtlasUpload::Nothing);
+        assert_eq!(atlas.glyphs(), 3);
     }
 }

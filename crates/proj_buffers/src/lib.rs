@@ -25,7 +25,9 @@ mod transform_config;
 mod view;
 
 pub use batch::{NonUniformBatch, SurfaceBatch, UniformBatchGenerator};
-pub use draw_plan::{BlurSoft, DrawPlan, DrawPrim, DrawStep, PrimKind, TILE};
+pub use draw_plan::{
+    AtlasUpload, BlurSoft, DrawPlan, DrawPrim, DrawStep, GlyphAtlas, GlyphRef, PrimKind, TILE,
+};
 pub use error::{BuffersError, Result};
 pub use format::{Plane, VideoFormat};
 pub use generator::{BufferGenerator, GeneratorOptions};

@@ -236,7 +236,7 @@ impl Surface {
 
     /// Runs a draw list on this picture where it lives on the GPU (RGBA or
     /// BGRx in CUDA memory); the picture never leaves the device.
-    pub fn draw_on_gpu(&self, plan: &crate::DrawPlan) -> Result<()> {
+    pub fn draw_on_gpu(&self, plan: crate::DrawPlan) -> Result<()> {
         crate::cuda::draw_plan(self, plan)
     }
 

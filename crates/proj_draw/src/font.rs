@@ -26,6 +26,8 @@ pub struct Font {
     em_scale: f32,
     /// The auto-hinter's glyph classification, computed once.
     styles: GlyphStyles,
+    /// Unique in the process: names the font's glyphs in a GPU atlas.
+    uid: u32,
 }
 
 impl std::fmt::Debug for Font {
@@ -64,7 +66,9 @@ impl Font {
             return Err(fail("no glyph outlines".into()));
         }
         let styles = GlyphStyles::new(&outlines);
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
         Ok(Self {
+            uid: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             family: family.to_owned(),
             em_scale: 1.0 / upem,
             styles,
@@ -83,6 +87,10 @@ impl Font {
             Bytes::Owned(b) => b,
         };
         FontRef::new(data).ok()
+    }
+
+    pub(crate) fn uid(&self) -> u32 {
+        self.uid
     }
 
     pub(crate) fn styles(&self) -> &GlyphStyles {

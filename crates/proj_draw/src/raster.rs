@@ -60,6 +60,25 @@ pub trait Raster {
         y: i64,
         color: Color,
     );
+    /// A glyph's mask: as `blit_mask`, with the glyph's identity (font,
+    /// glyph, size, quarter, luminance) for a GPU's glyph atlas.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a mask, its place and colour, and its name"
+    )]
+    fn blit_glyph(
+        &mut self,
+        key: [u32; 3],
+        mask: &[u8],
+        mask_w: usize,
+        mask_h: usize,
+        x: i64,
+        y: i64,
+        color: Color,
+    ) {
+        let _ = key;
+        self.blit_mask(mask, mask_w, mask_h, x, y, color);
+    }
     /// Blurs what is drawn in `region` so far (edges clamped to it).
     fn blur(&mut self, region: Region, sigma: f32, soft: Soft<'_>);
     /// A premultiplied layer of `region`'s size, in this picture's channel

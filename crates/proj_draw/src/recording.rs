@@ -1,12 +1,13 @@
 //! A picture's drawing recorded instead of done: the primitives the
-//! painter produces (frames, coverage masks, blurs, layers), in order, with
-//! their masks in one arena, for the GPU to execute
+//! painter produces (frames, coverage masks, glyphs, blurs, layers), in
+//! order, with their masks in one arena (glyphs named, for the GPU's glyph
+//! atlas to keep from frame to frame), for the GPU to execute
 //! (`proj_buffers::DrawPlan`, `cuda/draw.cu`) with the same arithmetic as
 //! the CPU `Target`.
 
 use std::collections::HashMap;
 
-use proj_buffers::{BlurSoft, DrawPlan, DrawPrim, PrimKind};
+use proj_buffers::{BlurSoft, DrawPlan, DrawPrim, GlyphRef, PrimKind};
 
 use crate::blur::{passes, reciprocal, window};
 use crate::geometry::RectF;
@@ -28,6 +29,9 @@ pub struct Recording {
     /// Masks already in the arena (a glyph drawn twice is stored once):
     /// (address, length) → offset, checked byte for byte on a hit.
     stored: HashMap<(usize, usize), u32>,
+    /// The glyphs drawn, each once: name → index in `glyph_refs`.
+    glyphs: HashMap<[u32; 3], u32>,
+    glyph_refs: Vec<GlyphRef>,
 }
 
 impl Recording {
@@ -39,6 +43,8 @@ impl Recording {
             prims: Vec::new(),
             arena: Vec::new(),
             stored: HashMap::new(),
+            glyphs: HashMap::new(),
+            glyph_refs: Vec::new(),
         }
     }
 
@@ -50,9 +56,16 @@ impl Recording {
         self.prims.is_empty()
     }
 
-    /// The plan the GPU runs.
+    /// The plan the GPU runs (its glyphs still to be resolved against the
+    /// GPU's glyph atlas).
     pub fn plan(self) -> DrawPlan {
-        DrawPlan::build(self.width, self.height, &self.prims, self.arena)
+        DrawPlan::build(
+            self.width,
+            self.height,
+            &self.prims,
+            self.arena,
+            self.glyph_refs,
+        )
     }
 
     /// Stores `bytes` in the arena (once per mask); `None` when full.
@@ -135,6 +148,54 @@ impl Raster for Recording {
             alpha: color.a,
             offset,
             rect,
+            ..DrawPrim::default()
+        });
+    }
+
+    fn blit_glyph(
+        &mut self,
+        key: [u32; 3],
+        mask: &[u8],
+        mask_w: usize,
+        mask_h: usize,
+        x: i64,
+        y: i64,
+        color: Color,
+    ) {
+        let size = mask_w * mask_h;
+        if !color.visible() || mask_w == 0 || mask.len() < size {
+            return;
+        }
+        let (w, h) = (i64::from(self.width), i64::from(self.height));
+        let (x1, y1) = (x + mask_w as i64, y + mask_h as i64);
+        if x1 <= 0 || y1 <= 0 || x >= w || y >= h {
+            return;
+        }
+        let index = match self.glyphs.get(&key) {
+            Some(&i) => i,
+            None => {
+                let Some(arena_offset) = self.store(&mask[..size]) else {
+                    return;
+                };
+                let Ok(i) = u32::try_from(self.glyph_refs.len()) else {
+                    return;
+                };
+                let len = u32::try_from(size).unwrap_or(u32::MAX);
+                self.glyph_refs.push(GlyphRef {
+                    key,
+                    arena_offset,
+                    len,
+                });
+                self.glyphs.insert(key, i);
+                i
+            }
+        };
+        self.prims.push(DrawPrim {
+            kind: PrimKind::Glyph,
+            pixel: self.order.pixel(color),
+            alpha: color.a,
+            offset: index,
+            rect: [x, y, x1, y1].map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
             ..DrawPrim::default()
         });
     }

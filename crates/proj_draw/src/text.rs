@@ -424,7 +424,12 @@ pub fn draw_line(
             if glyph.width > 0 {
                 let gx = whole as i64 + i64::from(glyph.left);
                 let gy = baseline + i64::from(glyph.top);
-                target.blit_mask(&glyph.mask, glyph.width, glyph.height, gx, gy, color);
+                let key = [
+                    font.uid(),
+                    (u32::from(index) << 16) | (u32::from(quarter) << 8) | u32::from(luminance),
+                    size.to_bits(),
+                ];
+                target.blit_glyph(key, &glyph.mask, glyph.width, glyph.height, gx, gy, color);
             }
         }
         pen += advance;

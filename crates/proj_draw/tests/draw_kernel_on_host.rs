@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use proj_buffers::{DrawPlan, DrawStep};
+use proj_buffers::{DrawPlan, DrawStep, GlyphAtlas};
 use proj_draw::{
     decode_draw_list, BBoxSource, BoundingBoxDraw, ChannelOrder, Color, DotDraw, Image, LabelDraw,
     LabelPosition, LabelPositionKind, ObjectDraw, Padding, Painter, Recording, Target,
@@ -59,9 +59,11 @@ fn push(out: &mut Vec<u8>, words: impl IntoIterator<Item = u32>) {
     }
 }
 
-/// Runs `plan` on `picture` (rows of `pitch` bytes) in the harness.
+/// Runs `plan` on `picture` (rows of `pitch` bytes) in the harness, with
+/// the glyph atlas's bytes.
 fn run_on_host(
     plan: &DrawPlan,
+    atlas: &[u8],
     width: u32,
     height: u32,
     pitch: usize,
@@ -82,6 +84,7 @@ fn run_on_host(
             n(plan.steps.len()),
             n(plan.arena.len()),
             n(plan.blur_bytes),
+            n(atlas.len()),
         ],
     );
     push(&mut bytes, plan.prims.iter().copied());
@@ -98,6 +101,7 @@ fn run_on_host(
         }
     }
     bytes.extend_from_slice(&plan.arena);
+    bytes.extend_from_slice(atlas);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let id = format!("{}-{name}", std::process::id());
     let (p, i, o) = (
@@ -313,6 +317,10 @@ fn recorded_draw_lists_run_by_the_gpu_kernels_match_the_cpu_byte_for_byte(
     let mut painter = Painter::with_default_font()?;
     let mut rng = Lcg(0xD8A3);
     let mut steps = (0, 0);
+    // One atlas for every round, as a GPU keeps it: later rounds reuse
+    // glyphs placed by earlier ones.
+    let mut atlas = GlyphAtlas::default();
+    let mut glyphs_seen = Vec::new();
     for round in 0..6 {
         let order = if round % 2 == 0 {
             ChannelOrder::Rgba
@@ -337,7 +345,10 @@ fn recorded_draw_lists_run_by_the_gpu_kernels_match_the_cpu_byte_for_byte(
             painter.draw_object(&mut recording, object, draw);
         }
         painter.draw_list(&mut recording, &ops);
-        let plan = recording.plan();
+        let mut plan = recording.plan();
+        let _ = plan.resolve_glyphs(&mut atlas);
+        atlas.mark_uploaded();
+        glyphs_seen.push(atlas.glyphs());
         for step in &plan.steps {
             match step {
                 DrawStep::Tiles { .. } => steps.0 += 1,
@@ -347,6 +358,7 @@ fn recorded_draw_lists_run_by_the_gpu_kernels_match_the_cpu_byte_for_byte(
         let pitch = tight + 52;
         let gpu = run_on_host(
             &plan,
+            atlas.bytes(),
             width,
             height,
             pitch,

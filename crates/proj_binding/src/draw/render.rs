@@ -139,7 +139,7 @@ fn with_target<R>(
             let out = draw(&mut picture)?;
             if let Picture::Device(recording) = picture {
                 surface
-                    .draw_on_gpu(&recording.plan())
+                    .draw_on_gpu(recording.plan())
                     .map_err(from_buffers)?;
             }
             Ok(out)

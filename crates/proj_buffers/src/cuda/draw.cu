@@ -1,5 +1,6 @@
 // Draw lists (crates/proj_draw's primitives) executed on a picture in GPU
-// memory: one launch of draw_tiles per run of primitives between blurs,
+// memory, glyph masks read from a glyph atlas kept on the GPU from frame to
+// frame: one launch of draw_tiles per run of primitives between blurs,
 // over 16 × 16 tiles, one thread per pixel, each walking its tile's
 // primitives in order; a blur is two launches (rows, then columns). The
 // arithmetic is the CPU renderer's, operation for operation (compiled with
@@ -11,6 +12,7 @@
 #define DRAW_MASK 1
 #define DRAW_LAYER 2
 #define DRAW_BLUR 3
+#define DRAW_GLYPH 4
 
 #define SOFT_WHOLE 0
 #define SOFT_ALIGNED 1
@@ -21,7 +23,7 @@ struct DrawPrim {
     unsigned kind;
     unsigned pixel;     // the colour's bytes in the picture's order, alpha lane 255, byte 0 lowest
     unsigned alpha;     // 0–255
-    unsigned offset;    // arena offset: a mask, a layer, a blur's coverage
+    unsigned offset;    // arena offset: a mask, a layer, a blur's coverage; atlas offset: a glyph
     float outer[4];     // frame: left top right bottom (clipped); blur: the soft rectangle
     float inner[4];     // frame: the hole; left > right when none
     int rect[4];        // mask: where it lands (x0 y0 x1 y1, unclipped); layer and blur: the region
@@ -67,7 +69,7 @@ __device__ __forceinline__ void draw_blend(unsigned char* d, unsigned pixel, uns
 extern "C" __global__ void draw_tiles(
     unsigned long long picture, int pitch, int width, int height,
     const DrawPrim* prims, const TileArg* tiles, int first, const int* items,
-    const unsigned char* arena) {
+    const unsigned char* arena, const unsigned char* atlas) {
     const TileArg tile = tiles[first + (int)blockIdx.x];
     const int x = tile.x0 + (int)threadIdx.x;
     const int y = tile.y0 + (int)threadIdx.y;
@@ -89,10 +91,11 @@ extern "C" __global__ void draw_tiles(
             coverage = coverage < 0.0f ? 0.0f : (coverage > 1.0f ? 1.0f : coverage);
             const unsigned a = draw_coverage_alpha(q->alpha, coverage);
             if (a != 0) draw_blend(d, q->pixel, a);
-        } else if (q->kind == DRAW_MASK) {
+        } else if (q->kind == DRAW_MASK || q->kind == DRAW_GLYPH) {
             if (x < q->rect[0] || x >= q->rect[2] || y < q->rect[1] || y >= q->rect[3]) continue;
             const int w = q->rect[2] - q->rect[0];
-            const unsigned c = arena[q->offset + (unsigned)((y - q->rect[1]) * w + (x - q->rect[0]))];
+            const unsigned char* masks = q->kind == DRAW_GLYPH ? atlas : arena;
+            const unsigned c = masks[q->offset + (unsigned)((y - q->rect[1]) * w + (x - q->rect[0]))];
             const unsigned a = draw_div255(q->alpha * c);
             if (a != 0) draw_blend(d, q->pixel, a);
         } else if (q->kind == DRAW_LAYER) {

@@ -1,13 +1,18 @@
-//! Running a `DrawPlan` on a picture in GPU memory (draw.cu): one upload
-//! of the primitives, tiles, items and arena, then per step one
-//! `draw_tiles` launch or a blur's two, on the picture's stream, waited
-//! for before return. The picture never leaves the GPU.
+//! Running a `DrawPlan` on a picture in GPU memory (draw.cu): the plan's
+//! glyphs resolved against the glyph atlas this thread keeps on that GPU
+//! (only new glyphs go up), one upload of the primitives, tiles, items and
+//! arena, then per step one `draw_tiles` launch or a blur's two, on the
+//! picture's stream, waited for before return. The picture never leaves
+//! the GPU.
 
-use cudarc::driver::{LaunchConfig, PushKernelArg};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use cudarc::driver::{CudaSlice, LaunchConfig, PushKernelArg};
 
 use super::failed;
 use super::kernels::kernels;
-use crate::draw_plan::{DrawPlan, DrawStep, TILE};
+use crate::draw_plan::{AtlasUpload, DrawPlan, DrawStep, GlyphAtlas, TILE};
 use crate::{BuffersError, Result, Surface, VideoFormat};
 
 fn to_i32(v: impl TryInto<i32>) -> i32 {
@@ -23,7 +28,34 @@ fn per_line(lines: u32) -> LaunchConfig {
     }
 }
 
-pub(crate) fn draw(surface: &Surface, plan: &DrawPlan) -> Result<()> {
+/// A glyph atlas and its copy on one GPU.
+struct DeviceAtlas {
+    atlas: GlyphAtlas,
+    device: Option<CudaSlice<u8>>,
+}
+
+thread_local! {
+    /// Per drawing thread and GPU, so no lock is held across an upload or
+    /// a launch; a thread's draws are waited for before it draws again,
+    /// so its atlas copy is never replaced while a kernel reads it.
+    static ATLASES: RefCell<HashMap<usize, DeviceAtlas>> = RefCell::new(HashMap::new());
+}
+
+pub(crate) fn draw(surface: &Surface, plan: DrawPlan) -> Result<()> {
+    ATLASES.with(|cell| {
+        let mut atlases = cell
+            .try_borrow_mut()
+            .map_err(|_| failed("glyph atlas", "in use on this thread"))?;
+        let gpu = surface.device().map_or(0, |m| m.gpu_id());
+        let entry = atlases.entry(gpu).or_insert_with(|| DeviceAtlas {
+            atlas: GlyphAtlas::default(),
+            device: None,
+        });
+        draw_with(surface, plan, entry)
+    })
+}
+
+fn draw_with(surface: &Surface, mut plan: DrawPlan, atlas: &mut DeviceAtlas) -> Result<()> {
     let unsupported = |reason: &str| BuffersError::UnsupportedFormat {
         operation: "drawing on the GPU",
         format: surface.format().name(),
@@ -45,6 +77,42 @@ pub(crate) fn draw(surface: &Surface, plan: &DrawPlan) -> Result<()> {
     memory.bind()?;
     let kernels = kernels(memory.stream().context())?;
     let stream = memory.stream();
+    // New glyphs into the atlas; a copy that is too small (or stale) is
+    // replaced by a larger one holding everything.
+    let upload = plan.resolve_glyphs(&mut atlas.atlas);
+    let bytes = atlas.atlas.bytes();
+    let fits = atlas
+        .device
+        .as_ref()
+        .is_some_and(|d| d.len() >= bytes.len().max(1));
+    match (upload, fits) {
+        (AtlasUpload::Nothing, true) => {}
+        (AtlasUpload::From(start), true) => {
+            if let Some(device) = atlas.device.as_mut() {
+                let mut tail = device.slice_mut(start..bytes.len());
+                stream
+                    .memcpy_htod(&bytes[start..], &mut tail)
+                    .map_err(|e| failed("cuMemcpyHtoD (glyph atlas)", e))?;
+            }
+        }
+        _ => {
+            let capacity = (bytes.len() * 2).max(64 << 10);
+            let mut device = stream
+                .alloc_zeros::<u8>(capacity)
+                .map_err(|e| failed("cuMemAlloc (glyph atlas)", e))?;
+            if !bytes.is_empty() {
+                let mut head = device.slice_mut(0..bytes.len());
+                stream
+                    .memcpy_htod(bytes, &mut head)
+                    .map_err(|e| failed("cuMemcpyHtoD (glyph atlas)", e))?;
+            }
+            atlas.device = Some(device);
+        }
+    }
+    atlas.atlas.mark_uploaded();
+    let Some(glyphs) = atlas.device.as_ref() else {
+        return Err(failed("glyph atlas", "no device copy"));
+    };
     let upload = |name: &'static str, e| failed(name, e);
     // Empty arrays still need a valid pointer: upload one element at least.
     let prims = stream
@@ -105,7 +173,8 @@ pub(crate) fn draw(surface: &Surface, plan: &DrawPlan) -> Result<()> {
                     .arg(&tiles)
                     .arg(&first)
                     .arg(&items)
-                    .arg(&arena);
+                    .arg(&arena)
+                    .arg(glyphs);
                 let config = LaunchConfig {
                     grid_dim: (count, 1, 1),
                     block_dim: (TILE as u32, TILE as u32, 1),

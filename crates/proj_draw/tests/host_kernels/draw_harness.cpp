@@ -7,9 +7,10 @@
 //   draw_harness PLAN PICTURE_IN PICTURE_OUT
 //
 // PLAN: little-endian u32 words: width height pitch n_prim_words n_tiles
-// n_items n_steps arena_len blur_bytes, then the primitives, the tiles (4
-// words each), the items, the steps (4 words each: 0 first count 0 for
-// tiles, 1 prim width height for a blur), then the arena's bytes.
+// n_items n_steps arena_len blur_bytes atlas_len, then the primitives, the
+// tiles (4 words each), the items, the steps (4 words each: 0 first count 0
+// for tiles, 1 prim width height for a blur), then the arena's bytes, then
+// the glyph atlas's.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     auto word = [&]() { unsigned v; std::memcpy(&v, &plan[at], 4); at += 4; return v; };
     const int width = (int)word(), height = (int)word(), pitch = (int)word();
     const unsigned n_words = word(), n_tiles = word(), n_items = word(), n_steps = word(), arena_len = word(), blur_bytes = word();
+    const unsigned atlas_len = word();
     std::vector<DrawPrim> prims(n_words / 26 + 1);
     std::memcpy(prims.data(), &plan[at], n_words * 4); at += n_words * 4;
     std::vector<TileArg> tiles(n_tiles + 1);
@@ -52,7 +54,9 @@ int main(int argc, char** argv) {
     std::vector<unsigned> steps(n_steps * 4 + 4);
     std::memcpy(steps.data(), &plan[at], n_steps * 16); at += n_steps * 16;
     std::vector<unsigned char> arena(arena_len + 1);
-    std::memcpy(arena.data(), &plan[at], arena_len);
+    std::memcpy(arena.data(), &plan[at], arena_len); at += arena_len;
+    std::vector<unsigned char> atlas(atlas_len + 1);
+    std::memcpy(atlas.data(), &plan[at], atlas_len);
     std::vector<unsigned char> a(blur_bytes + 4), b(blur_bytes + 4);
     const unsigned long long base = (unsigned long long)picture.data();
     (void)height;
@@ -66,7 +70,7 @@ int main(int argc, char** argv) {
                 for (unsigned ty = 0; ty < 16; ++ty)
                     for (unsigned tx = 0; tx < 16; ++tx) {
                         threadIdx = Index3{tx, ty, 0};
-                        draw_tiles(base, pitch, width, height, prims.data(), tiles.data(), (int)step[1], items.data(), arena.data());
+                        draw_tiles(base, pitch, width, height, prims.data(), tiles.data(), (int)step[1], items.data(), arena.data(), atlas.data());
                     }
             }
         } else {
