@@ -1,8 +1,8 @@
 // The draw spec (`savant_rs.draw_spec` translated): what is drawn for the
 // objects of a (namespace, label). Values are immutable: getters and copy().
 import * as native from '@proj/native';
-import { argumentError, makeEnum, native as call, type EnumValue } from '@proj/gstreamer/internal';
-import type { VideoObject } from '@proj/deepstream';
+import { argumentError, ErrorCode, makeEnum, native as call, ProjError, type EnumValue } from '@proj/gstreamer/internal';
+import type { VideoFrame, VideoObject } from '@proj/deepstream';
 
 export type Rgba = readonly [number, number, number, number];
 
@@ -368,6 +368,23 @@ export class SetDrawLabelKind {
   }
   getLabel(): string {
     return this.#label;
+  }
+
+  /** Applies it to object `objectId` of `frame`: sets that object's draw
+   * label (`own`) or its parent's (`parent`); returns the id changed.
+   * `ERR_PROJ_OBJECT_NOT_FOUND` for an unknown object, or a parent asked
+   * of an object without one. */
+  applyTo(frame: VideoFrame, objectId: number): number {
+    const object = frame.getObject(objectId);
+    let target = object;
+    if (this.#parent) {
+      if (object.parentId === undefined) {
+        throw new ProjError(ErrorCode.OBJECT_NOT_FOUND, `object ${objectId} has no parent to label`);
+      }
+      target = frame.getObject(object.parentId);
+    }
+    frame.updateObject({ ...target, drawLabel: this.#label });
+    return target.id;
   }
 }
 

@@ -1,6 +1,7 @@
 // The draw types: defaults, ranges, copies, enums, the spec's map, and
 // label templates (every placeholder, precision, missing values, unknown
 // placeholders as typed errors when the spec is built).
+import { VideoFrame } from '@proj/deepstream';
 import { describe, expect, test } from 'vitest';
 import {
   BBoxSource,
@@ -76,6 +77,18 @@ describe('draw values', () => {
     const parent = SetDrawLabelKind.parent('crowd');
     expect([own.isOwnLabel(), own.isParentLabel(), own.getLabel()]).toEqual([true, false, 'person']);
     expect([parent.isOwnLabel(), parent.isParentLabel(), parent.getLabel()]).toEqual([false, true, 'crowd']);
+
+    const frame = new VideoFrame({ sourceId: 's', width: 100, height: 100 });
+    const box = { xc: 50, yc: 50, width: 10, height: 10 };
+    const group = frame.addObject({ namespace: 'n', label: 'group', detectionBox: box });
+    const member = frame.addObject({ namespace: 'n', label: 'member', detectionBox: box, parentId: group });
+    expect(own.applyTo(frame, member)).toBe(member);
+    expect(parent.applyTo(frame, member)).toBe(group);
+    expect(frame.getObject(member).drawLabel).toBe('person');
+    expect(frame.getObject(group).drawLabel).toBe('crowd');
+    expect(new LabelDraw(white).lines(frame.getObject(group))).toEqual(['crowd']);
+    expect(() => parent.applyTo(frame, group)).toThrow(expect.objectContaining({ code: ErrorCode.OBJECT_NOT_FOUND }));
+    expect(() => own.applyTo(frame, 999)).toThrow(expect.objectContaining({ code: ErrorCode.OBJECT_NOT_FOUND }));
   });
 });
 
