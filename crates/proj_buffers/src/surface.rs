@@ -234,9 +234,10 @@ impl Surface {
         }
     }
 
-    /// Runs a draw list on this picture where it lives on the GPU (RGBA or
-    /// BGRx in CUDA memory); the picture never leaves the device.
-    pub fn draw_on_gpu(&self, plan: crate::DrawPlan) -> Result<()> {
+    /// Launches a draw list on this picture where it lives on the GPU
+    /// (RGBA or BGRx in CUDA memory); the picture never leaves the device.
+    /// Wait for the result after letting go of any lock on the picture.
+    pub fn draw_on_gpu(&self, plan: crate::DrawPlan) -> Result<crate::cuda::GpuDrawing> {
         crate::cuda::draw_plan(self, plan)
     }
 

@@ -44,7 +44,7 @@ fn gpu_draws_the_scenes_as_the_cpu_does() -> Result<()> {
             painter.draw_object(&mut recording, object, draw);
         }
         let plan = recording.plan();
-        buffer.with_surface(0, |s| s.draw_on_gpu(plan))??;
+        buffer.with_surface(0, |s| s.draw_on_gpu(plan))??.wait()?;
         let gpu = buffer.with_surface(0, |s| s.download())??;
         let differing = gpu.iter().zip(&cpu).filter(|(a, b)| a != b).count();
         assert_eq!(
@@ -61,7 +61,7 @@ fn gpu_draws_the_scenes_as_the_cpu_does() -> Result<()> {
                 painter.draw_object(&mut recording, object, draw);
             }
             let plan = recording.plan();
-            buffer.with_surface(0, |s| s.draw_on_gpu(plan))??;
+            buffer.with_surface(0, |s| s.draw_on_gpu(plan))??.wait()?;
         }
         println!(
             "{name}: {:.3} ms per frame on the GPU (record, plan, upload, launch, wait)",

@@ -120,31 +120,42 @@ impl pd::Raster for Picture<'_> {
 
 /// Runs `draw` on the picture in `slot` of `buffer`. A picture in CUDA
 /// memory is drawn by its GPU (the draw-list kernels): the drawing is
-/// recorded here, then executed there; the picture never comes down.
+/// recorded here without the buffer's lock, launched under it, and waited
+/// for after it is let go; the picture never comes down.
 fn with_target<R>(
     buffer: &pb::SharedBuffer,
     slot: usize,
     draw: impl FnOnce(&mut Picture<'_>) -> Outcome<R>,
 ) -> Outcome<R> {
-    buffer
-        .with_surface_mut(slot, |surface| {
-            let order = channel_order(surface.format())?;
-            let (w, h) = (surface.width(), surface.height());
-            let pitch = w as usize * 4;
-            if let Some(bytes) = surface.host_data_mut() {
-                let target = pd::Target::new(bytes, w, h, pitch, order).map_err(from_draw)?;
-                return draw(&mut Picture::Host(target));
-            }
-            let mut picture = Picture::Device(pd::Recording::new(w, h, order));
-            let out = draw(&mut picture)?;
-            if let Picture::Device(recording) = picture {
-                surface
-                    .draw_on_gpu(recording.plan())
-                    .map_err(from_buffers)?;
-            }
-            Ok(out)
+    let (format, w, h, on_host) = buffer
+        .with_surface(slot, |s| {
+            (s.format(), s.width(), s.height(), s.host_data().is_some())
         })
-        .map_err(from_buffers)?
+        .map_err(from_buffers)?;
+    let order = channel_order(format)?;
+    if on_host {
+        return buffer
+            .with_surface_mut(slot, |surface| {
+                let bytes = surface.host_data_mut().ok_or_else(|| {
+                    invalid_argument("the picture left system memory while being drawn")
+                })?;
+                let target =
+                    pd::Target::new(bytes, w, h, w as usize * 4, order).map_err(from_draw)?;
+                draw(&mut Picture::Host(target))
+            })
+            .map_err(from_buffers)?;
+    }
+    let mut picture = Picture::Device(pd::Recording::new(w, h, order));
+    let out = draw(&mut picture)?;
+    if let Picture::Device(recording) = picture {
+        let plan = recording.plan();
+        let drawing = buffer
+            .with_surface(slot, |surface| surface.draw_on_gpu(plan))
+            .map_err(from_buffers)?
+            .map_err(from_buffers)?;
+        drawing.wait().map_err(from_buffers)?;
+    }
+    Ok(out)
 }
 
 #[napi(object)]

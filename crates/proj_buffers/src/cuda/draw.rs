@@ -2,13 +2,15 @@
 //! glyphs resolved against the glyph atlas this thread keeps on that GPU
 //! (only new glyphs go up), one upload of the primitives, tiles, items and
 //! arena, then per step one `draw_tiles` launch or a blur's two, on the
-//! picture's stream, waited for before return. The picture never leaves
-//! the GPU.
+//! picture's stream. The caller waits (`GpuDrawing::wait`) after letting go
+//! of the picture's lock: later work on the picture is ordered after the
+//! kernels by its stream. The picture never leaves the GPU.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use cudarc::driver::{CudaSlice, LaunchConfig, PushKernelArg};
+use cudarc::driver::{CudaSlice, CudaStream, LaunchConfig, PushKernelArg};
 
 use super::failed;
 use super::kernels::kernels;
@@ -41,7 +43,55 @@ thread_local! {
     static ATLASES: RefCell<HashMap<usize, DeviceAtlas>> = RefCell::new(HashMap::new());
 }
 
-pub(crate) fn draw(surface: &Surface, plan: DrawPlan) -> Result<()> {
+/// Kernels launched on a picture's stream, and what they read, kept until
+/// they are waited for. Dropped without `wait`, it waits (errors ignored),
+/// so a thread's next draw never replaces an atlas a kernel still reads.
+#[must_use = "wait() for the kernels; dropping waits too, but loses their error"]
+pub struct GpuDrawing {
+    stream: Option<Arc<CudaStream>>,
+    _reads: Vec<CudaSlice<u8>>,
+    _words: Vec<CudaSlice<u32>>,
+    _indices: Vec<CudaSlice<i32>>,
+}
+
+impl std::fmt::Debug for GpuDrawing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuDrawing")
+            .field("pending", &self.stream.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl GpuDrawing {
+    fn done() -> Self {
+        Self {
+            stream: None,
+            _reads: Vec::new(),
+            _words: Vec::new(),
+            _indices: Vec::new(),
+        }
+    }
+
+    /// Waits for the kernels (a GPU sync: call it holding no lock).
+    pub fn wait(mut self) -> Result<()> {
+        match self.stream.take() {
+            Some(stream) => stream
+                .synchronize()
+                .map_err(|e| failed("cuStreamSynchronize (draw)", e)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for GpuDrawing {
+    fn drop(&mut self) {
+        if let Some(stream) = self.stream.take() {
+            let _ = stream.synchronize();
+        }
+    }
+}
+
+pub(crate) fn draw(surface: &Surface, plan: DrawPlan) -> Result<GpuDrawing> {
     ATLASES.with(|cell| {
         let mut atlases = cell
             .try_borrow_mut()
@@ -55,7 +105,7 @@ pub(crate) fn draw(surface: &Surface, plan: DrawPlan) -> Result<()> {
     })
 }
 
-fn draw_with(surface: &Surface, mut plan: DrawPlan, atlas: &mut DeviceAtlas) -> Result<()> {
+fn draw_with(surface: &Surface, mut plan: DrawPlan, atlas: &mut DeviceAtlas) -> Result<GpuDrawing> {
     let unsupported = |reason: &str| BuffersError::UnsupportedFormat {
         operation: "drawing on the GPU",
         format: surface.format().name(),
@@ -72,7 +122,7 @@ fn draw_with(surface: &Surface, mut plan: DrawPlan, atlas: &mut DeviceAtlas) -> 
         .first()
         .ok_or_else(|| unsupported("no plane"))?;
     if plan.is_empty() {
-        return Ok(());
+        return Ok(GpuDrawing::done());
     }
     memory.bind()?;
     let kernels = kernels(memory.stream().context())?;
@@ -221,9 +271,11 @@ fn draw_with(surface: &Surface, mut plan: DrawPlan, atlas: &mut DeviceAtlas) -> 
             }
         }
     }
-    // The uploads and scratch are freed when they drop: wait for the kernels first.
-    stream
-        .synchronize()
-        .map_err(|e| failed("cuStreamSynchronize (draw)", e))?;
-    Ok(())
+    // What the kernels read lives until they are waited for.
+    Ok(GpuDrawing {
+        stream: Some(Arc::clone(stream)),
+        _reads: vec![arena, a, b],
+        _words: vec![prims],
+        _indices: vec![tiles, items],
+    })
 }

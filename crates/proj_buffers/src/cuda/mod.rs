@@ -16,6 +16,7 @@ mod nvrtc;
 
 pub use context::{context, device_count, driver_loaded, nvrtc_loaded, raw_context, usable};
 pub(crate) use draw::draw as draw_plan;
+pub use draw::GpuDrawing;
 pub(crate) use launch::{convert_yuv420, fill, import_device_yuv420, letterbox, rgb_to_i420};
 pub(crate) use memory::{DeviceMemory, PinnedHost, Placement as MemoryPlacement};
 
