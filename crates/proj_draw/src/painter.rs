@@ -211,10 +211,7 @@ impl Painter {
         }
         let size = label.font_size();
         let line_height = size * 1.25;
-        let text_w = lines
-            .iter()
-            .map(|l| measure(&mut self.glyphs, &self.fonts, l, size))
-            .fold(0.0f32, f32::max);
+        let text_w = self.widest(lines, size);
         let p = label.padding;
         let box_w = text_w + (p.left + p.right) as f32;
         let box_h = line_height * lines.len() as f32 + (p.top + p.bottom) as f32;
@@ -234,6 +231,7 @@ impl Painter {
             y,
             lines,
             size,
+            text_w,
             label.font_color,
             label.background_color,
             (label.thickness > 0).then_some((label.border_color, label.thickness as f32)),
@@ -241,6 +239,16 @@ impl Painter {
         );
     }
 
+    /// The advance width of the widest of `lines` (Skia's `measure_str`).
+    fn widest(&mut self, lines: &[impl AsRef<str>], size: f32) -> f32 {
+        lines
+            .iter()
+            .map(|l| measure(&mut self.glyphs, &self.fonts, l.as_ref(), size))
+            .fold(0.0f32, f32::max)
+    }
+
+    /// Lines of text `text_w` wide (`widest`) in a padded block whose
+    /// top-left is (`x`, `y`): background, border, then the lines.
     #[expect(clippy::too_many_arguments, reason = "a label's parts, all used once")]
     fn text_block(
         &mut self,
@@ -249,6 +257,7 @@ impl Painter {
         y: f32,
         lines: &[impl AsRef<str>],
         size: f32,
+        text_w: f32,
         color: Color,
         background: Color,
         border: Option<(Color, f32)>,
@@ -258,10 +267,6 @@ impl Painter {
             return;
         }
         let line_height = size * 1.25;
-        let text_w = lines
-            .iter()
-            .map(|l| measure(&mut self.glyphs, &self.fonts, l.as_ref(), size))
-            .fold(0.0f32, f32::max);
         let rect = RectF::xywh(
             x,
             y,
@@ -456,12 +461,15 @@ impl Painter {
                     t.map_points(std::slice::from_mut(&mut anchor));
                     let lines: Vec<&str> = text.split('\n').collect();
                     let pad = padding.max(0.0) * scale;
+                    let size = size * scale;
+                    let text_w = self.widest(&lines, size);
                     self.text_block(
                         target,
                         anchor.x,
                         anchor.y,
                         &lines,
-                        size * scale,
+                        size,
+                        text_w,
                         *color,
                         background.unwrap_or(Color::TRANSPARENT),
                         None,

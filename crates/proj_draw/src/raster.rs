@@ -211,9 +211,7 @@ fn fill_frame_cpu(target: &mut Target<'_>, outer: RectF, inner: Option<RectF>, c
 
 /// Fills a rectangle.
 pub fn fill_rect(target: &mut impl Raster, rect: RectF, color: Color) {
-    if color.visible() && rect.is_drawable() {
-        target.fill_frame(rect, None, color);
-    }
+    target.fill_frame(rect, None, color);
 }
 
 /// Strokes a rectangle as Skia does with miter joins: `width` centred on
@@ -225,9 +223,7 @@ pub fn stroke_rect(target: &mut impl Raster, rect: RectF, width: f32, color: Col
     }
     let half = width / 2.0;
     let (outer, inner) = (rect.outset(half), rect.outset(-half));
-    if color.visible() && outer.is_drawable() {
-        target.fill_frame(outer, Some(inner).filter(RectF::is_drawable), color);
-    }
+    target.fill_frame(outer, Some(inner).filter(RectF::is_drawable), color);
 }
 
 /// Blends `color` through a coverage mask of `mask_w × mask_h` bytes whose

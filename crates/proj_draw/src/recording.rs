@@ -87,6 +87,45 @@ impl Recording {
     }
 }
 
+impl Recording {
+    /// A visible mask's bytes and where it lands (unclipped), or `None`
+    /// when nothing of it would show.
+    fn placed<'m>(
+        &self,
+        mask: &'m [u8],
+        mask_w: usize,
+        mask_h: usize,
+        x: i64,
+        y: i64,
+        color: Color,
+    ) -> Option<(&'m [u8], [i32; 4])> {
+        let size = mask_w * mask_h;
+        if !color.visible() || mask_w == 0 || mask.len() < size {
+            return None;
+        }
+        let (w, h) = (i64::from(self.width), i64::from(self.height));
+        let (x1, y1) = (x + mask_w as i64, y + mask_h as i64);
+        if x1 <= 0 || y1 <= 0 || x >= w || y >= h {
+            return None;
+        }
+        Some((
+            &mask[..size],
+            [x, y, x1, y1].map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
+        ))
+    }
+
+    fn push_mask(&mut self, kind: PrimKind, offset: u32, rect: [i32; 4], color: Color) {
+        self.prims.push(DrawPrim {
+            kind,
+            pixel: self.order.pixel(color),
+            alpha: color.a,
+            offset,
+            rect,
+            ..DrawPrim::default()
+        });
+    }
+}
+
 fn region_rect(r: Region) -> [i32; 4] {
     [r.x0, r.y0, r.x1, r.y1].map(|v| i32::try_from(v).unwrap_or(i32::MAX))
 }
@@ -129,27 +168,12 @@ impl Raster for Recording {
         y: i64,
         color: Color,
     ) {
-        let size = mask_w * mask_h;
-        if !color.visible() || mask_w == 0 || mask.len() < size {
-            return;
-        }
-        let (w, h) = (i64::from(self.width), i64::from(self.height));
-        let (x1, y1) = (x + mask_w as i64, y + mask_h as i64);
-        if x1 <= 0 || y1 <= 0 || x >= w || y >= h {
-            return;
-        }
-        let Some(offset) = self.store(&mask[..size]) else {
+        let Some((mask, rect)) = self.placed(mask, mask_w, mask_h, x, y, color) else {
             return;
         };
-        let rect = [x, y, x1, y1].map(|v| i32::try_from(v).unwrap_or(i32::MAX));
-        self.prims.push(DrawPrim {
-            kind: PrimKind::Mask,
-            pixel: self.order.pixel(color),
-            alpha: color.a,
-            offset,
-            rect,
-            ..DrawPrim::default()
-        });
+        if let Some(offset) = self.store(mask) {
+            self.push_mask(PrimKind::Mask, offset, rect, color);
+        }
     }
 
     fn blit_glyph(
@@ -162,25 +186,19 @@ impl Raster for Recording {
         y: i64,
         color: Color,
     ) {
-        let size = mask_w * mask_h;
-        if !color.visible() || mask_w == 0 || mask.len() < size {
+        let Some((mask, rect)) = self.placed(mask, mask_w, mask_h, x, y, color) else {
             return;
-        }
-        let (w, h) = (i64::from(self.width), i64::from(self.height));
-        let (x1, y1) = (x + mask_w as i64, y + mask_h as i64);
-        if x1 <= 0 || y1 <= 0 || x >= w || y >= h {
-            return;
-        }
+        };
         let index = match self.glyphs.get(&key) {
             Some(&i) => i,
             None => {
-                let Some(arena_offset) = self.store(&mask[..size]) else {
+                let Some(arena_offset) = self.store(mask) else {
                     return;
                 };
                 let Ok(i) = u32::try_from(self.glyph_refs.len()) else {
                     return;
                 };
-                let len = u32::try_from(size).unwrap_or(u32::MAX);
+                let len = u32::try_from(mask.len()).unwrap_or(u32::MAX);
                 self.glyph_refs.push(GlyphRef {
                     key,
                     arena_offset,
@@ -190,14 +208,7 @@ impl Raster for Recording {
                 i
             }
         };
-        self.prims.push(DrawPrim {
-            kind: PrimKind::Glyph,
-            pixel: self.order.pixel(color),
-            alpha: color.a,
-            offset: index,
-            rect: [x, y, x1, y1].map(|v| i32::try_from(v).unwrap_or(i32::MAX)),
-            ..DrawPrim::default()
-        });
+        self.push_mask(PrimKind::Glyph, index, rect, color);
     }
 
     fn blur(&mut self, region: Region, sigma: f32, soft: Soft<'_>) {
