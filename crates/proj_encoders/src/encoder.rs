@@ -145,9 +145,11 @@ impl Inner {
             let Some(plan) = plan else {
                 let message =
                     format!("no encoder backend opened; the last, {from}, failed: {reason}");
+                // The output first: a finish() woken by the error must find
+                // it delivered, before its own report of the frames lost.
+                (self.shared.emit)(EncoderOutput::Error(message.clone()));
                 self.progress().error = Some(message.clone());
                 self.shared.changed.notify_all();
-                (self.shared.emit)(EncoderOutput::Error(message.clone()));
                 return Err(EncodersError::Gstreamer { reason: message });
             };
             let generation = {
