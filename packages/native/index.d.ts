@@ -212,6 +212,18 @@ export declare class SharedBuffer {
   get numFilled(): number
   setNumFilled(count: number): void
   surfaceInfo(slot?: number | undefined | null): SurfaceInfo
+  /**
+   * The picture in `slot` as bytes over its own memory (no copy), for
+   * a callback that reads or changes it in place: system or pinned
+   * memory only. The view holds the buffer (out of its pool) until
+   * `closeHostView` cuts it off, or until it is collected.
+   */
+  hostView(slot?: number | undefined | null): Uint8Array
+  /**
+   * Cuts a `hostView` of this buffer off its memory (it reads as empty
+   * from then on) and lets go of its hold on the buffer.
+   */
+  closeHostView(view: ArrayBuffer): void
 }
 
 /** A batch being filled. */
@@ -597,7 +609,7 @@ export interface DrawListInit {
  * buffer's picture (boxes in the buffer's pixels), then `overlay` if
  * given.
  */
-export declare function drawObjects(frame: VideoFrame, buffer: SharedBuffer, spec: ObjectDrawSpec, options?: DrawOptions | undefined | null, overlay?: DrawListInit | undefined | null): Promise<DrawResult>
+export declare function drawObjects(frame: VideoFrame, buffer: SharedBuffer, spec: ObjectDrawSpec, options?: DrawOptions | undefined | null, overlay?: DrawListInit | undefined | null, choices?: Array<ObjectDrawChoice> | undefined | null): Promise<DrawResult>
 
 export interface DrawOptions {
   /**
@@ -865,6 +877,15 @@ export interface Mp4MuxerStats {
   queuedBytes: number
 }
 
+/**
+ * One object's draw chosen for this call in place of the spec's entry
+ * (an `onObjectDrawSpec` answer): `draw` null skips the object.
+ */
+export interface ObjectDrawChoice {
+  id: number
+  draw?: ObjectDrawInit
+}
+
 export interface ObjectDrawInit {
   boundingBox?: BoundingBoxDrawInit
   centralDot?: DotDrawInit
@@ -879,6 +900,21 @@ export interface ObjectDrawInit {
  * `padding`, `computeMode`) and returns its canonical form.
  */
 export declare function parseBufferName(kind: string, name: string): string
+
+export interface Placement {
+  /**
+   * `[left, top, right, bottom]` cut from the source (all 0 without a
+   * source rectangle).
+   */
+  crop: Array<number>
+  /**
+   * `[outerWidth, outerHeight, left, top, right, bottom]`: the bars
+   * around the scaled picture in the destination.
+   */
+  letterBox: Array<number>
+  /** The scaled picture in the destination. */
+  dst: Rect
+}
 
 export interface Point {
   x: number
@@ -1038,6 +1074,13 @@ export interface TransformConfig {
   /** `default`, `gpu`, `vic`. */
   computeMode?: string
 }
+
+/**
+ * The placement `BufferGenerator.transform` uses for a `src_width ×
+ * src_height` picture (optionally cut to `src_rect`) into `dst_width ×
+ * dst_height` with `config`.
+ */
+export declare function transformPlacement(srcWidth: number, srcHeight: number, srcRect: Rect | undefined | null, dstWidth: number, dstHeight: number, config?: TransformConfig | undefined | null): Placement
 
 /**
  * Parses a video codec name (case-insensitive; `avc`, `h265` aliases) and

@@ -7,6 +7,7 @@ mod batch;
 mod config;
 mod generator;
 mod ids;
+mod placement;
 mod shared_buffer;
 mod view;
 mod wait;

@@ -1,4 +1,4 @@
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -8,7 +8,7 @@ use crate::buffers::config::Rect;
 use crate::buffers::ids::{ids_from_js, ids_to_js, SavantId};
 use crate::convert::saturating_u32;
 use crate::entry::entry;
-use crate::error::{consumed, from_buffers, Code};
+use crate::error::{consumed, from_buffers, invalid_argument, Code};
 use crate::timestamp::nanoseconds;
 
 /// A pooled buffer (a frame or a batch). It returns to its pool when
@@ -17,12 +17,18 @@ use crate::timestamp::nanoseconds;
 #[derive(Debug)]
 pub struct SharedBuffer {
     inner: Mutex<Option<pb::SharedBuffer>>,
+    /// Open `hostView`s: each view's address and the hold it keeps on the
+    /// buffer (emptied by `closeHostView`, or dropped with the view).
+    views: Mutex<Vec<(usize, ViewHold)>>,
 }
+
+type ViewHold = Arc<Mutex<Option<pb::SharedBuffer>>>;
 
 impl SharedBuffer {
     pub fn wrap(buffer: pb::SharedBuffer) -> Self {
         Self {
             inner: Mutex::new(Some(buffer)),
+            views: Mutex::new(Vec::new()),
         }
     }
 
@@ -185,6 +191,70 @@ impl SharedBuffer {
                 .surface_info(slot.unwrap_or(0) as usize)
                 .map_err(from_buffers)?;
             Ok(info_to_js(&info))
+        })
+    }
+}
+
+#[napi]
+impl SharedBuffer {
+    /// The picture in `slot` as bytes over its own memory (no copy), for
+    /// a callback that reads or changes it in place: system or pinned
+    /// memory only. The view holds the buffer (out of its pool) until
+    /// `closeHostView` cuts it off, or until it is collected.
+    #[napi(ts_return_type = "Uint8Array")]
+    pub fn host_view<'env>(
+        &self,
+        env: &'env Env,
+        slot: Option<u32>,
+    ) -> Result<Uint8ArraySlice<'env>, Code> {
+        entry("SharedBuffer::host_view", || {
+            let buffer = self.get()?;
+            let (ptr, len) = buffer
+                .with_surface_mut(slot.unwrap_or(0) as usize, |s| {
+                    s.host_data_mut().map(|d| (d.as_mut_ptr(), d.len()))
+                })
+                .map_err(from_buffers)?
+                .ok_or_else(|| {
+                    invalid_argument(
+                        "the picture is in CUDA memory; use its surfaceInfo() descriptor",
+                    )
+                })?;
+            let hold: ViewHold = Arc::new(Mutex::new(Some(buffer)));
+            // SAFETY: the bytes belong to a surface of the held buffer;
+            // surfaces never resize, and the hold is emptied only once the
+            // view is detached (`close_host_view`) or collected.
+            let view = unsafe {
+                Uint8ArraySlice::from_external(env, ptr, len, Arc::clone(&hold), |_, h| drop(h))
+            }
+            .map_err(|e| invalid_argument(e.reason.clone()))?;
+            self.views
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((ptr as usize, hold));
+            Ok(view)
+        })
+    }
+
+    /// Cuts a `hostView` of this buffer off its memory (it reads as empty
+    /// from then on) and lets go of its hold on the buffer.
+    #[napi]
+    pub fn close_host_view(&self, view: ArrayBuffer) -> Result<(), Code> {
+        entry("SharedBuffer::close_host_view", || {
+            let address = view.as_ptr() as usize;
+            view.detach()
+                .map_err(|e| invalid_argument(e.reason.clone()))?;
+            let hold = {
+                let mut views = self.views.lock().unwrap_or_else(|e| e.into_inner());
+                views
+                    .iter()
+                    .position(|(a, _)| *a == address)
+                    .map(|i| views.swap_remove(i).1)
+            };
+            if let Some(hold) = hold {
+                let released = hold.lock().unwrap_or_else(|e| e.into_inner()).take();
+                drop(released);
+            }
+            Ok(())
         })
     }
 }

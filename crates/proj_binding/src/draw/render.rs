@@ -168,6 +168,26 @@ pub struct DrawOptions {
     pub slot: Option<u32>,
 }
 
+/// One object's draw chosen for this call in place of the spec's entry
+/// (an `onObjectDrawSpec` answer): `draw` null skips the object.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct ObjectDrawChoice {
+    pub id: i64,
+    pub draw: Option<super::spec::ObjectDrawInit>,
+}
+
+/// The choices, checked: object id → its draw, or `None` to skip it.
+fn parse_choices(
+    choices: Option<Vec<ObjectDrawChoice>>,
+) -> Outcome<std::collections::HashMap<i64, Option<pd::ObjectDraw>>> {
+    choices
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| Ok((c.id, c.draw.as_ref().map(|d| d.parse()).transpose()?)))
+        .collect()
+}
+
 #[napi(object)]
 #[derive(Debug, Clone)]
 pub struct DrawResult {
@@ -186,6 +206,7 @@ pub fn draw_objects<'env>(
     spec: &ObjectDrawSpec,
     options: Option<DrawOptions>,
     overlay: Option<DrawListInit>,
+    choices: Option<Vec<ObjectDrawChoice>>,
 ) -> Result<PromiseRaw<'env, DrawResult>, Code> {
     entry("draw_objects", || {
         let frame = frame.model();
@@ -193,6 +214,7 @@ pub fn draw_objects<'env>(
         let spec = spec.snapshot();
         let options = options.unwrap_or_default();
         let overlay = overlay.map(|o| o.decode()).transpose()?;
+        let choices = parse_choices(choices)?;
         let name = "draw_objects";
         promise(
             env,
@@ -200,7 +222,22 @@ pub fn draw_objects<'env>(
             workers::run(name, move || {
                 with_painter(options.font_family.as_deref(), |painter| {
                     with_target(&buffer, options.slot.unwrap_or(0) as usize, |target| {
-                        let drawn = painter.draw_objects(target, &frame, &spec);
+                        let drawn = if choices.is_empty() {
+                            painter.draw_objects(target, &frame, &spec)
+                        } else {
+                            let mut drawn = 0;
+                            for object in frame.objects() {
+                                let draw = match choices.get(&object.id) {
+                                    Some(choice) => choice.as_ref(),
+                                    None => spec.lookup(&object.namespace, &object.label),
+                                };
+                                if let Some(draw) = draw {
+                                    painter.draw_object(target, object, draw);
+                                    drawn += 1;
+                                }
+                            }
+                            drawn
+                        };
                         if let Some(ops) = &overlay {
                             painter.draw_list(target, ops);
                         }
