@@ -79,7 +79,9 @@ for config in packages/*/vitest.config.ts; do
   failed=$((failed + js_failed))
 done
 
-# The main job from the README must work.
+# The main job from the README must work: the whole pipeline (it fails on
+# any frame ffprobe does not find in an output).
+step "example watch-cameras" node examples/watch-cameras/index.mjs --out "$results/watch-cameras"
 step "example mux-mp4" node examples/mux-mp4/index.mjs "$results/demo.mp4" --seconds 3
 step "example camera-to-mp4" node examples/camera-to-mp4/index.mjs "$results/camera.mp4" --seconds 3
 step "example decode-file" node examples/decode-file/index.mjs

@@ -239,6 +239,12 @@ export declare class SurfaceBatch {
   memsetSlot(slot: number, value: number): void
   view(slot: number): SurfaceView
   finalize(): void
+  /**
+   * Gives the batch's buffer back to its pool (once the buffers and
+   * views taken from it are released too); later calls are
+   * `ERR_PROJ_CONSUMED`.
+   */
+  release(): void
   sharedBuffer(): SharedBuffer
 }
 

@@ -1,6 +1,7 @@
 import * as native from '@proj/native';
 import { argumentError, ErrorCode, native as call, integerArgument, type Nanoseconds, optionalOf, optionsObject, ProjError, toOptionalNanoseconds, toProjError } from '@proj/gstreamer/internal';
 
+import type { Transformation } from './geometry.js';
 import type { ComputeMode, Interpolation, MemType, Padding, SavantIdMetaKind, VideoFormat } from './enums.js';
 
 /** A rectangle in pixels. */
@@ -348,6 +349,32 @@ function cudaArrayOf(array: CudaArraySource): native.CudaArray {
   };
 }
 
+/** Where a transform puts a picture, as the frame model says it. */
+export interface Placement {
+  /** What `srcRect` cut off the source (zeros without one). */
+  crop: { left: number; top: number; right: number; bottom: number };
+  /** The letterbox step for a frame's transformation chain. */
+  letterBox: Extract<Transformation, { kind: 'letter_box' }>;
+  /** The scaled picture inside the destination. */
+  dst: Rect;
+}
+
+/** Where `BufferGenerator.transform` (and a batch's `transformSlot`) puts a
+ * `srcWidth × srcHeight` picture (or `srcRect` of it) in a `dstWidth ×
+ * dstHeight` one with `config`: add `letterBox` (after a `crop` step where
+ * `srcRect` is given) to a frame's chain, and `transformForward()` moves its
+ * boxes into the destination's pixels. */
+export function transformPlacement(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, config?: TransformConfig, srcRect?: Rect): Placement {
+  const p = call(() => native.transformPlacement(u32('srcWidth', srcWidth), u32('srcHeight', srcHeight), nativeRect(srcRect) ?? null, u32('dstWidth', dstWidth), u32('dstHeight', dstHeight), nativeConfig(config)));
+  const [left, top, right, bottom] = p.crop as [number, number, number, number];
+  const [outerWidth, outerHeight, l, t, r, b] = p.letterBox as [number, number, number, number, number, number];
+  return {
+    crop: { left, top, right, bottom },
+    letterBox: { kind: 'letter_box', outerWidth, outerHeight, left: l, top: t, right: r, bottom: b },
+    dst: p.dst,
+  };
+}
+
 /** One slot of a buffer: fill it, read it, or give its `SurfaceInfo` to native code. */
 export class SurfaceView {
   /** @internal */
@@ -602,6 +629,15 @@ export class SurfaceBatch {
   /** Sets the filled count (up to the last slot written) and attaches the ids. */
   finalize(): void {
     call(() => this.#native.finalize());
+  }
+  /** Gives the batch's buffer back to its pool once the buffers and
+   * views taken from it are released too (`using` does it). A batch not
+   * released stays out of its pool until it is garbage-collected. */
+  release(): void {
+    call(() => this.#native.release());
+  }
+  [Symbol.dispose](): void {
+    this.release();
   }
   /** The batch buffer; after `finalize()`. */
   sharedBuffer(): SharedBuffer {

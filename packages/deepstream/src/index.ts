@@ -24,6 +24,8 @@ export {
   getSavantIdMeta,
   getSurfaceInfo,
   nativeConfig,
+  type Placement,
+  transformPlacement,
   NonUniformBatch,
   type Rect,
   type SavantId,

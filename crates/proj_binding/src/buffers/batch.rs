@@ -163,19 +163,29 @@ impl UniformBatchGenerator {
 #[napi]
 #[derive(Debug)]
 pub struct SurfaceBatch {
-    inner: std::sync::Arc<Mutex<pb::SurfaceBatch>>,
+    /// `None` once released: its buffer is back in the pool.
+    inner: std::sync::Arc<Mutex<Option<pb::SurfaceBatch>>>,
 }
+
+type BatchGuard<'a> = std::sync::MutexGuard<'a, Option<pb::SurfaceBatch>>;
 
 impl SurfaceBatch {
     fn wrap(batch: pb::SurfaceBatch) -> Self {
         Self {
-            inner: std::sync::Arc::new(Mutex::new(batch)),
+            inner: std::sync::Arc::new(Mutex::new(Some(batch))),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, pb::SurfaceBatch> {
+    fn lock(&self) -> BatchGuard<'_> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The batch under `guard`, or `ERR_PROJ_CONSUMED` once released.
+fn live<'a>(
+    guard: &'a mut BatchGuard<'_>,
+) -> std::result::Result<&'a mut pb::SurfaceBatch, Error<Code>> {
+    guard.as_mut().ok_or_else(crate::error::consumed)
 }
 
 #[napi]
@@ -183,19 +193,19 @@ impl SurfaceBatch {
     #[napi(getter)]
     pub fn max_batch_size(&self) -> Result<u32, Code> {
         entry("SurfaceBatch::max_batch_size", || {
-            Ok(saturating_u32(self.lock().max_batch_size()))
+            Ok(saturating_u32(live(&mut self.lock())?.max_batch_size()))
         })
     }
     #[napi(getter)]
     pub fn num_filled(&self) -> Result<u32, Code> {
         entry("SurfaceBatch::num_filled", || {
-            Ok(saturating_u32(self.lock().num_filled()))
+            Ok(saturating_u32(live(&mut self.lock())?.num_filled()))
         })
     }
     #[napi(getter)]
     pub fn is_finalized(&self) -> Result<bool, Code> {
         entry("SurfaceBatch::is_finalized", || {
-            Ok(self.lock().is_finalized())
+            Ok(live(&mut self.lock())?.is_finalized())
         })
     }
 
@@ -212,8 +222,7 @@ impl SurfaceBatch {
             let src = src.get()?;
             // The batch's lock is held only to look up and to mark the
             // slot, never while scaling, so its getters answer at once.
-            let (dst, config) = self
-                .lock()
+            let (dst, config) = live(&mut self.lock())?
                 .slot_target(slot as usize)
                 .map_err(from_buffers)?;
             let batch = std::sync::Arc::clone(&self.inner);
@@ -232,9 +241,7 @@ impl SurfaceBatch {
                         &config,
                     )
                     .map_err(from_buffers)?;
-                    batch
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
+                    live(&mut batch.lock().unwrap_or_else(|e| e.into_inner()))?
                         .mark_filled(slot as usize)
                         .map_err(from_buffers)
                 }),
@@ -253,7 +260,7 @@ impl SurfaceBatch {
     ) -> Result<(), Code> {
         entry("SurfaceBatch::transform_slot_sync", || {
             let src = src.get()?;
-            self.lock()
+            live(&mut self.lock())?
                 .transform_slot(slot as usize, &src, rect(src_rect))
                 .map(drop)
                 .map_err(from_buffers)
@@ -263,7 +270,7 @@ impl SurfaceBatch {
     #[napi]
     pub fn upload_slot(&self, slot: u32, data: &[u8]) -> Result<(), Code> {
         entry("SurfaceBatch::upload_slot", || {
-            self.lock()
+            live(&mut self.lock())?
                 .upload_slot(slot as usize, data)
                 .map_err(from_buffers)
         })
@@ -274,7 +281,7 @@ impl SurfaceBatch {
         entry("SurfaceBatch::memset_slot", || {
             let value = u8::try_from(value)
                 .map_err(|_| crate::error::invalid_argument("value must be 0-255"))?;
-            self.lock()
+            live(&mut self.lock())?
                 .memset_slot(slot as usize, value)
                 .map_err(from_buffers)
         })
@@ -283,7 +290,9 @@ impl SurfaceBatch {
     #[napi]
     pub fn view(&self, slot: u32) -> Result<SurfaceView, Code> {
         entry("SurfaceBatch::view", || {
-            let inner = self.lock().view(slot as usize).map_err(from_buffers)?;
+            let inner = live(&mut self.lock())?
+                .view(slot as usize)
+                .map_err(from_buffers)?;
             Ok(SurfaceView::wrap(inner))
         })
     }
@@ -291,14 +300,28 @@ impl SurfaceBatch {
     #[napi]
     pub fn finalize(&self) -> Result<(), Code> {
         entry("SurfaceBatch::finalize", || {
-            self.lock().finalize().map_err(from_buffers)
+            live(&mut self.lock())?.finalize().map_err(from_buffers)
+        })
+    }
+
+    /// Gives the batch's buffer back to its pool (once the buffers and
+    /// views taken from it are released too); later calls are
+    /// `ERR_PROJ_CONSUMED`.
+    #[napi]
+    pub fn release(&self) -> Result<(), Code> {
+        entry("SurfaceBatch::release", || {
+            let batch = self.lock().take();
+            drop(batch);
+            Ok(())
         })
     }
 
     #[napi]
     pub fn shared_buffer(&self) -> Result<SharedBuffer, Code> {
         entry("SurfaceBatch::shared_buffer", || {
-            let buffer = self.lock().shared_buffer().map_err(from_buffers)?;
+            let buffer = live(&mut self.lock())?
+                .shared_buffer()
+                .map_err(from_buffers)?;
             Ok(SharedBuffer::wrap(buffer))
         })
     }

@@ -5,7 +5,7 @@
 // thread.
 import * as native from '@proj/native';
 import { ErrorCode, ProjError, toProjError } from '@proj/gstreamer/internal';
-import type { EncodedFrame, Rect, SharedBuffer, VideoFrame } from '@proj/deepstream';
+import { type EncodedFrame, type Rect, type SharedBuffer, transformPlacement, type VideoFrame } from '@proj/deepstream';
 import { Canvas } from '../draw-list.js';
 import { ObjectDraw } from '../draw-spec.js';
 import type { Callbacks, GpuMat } from './callbacks.js';
@@ -327,17 +327,13 @@ export class SourceWorker {
       );
     }
     const rect = item.srcRect;
-    const placement = native.transformPlacement(src.width, src.height, rect ?? null, stage.width, stage.height, stage.transform);
+    const placement = transformPlacement(src.width, src.height, stage.width, stage.height, stage.transform, rect);
     let t = performance.now();
     const picture = await stage.place(item.buffer, rect);
     this.#samples.transform.add(performance.now() - t);
     try {
-      if (rect !== undefined) {
-        const [left, top, right, bottom] = placement.crop as [number, number, number, number];
-        frame.addTransformation({ kind: 'crop', left, top, right, bottom });
-      }
-      const [outerWidth, outerHeight, left, top, right, bottom] = placement.letterBox as [number, number, number, number, number, number];
-      frame.addTransformation({ kind: 'letter_box', outerWidth, outerHeight, left, top, right, bottom });
+      if (rect !== undefined) frame.addTransformation({ kind: 'crop', ...placement.crop });
+      frame.addTransformation(placement.letterBox);
       frame.transformForward();
 
       const order = spec.callbackOrder;
