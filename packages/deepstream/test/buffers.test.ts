@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 
 import { describe, expect, it } from 'vitest';
 
-import { BufferGenerator, ErrorCode, MemType, NonUniformBatch, SurfaceView, UniformBatchGenerator, VideoFormat } from '../src/index.js';
+import { BufferGenerator, ErrorCode, MemType, NonUniformBatch, SurfaceView, transformPlacement, UniformBatchGenerator, VideoFormat } from '../src/index.js';
 import { codeOf } from './support/code-of.js';
 
 setFlagsFromString('--expose-gc');
@@ -204,6 +204,30 @@ describe('batches', () => {
     expect([buf.batchSize, buf.numFilled]).toEqual([4, 3]);
     expect(buf.savantIds()).toEqual([{ kind: 'batch', id: 5n }]);
     expect(batch.view(2).downloadSync()[0]).toBe(9);
+  });
+
+  it('a released batch goes back to its pool at once, and is unusable after', async () => {
+    const gen = new UniformBatchGenerator(VideoFormat.RGBA, 16, 16, 2, { poolSize: 1 });
+    for (let round = 0; round < 3; round++) {
+      const batch = await gen.acquireBatch({});
+      batch.memsetSlot(0, round);
+      batch.finalize();
+      const view = batch.view(0);
+      expect(view.downloadSync()[0]).toBe(round);
+      view.release();
+      batch.release();
+      expect(codeOf(() => batch.memsetSlot(0, 1))).toBe(ErrorCode.CONSUMED);
+      expect(gen.available).toBe(1); // not waiting for the garbage collector
+    }
+  });
+
+  it('transformPlacement says where a transform puts the picture, as frame-model steps', () => {
+    const p = transformPlacement(800, 600, 800, 800);
+    expect(p.letterBox).toEqual({ kind: 'letter_box', outerWidth: 800, outerHeight: 800, left: 0, top: 100, right: 0, bottom: 100 });
+    const cut = transformPlacement(1920, 1080, 640, 640, { padding: 'right_bottom' }, { top: 100, left: 200, width: 800, height: 600 });
+    expect(cut.crop).toEqual({ left: 200, top: 100, right: 920, bottom: 380 });
+    expect(cut.dst).toEqual({ top: 0, left: 0, width: 640, height: 480 });
+    expect(codeOf(() => transformPlacement(100, 100, 10, 10))).toBe(ErrorCode.INVALID_ARGUMENT);
   });
 
   it('a non-uniform batch references its sources without copying', () => {

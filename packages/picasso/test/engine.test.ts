@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Codec, Mp4Muxer } from '@proj/gstreamer';
-import { EncoderConfig, VideoFrame } from '@proj/deepstream';
+import { EncoderConfig, SurfaceView, VideoFrame } from '@proj/deepstream';
 import {
   CallbackInvocationOrder,
   CodecSpec,
@@ -196,6 +196,30 @@ describe('per-frame rules', () => {
     const [rgb] = decodeH264(out.bitstream(), 320, 320);
     expect(near(pixel(rgb!, 320, Math.round(box.xc - 40), 160), [255, 0, 0])).toBe(true);
     expect(near(pixel(rgb!, 320, 20, 160), [0, 0, 0], 12)).toBe(true);
+  });
+
+  it('draws on a picture already the encoder\'s size in place, and never on a caller\'s SurfaceView', async () => {
+    const out = new Outputs();
+    const engine = new PicassoEngine(new GeneralSpec(), { onEncodedFrame: out.push });
+    engine.setSourceSpec('same', new SourceSpec({ codec: CodecSpec.encode({}, h264(320, 240)), draw: redBoxes() }));
+    const owned = [];
+    for (let i = 0; i < 3; i++) {
+      const p = await picture(320, 240);
+      owned.push(p);
+      await engine.sendFrame('same', frame('same', i, 320, 240, [CAR]), p);
+    }
+    const caller = await picture(320, 240);
+    const view = SurfaceView.fromBuffer(caller);
+    await engine.sendFrame('same', frame('same', 3, 320, 240, [CAR]), view);
+    await engine.shutdown();
+    const stats = out.frames.length;
+    expect(stats).toBe(4);
+    const decoded = decodeH264(out.bitstream(), 320, 240);
+    for (const rgb of decoded) expect(near(pixel(rgb, 320, 110, 120), [255, 0, 0])).toBe(true); // left border at 160 − 50
+    const pixels = await view.download();
+    expect([...pixels.subarray((120 * 320 + 110) * 4, (120 * 320 + 110) * 4 + 3)]).toEqual([40, 40, 40]); // the caller's picture is untouched
+    view.release();
+    caller.release();
   });
 
   it('calls onGpumat before and/or after drawing per the order, over the picture itself (writes land in the output)', async () => {

@@ -1,7 +1,7 @@
 // One source's encoder and the pool of pictures it encodes from: frames
 // are scaled and letterboxed into the pool's RGBA pictures (where they are
 // drawn), submitted with an id, and matched to their output by it.
-import { BufferGenerator, type EncodedFrame, Encoder, type EncoderConfig, type Rect, type SharedBuffer, type TransformConfig, VideoFormat, type VideoFrame } from '@proj/deepstream';
+import { BufferGenerator, type EncodedFrame, Encoder, type EncoderConfig, type Rect, type SharedBuffer, type SurfaceInfo, type TransformConfig, VideoFormat, type VideoFrame } from '@proj/deepstream';
 
 export interface Pending {
   frame: VideoFrame;
@@ -21,6 +21,8 @@ export class EncodeStage {
   readonly #encoder: Encoder;
   readonly #pending = new Map<bigint, Pending>();
   #nextId = 1n;
+  /** Where the pool's pictures live, once one was made. */
+  #memType: string | null = null;
 
   constructor(config: EncoderConfig, transform: TransformConfig, onOutput: (pending: Pending, encoded: EncodedFrame) => void) {
     this.config = config;
@@ -60,8 +62,17 @@ export class EncodeStage {
 
   /** `src` (or `srcRect` of it) scaled and letterboxed into a picture of
    * the pool, off the JS thread. */
-  place(src: SharedBuffer, srcRect: Rect | undefined): Promise<SharedBuffer> {
-    return this.#generator.transform(src, this.transform, srcRect === undefined ? {} : { srcRect });
+  async place(src: SharedBuffer, srcRect: Rect | undefined): Promise<SharedBuffer> {
+    const picture = await this.#generator.transform(src, this.transform, srcRect === undefined ? {} : { srcRect });
+    this.#memType ??= picture.surfaceInfo().memType;
+    return picture;
+  }
+
+  /** Whether `src` can be drawn on and encoded as it is: the whole of an
+   * RGBA picture of the encoder's size, where the pool's pictures live
+   * (placing it would be a copy). */
+  takesAsIs(src: SurfaceInfo, srcRect: Rect | undefined): boolean {
+    return srcRect === undefined && src.width === this.width && src.height === this.height && src.format === VideoFormat.RGBA && src.memType === this.#memType;
   }
 
   /** Resolves once the encoder took the picture (and, for encoders that

@@ -130,7 +130,7 @@ export class PicassoEngine implements AsyncDisposable {
       this.#checkOpen();
       worker = this.#workers.get(sourceId) ?? this.#start(sourceId);
     }
-    return await worker.send(frame, shared, release, srcRect, options);
+    return await worker.send(frame, shared, buffer instanceof SharedBuffer, release, srcRect, options);
   }
 
   #start(sourceId: string): SourceWorker {

@@ -11,6 +11,9 @@ export interface FrameItem {
   buffer: SharedBuffer;
   /** Gives the buffer back (the engine's copy of the caller's). */
   release: () => void;
+  /** The engine owns the picture (a `SharedBuffer` given to it) and may
+   * draw on it; a caller's `SurfaceView` is only read. */
+  owned: boolean;
   srcRect: Rect | undefined;
   /** `performance.now()` at `sendFrame`. */
   sentAt: number;

@@ -86,9 +86,9 @@ export class SourceWorker {
 
   /** Queues a frame per the spec's `queuePolicy`; resolves `true` once it
    * is in the queue, `false` if the policy dropped it (`drop_newest`). */
-  async send(frame: VideoFrame, buffer: SharedBuffer, release: () => void, srcRect: Rect | undefined, options: SendOptions): Promise<boolean> {
+  async send(frame: VideoFrame, buffer: SharedBuffer, owned: boolean, release: () => void, srcRect: Rect | undefined, options: SendOptions): Promise<boolean> {
     this.counters.framesIn++;
-    const item: FrameItem = { kind: 'frame', frame, buffer, release, srcRect, sentAt: performance.now() };
+    const item: FrameItem = { kind: 'frame', frame, buffer, owned, release, srcRect, sentAt: performance.now() };
     if (this.#queue.tryPush(item)) return true;
     const policy = this.#spec.queuePolicy;
     if (policy === QueuePolicy.DropNewest) {
@@ -328,8 +328,11 @@ export class SourceWorker {
     }
     const rect = item.srcRect;
     const placement = transformPlacement(src.width, src.height, stage.width, stage.height, stage.transform, rect);
+    // A picture already the encoder's (the engine owns it until the frame
+    // is done) is drawn and encoded as it is, without a copy.
+    const asIs = item.owned && stage.takesAsIs(src, rect);
     let t = performance.now();
-    const picture = await stage.place(item.buffer, rect);
+    const picture = asIs ? item.buffer : await stage.place(item.buffer, rect);
     this.#samples.transform.add(performance.now() - t);
     try {
       if (rect !== undefined) frame.addTransformation({ kind: 'crop', ...placement.crop });
@@ -354,7 +357,7 @@ export class SourceWorker {
       if (isEncoderFailure(error)) await this.#closeStage(false);
       throw error;
     } finally {
-      picture.release();
+      if (!asIs) picture.release();
     }
   }
 
