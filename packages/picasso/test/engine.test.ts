@@ -413,6 +413,23 @@ describe('back-pressure and accounting', () => {
     }
   });
 
+  it('an immediate shutdown ends a source whose consumer never settles, reporting the frames it drops', async () => {
+    const errors: string[] = [];
+    const engine = new PicassoEngine(new GeneralSpec({ inflightQueueSize: 2 }), {
+      onBypassFrame: () => new Promise<void>(() => {}), // never settles
+      onError: (_s, e) => errors.push(e.code ?? ''),
+    });
+    engine.setSourceSpec('stuck', new SourceSpec({ codec: CodecSpec.bypass() }));
+    const sends = [];
+    for (let i = 0; i < 5; i++) sends.push(engine.sendFrame('stuck', frame('stuck', i, 64, 48), await picture(64, 48)).catch((e: { code: string }) => e.code));
+    await sleep(50);
+    const before = engine.stats().sources[0]!;
+    expect([before.bypassed, before.queued, before.waitingSenders]).toEqual([1, 2, 2]);
+    await engine.shutdown({ immediate: true });
+    expect(await Promise.all(sends)).toEqual([true, true, true, 'ERR_PROJ_SHUT_DOWN', 'ERR_PROJ_SHUT_DOWN']);
+    expect(errors).toEqual(Array(4).fill('ERR_PROJ_SHUT_DOWN'));
+  });
+
   it('reports a bad frame (typed), loses nothing else, and rejects calls after shutdown', async () => {
     const out = new Outputs();
     const errors: string[] = [];

@@ -151,10 +151,12 @@ export class SourceQueue {
       return Promise.resolve(item);
     }
     return new Promise((resolve) => {
+      // An idle source is not work: its timer never keeps the process up.
       const timer = setTimeout(() => {
         this.#taker = null;
         resolve(null);
       }, timeoutMs);
+      timer.unref();
       this.#taker = (taken) => {
         clearTimeout(timer);
         resolve(taken);

@@ -62,6 +62,10 @@ export class SourceWorker {
   #streamOpen = false;
   readonly #consumers = new Set<Promise<void>>();
   #stopping = false;
+  /** Set by an immediate stop: nothing waits for the consumer any more. */
+  #abandoned = false;
+  #abandonNow: () => void = () => {};
+  readonly #abandon = new Promise<void>((resolve) => (this.#abandonNow = resolve));
   #stallReported = false;
   #outAtLastStats = 0;
   #statsAt = performance.now();
@@ -138,7 +142,11 @@ export class SourceWorker {
   /** Ends the worker: after its queued frames and a drain (end-of-stream
    * out), or at once (queued frames are reported lost). */
   stop(immediate: boolean): Promise<void> {
-    if (immediate) this.#discardQueue();
+    if (immediate) {
+      this.#abandoned = true;
+      this.#abandonNow();
+      this.#discardQueue();
+    }
     if (!this.#stopping || immediate) this.#queue.pushControl({ kind: 'stop', immediate });
     this.#stopping = true;
     return this.done;
@@ -471,9 +479,25 @@ export class SourceWorker {
     }
   }
 
-  /** Waits for the consumer's outstanding Promises. */
+  /** Waits for the consumer's outstanding Promises (reported once when
+   * that takes 10 s); an immediate stop ends the wait. */
   async #consumed(): Promise<void> {
-    while (this.#consumers.size > 0) await Promise.all([...this.#consumers]);
+    if (this.#consumers.size === 0) return;
+    const stall = setTimeout(() => this.#reportConsumerStall(), STALL_WARNING_MS);
+    stall.unref();
+    try {
+      while (this.#consumers.size > 0 && !this.#abandoned) await Promise.race([Promise.all([...this.#consumers]), this.#abandon]);
+    } finally {
+      clearTimeout(stall);
+    }
+  }
+
+  #reportConsumerStall(): void {
+    process.emitWarning(
+      `picasso source ${JSON.stringify(this.sourceId)}: its consumer has not settled the Promise of an output for ${STALL_WARNING_MS / 1000} s; ` +
+        'the source waits for it (shutdown({ immediate: true }) stops waiting)',
+      { code: 'PROJ_PICASSO_STALL' },
+    );
   }
 
   #call(f: () => void): void {
