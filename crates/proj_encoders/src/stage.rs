@@ -56,6 +56,8 @@ pub(crate) struct Progress {
     pub emitted: Option<u64>,
     /// Shut down: nothing more comes out.
     pub stopped: bool,
+    /// An error is being reported (emitted, then published in `error`).
+    pub reporting: bool,
 }
 
 pub(crate) struct Shared {
@@ -349,7 +351,9 @@ fn on_message(
             drop(progress);
             shared.notify();
         }
-        gst::MessageView::Error(e) if progress.error.is_none() && progress.failing.is_none() => {
+        gst::MessageView::Error(e)
+            if progress.error.is_none() && progress.failing.is_none() && !progress.reporting =>
+        {
             let reason = format!(
                 "{element}: {} says {}{}",
                 message
@@ -378,10 +382,13 @@ fn on_message(
                     tracing::warn!("no thread for an encoder's fallback: {e}");
                 }
             } else {
-                progress.error = Some(reason.clone());
+                // The output first (as `next_stage` does): a finish() woken
+                // by the error must find it ahead of its own report.
+                progress.reporting = true;
                 drop(progress);
+                (shared.emit)(EncoderOutput::Error(reason.clone()));
+                lock(&shared.progress).error = Some(reason);
                 shared.notify();
-                (shared.emit)(EncoderOutput::Error(reason));
             }
         }
         _ => {}

@@ -12,8 +12,8 @@ import type { EngineStats } from './stats.js';
  * and encoded; it reads as empty once the callback returns. In CUDA
  * memory, `cuda` describes it for native code (pointer, pitch, stream). */
 export type GpuMat =
-  | { kind: 'host'; data: Uint8Array; width: number; height: number; pitch: number; format: string }
-  | { kind: 'cuda'; cuda: SurfaceInfo; width: number; height: number; pitch: number; format: string };
+  | { kind: 'host'; data: Uint8Array; width: number; height: number; pitch: number; format: string; channels: 4 }
+  | { kind: 'cuda'; cuda: SurfaceInfo; width: number; height: number; pitch: number; format: string; channels: 4 };
 
 /** A consumer may return a Promise: the source's next frame waits for it
  * (its queue then fills and its `queuePolicy` applies); other sources go

@@ -417,7 +417,7 @@ export class SourceWorker {
     const callback = this.#host.callbacks.onGpumat;
     if (!callback) return;
     const info = picture.surfaceInfo();
-    const common = { width: info.width, height: info.height, pitch: info.pitch, format: info.format };
+    const common = { width: info.width, height: info.height, pitch: info.pitch, format: info.format, channels: 4 as const };
     if (info.memType === 'cuda_device' || info.memType === 'cuda_unified') {
       this.#call(() => callback(this.sourceId, frame, { kind: 'cuda', cuda: info, ...common }));
       return;
