@@ -131,6 +131,34 @@ describe('per-frame rules', () => {
     expect([back.width, back.height]).toEqual([1920, 1080]);
   });
 
+  it('bypass gives back the original boxes of detections made on a letterboxed model input', async () => {
+    const out = new Outputs();
+    const engine = new PicassoEngine(new GeneralSpec(), { onBypassFrame: out.push });
+    engine.setSourceSpec('rt', new SourceSpec({ codec: CodecSpec.bypass() }));
+    const originals = [
+      { xc: 100.5, yc: 200.25, width: 40, height: 30 },
+      { xc: 1800, yc: 1000, width: 120.5, height: 60 },
+      { xc: 960, yc: 540, width: 10, height: 10 },
+    ];
+    const f = frame('rt', 0, 1920, 1080, originals);
+    // What a pipeline does: letterbox into the model's 640×384 input (the
+    // boxes move with it), run the model, hand the frame on.
+    f.addTransformation({ kind: 'letter_box', outerWidth: 640, outerHeight: 384, left: 0, top: 12, right: 0, bottom: 12 });
+    f.transformForward();
+    // transformForward rebased the frame on the model's picture; say again
+    // how that picture was made from the camera's.
+    const back = new VideoFrame({ sourceId: 'rt', width: 1920, height: 1080, pts: 0 });
+    back.addTransformation({ kind: 'letter_box', outerWidth: 640, outerHeight: 384, left: 0, top: 12, right: 0, bottom: 12 });
+    for (const o of f.objects) back.addObject({ id: o.id, namespace: o.namespace, label: o.label, detectionBox: o.detectionBox });
+    expect(back.objects[1]!.detectionBox.xc).toBeCloseTo(600, 6); // in the model's pixels now
+    await engine.sendFrame('rt', back, await picture(1920, 1080));
+    await engine.shutdown();
+    const boxes = out.frames[0]!.objects.map((o) => o.detectionBox);
+    boxes.forEach((b, i) => {
+      for (const k of ['xc', 'yc', 'width', 'height'] as const) expect(b[k]).toBeCloseTo(originals[i]![k], 9);
+    });
+  });
+
   it('encodes: letterboxes into the encoder picture, rewrites the chain, draws where the chain says, stamps PTS (MP4 checked by ffprobe)', async () => {
     const out = new Outputs();
     const engine = new PicassoEngine(new GeneralSpec(), { onEncodedFrame: out.push });
