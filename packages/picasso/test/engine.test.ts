@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Codec, Mp4Muxer } from '@proj/gstreamer';
-import { EncoderConfig, SurfaceView, VideoFrame } from '@proj/deepstream';
+import { BufferGenerator, EncoderConfig, SurfaceView, VideoFrame } from '@proj/deepstream';
 import {
   CallbackInvocationOrder,
   CodecSpec,
@@ -248,6 +248,30 @@ describe('per-frame rules', () => {
     expect([...pixels.subarray((120 * 320 + 110) * 4, (120 * 320 + 110) * 4 + 3)]).toEqual([40, 40, 40]); // the caller's picture is untouched
     view.release();
     caller.release();
+  });
+
+  it('takes NV12 and I420 pictures (converted when placed), and reports BGRx as unsupported', async () => {
+    const out = new Outputs();
+    const errors: string[] = [];
+    const engine = new PicassoEngine(new GeneralSpec(), { onEncodedFrame: out.push, onError: (_s, e) => errors.push(e.code ?? '') });
+    engine.setSourceSpec('yuv', encodeSpec(redBoxes()));
+    const formats = ['NV12', 'I420', 'BGRx'];
+    for (const [i, format] of formats.entries()) {
+      const buffer = await new BufferGenerator(format, 320, 240, { poolSize: 1 }).acquire();
+      const view = SurfaceView.fromBuffer(buffer);
+      // Mid grey in every plane: (128, 128, 128) in RGB whatever the layout.
+      await view.memset(128);
+      view.release();
+      await engine.sendFrame('yuv', frame('yuv', i, 320, 240, [CAR]), buffer);
+    }
+    await engine.shutdown();
+    expect(errors).toEqual(['ERR_PROJ_UNSUPPORTED_FORMAT']);
+    const decoded = decodeH264(out.bitstream(), 640, 640);
+    expect(decoded).toHaveLength(2);
+    for (const rgb of decoded) {
+      expect(near(pixel(rgb, 640, 220, 320), [255, 0, 0])).toBe(true);
+      expect(near(pixel(rgb, 640, 320, 320), [128, 128, 128], 24)).toBe(true);
+    }
   });
 
   it('calls onGpumat before and/or after drawing per the order, over the picture itself (writes land in the output)', async () => {

@@ -100,8 +100,9 @@ export class PicassoEngine implements AsyncDisposable {
   }
 
   /**
-   * Queues a frame of `sourceId` with its picture (RGBA or BGRx, in system
-   * or CUDA memory, the size of the frame's initial size); `srcRect` cuts
+   * Queues a frame of `sourceId` with its picture (RGBA, or NV12 / I420
+   * converted when placed; in system or CUDA memory; the size of the
+   * frame's initial size); `srcRect` cuts
    * it first. Resolves `true` once the frame is in the source's queue
    * (waiting while it is full, per the spec's `queuePolicy`), `false` if
    * the policy dropped it. The engine owns `buffer` from now on: it is
