@@ -10,7 +10,12 @@
 // 30 fps and the cores. Then the latency our engine adds, sendFrame →
 // onEncodedFrame, for one stream sent at 30 fps.
 //
-//   node benchmarks/picasso.mjs [--streams 4] [--frames 300] [--runs 3]
+//   node benchmarks/picasso.mjs [--streams 4] [--frames 300] [--runs 3] [--split]
+//
+// --split adds where the CPU goes, per frame (CPU time of the whole
+// process(es) through /usr/bin/time, over all streams): our decode alone
+// (the engine dropping), our decode + place + encode with nothing drawn,
+// ffmpeg's decode alone and ffmpeg's transcode with nothing drawn.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -24,6 +29,7 @@ const { values } = parseArgs({
     frames: { type: 'string', default: '300' },
     runs: { type: 'string', default: '3' },
     child: { type: 'string' },
+    split: { type: 'boolean', default: false },
     file: { type: 'string' },
     out: { type: 'string' },
   },
@@ -42,7 +48,7 @@ const boxes = Array.from({ length: 50 }, (_, i) => ({
   text: `car ${(0.5 + (i % 50) / 100).toFixed(2)}`,
 }));
 
-async function ours(file, count, outDir, paced) {
+async function ours(file, count, outDir, paced, mode = 'draw') {
   const { EncoderConfig, EncoderProperties, FlexibleDecoderPool, FlexibleDecoderPoolConfig, H264CpuProps, MemType, VideoFrame } = await import('@proj/deepstream');
   const { Codec, MediaSource, Mp4Muxer } = await import('@proj/gstreamer');
   const { BoundingBoxDraw, CodecSpec, ColorDraw, GeneralSpec, LabelDraw, ObjectDraw, ObjectDrawSpec, PicassoEngine, SourceSpec } = await import('@proj/picasso');
@@ -68,7 +74,8 @@ async function ours(file, count, outDir, paced) {
     onError: (s, e) => console.error(s, e.code, e.message),
   });
   const n = paced ? 1 : count;
-  for (let s = 0; s < n; s++) engine.setSourceSpec(`s${s}`, new SourceSpec({ codec: CodecSpec.encode({}, config), draw }));
+  const codec = mode === 'decode' ? CodecSpec.dropFrames() : CodecSpec.encode({}, config);
+  for (let s = 0; s < n; s++) engine.setSourceSpec(`s${s}`, new SourceSpec({ codec, draw: mode === 'draw' ? draw : new ObjectDrawSpec() }));
   const sends = [];
   const pool = new FlexibleDecoderPool(new FlexibleDecoderPoolConfig(0, 8).withMemType(MemType.SYSTEM), (output) => {
     const delivery = output.asFrame()?.takeDelivery();
@@ -99,6 +106,10 @@ async function ours(file, count, outDir, paced) {
   return stats;
 }
 
+if (values.child === 'decode' || values.child === 'transcode') {
+  await ours(values.file, streams, values.out, false, values.child);
+  process.exit(0);
+}
 if (values.child === 'ours' || values.child === 'latency') {
   const stats = await ours(values.file, streams, values.out, values.child === 'latency');
   process.stdout.write(JSON.stringify(stats.sources.map((s) => ({ encoded: s.encoded, latencyMs: s.latencyMs, drawMs: s.drawMs, encodeMs: s.encodeMs, transformMs: s.transformMs }))));
@@ -150,6 +161,27 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cores = cpus().length;
 const total = streams * Number(values.frames);
 const fps = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, total / median(v)]));
+/** CPU seconds (user + system) of `command` and its children. */
+async function cpuSeconds(command, args) {
+  const out = await new Promise((resolve, reject) => {
+    const p = spawn('/usr/bin/time', ['-f', '%U %S', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('close', (code) => (code === 0 ? resolve(err) : reject(new Error(err))));
+  });
+  const [user, sys] = out.trim().split('\n').pop().split(' ').map(Number);
+  return user + sys;
+}
+const split = {};
+if (values.split) {
+  const self = [process.argv[1], '--file', input, '--streams', String(streams), '--out', dir];
+  const all = (cmd) => `for i in $(seq ${streams}); do ${cmd} & done; wait`;
+  const x = x264.join(' ');
+  split['ours: decode (to RGBA)'] = await cpuSeconds(process.execPath, [...self, '--child', 'decode']);
+  split['ours: decode + place + encode, nothing drawn'] = await cpuSeconds(process.execPath, [...self, '--child', 'transcode']);
+  split['ffmpeg: decode'] = await cpuSeconds('bash', ['-c', all(`ffmpeg -v error -i ${input} -f null -`)]);
+  split['ffmpeg: decode + encode, nothing drawn'] = await cpuSeconds('bash', ['-c', all(`ffmpeg -v error -i ${input} ${x} -f null -`)]);
+}
 const latency = JSON.parse(await run(process.execPath, [process.argv[1], '--child', 'latency', '--file', input, '--streams', '1', '--out', dir]))[0];
 rmSync(dir, { recursive: true, force: true });
 
@@ -160,4 +192,5 @@ for (const [name, f] of Object.entries(fps)) {
   console.log(`| ${name} | ${f.toFixed(0)} | ${(f / 30 / cores).toFixed(2)} | ${(fps.ours / f).toFixed(2)} |`);
 }
 const p = (x) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`;
+for (const [name, cpu] of Object.entries(split)) console.log(`CPU per frame, ${name}: ${((cpu * 1000) / total).toFixed(2)} ms`);
 console.log(`latency sendFrame → onEncodedFrame, one stream sent at 30 fps (p50 / p99 ms): ${p(latency.latencyMs)}; of it: place ${p(latency.transformMs)}, draw ${p(latency.drawMs)}, encode ${p(latency.encodeMs)}`);
