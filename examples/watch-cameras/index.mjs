@@ -183,15 +183,20 @@ const pool = new FlexibleDecoderPool(new FlexibleDecoderPoolConfig(0, 12, 60_000
 const started = performance.now();
 await Promise.all(sources.map(async (s) => {
   const source = new MediaSource(s.uri, { audio: false });
-  const stopAt = seconds > 0 ? performance.now() + seconds * 1000 : Infinity;
+  source.on('reconnecting', (attempt, delayMs) => console.log(`${s.id}: reconnecting (try ${attempt}) in ${delayMs} ms`));
+  // --seconds ends a source even while it waits for a camera.
+  const timer = seconds > 0 ? setTimeout(() => source.close(), seconds * 1000) : null;
   try {
     for await (const packet of source) {
       if (packet.kind !== 'video') continue;
       await pool.submit(VideoFrame.fromPacket(s.id, packet), packet.data);
-      if (performance.now() > stopAt) break;
     }
+  } catch (error) {
+    s.failed = `${error.code ?? 'error'}: ${error.message}`;
+    console.error(`${s.id} (${s.uri}) ended: ${s.failed}`);
   } finally {
-    await source.close?.();
+    clearTimeout(timer);
+    source.close();
   }
 }));
 await pool.gracefulShutdown();
@@ -206,6 +211,11 @@ const elapsed = (performance.now() - started) / 1000;
 // What tools we did not write see in the outputs.
 let failed = false;
 for (const s of sources) {
+  if (s.encoded === 0) {
+    console.log(`${s.uri}: nothing recorded${s.failed ? ` (${s.failed})` : ''}`);
+    failed = true;
+    continue;
+  }
   const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,width,height,nb_read_frames:format=duration', '-of', 'json', s.file]).toString());
   const st = probe.streams[0];
   const ok = Number(st.nb_read_frames) === s.decoded && s.encoded === s.decoded;
@@ -214,7 +224,11 @@ for (const s of sources) {
 }
 const total = sources.reduce((n, s) => n + s.encoded, 0);
 console.log(`${total} frames through the whole pipeline in ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(0)} frames/s)`);
-const png = join(outDir, 'annotated.png');
-execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', sources[0].file, '-vf', 'select=eq(n\\,45)', '-frames:v', '1', png]);
-console.log(`one annotated frame: ${png}`);
+const shown = sources.find((s) => s.encoded > 0);
+if (shown) {
+  const png = join(outDir, 'annotated.png');
+  const n = Math.min(45, shown.encoded - 1);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', shown.file, '-vf', `select=eq(n\\,${n})`, '-frames:v', '1', png]);
+  console.log(`one annotated frame (${shown.id}, frame ${n}): ${png}`);
+}
 if (failed) process.exitCode = 1;
