@@ -86,14 +86,14 @@ describe('soak', () => {
     });
     const start = performance.now();
     await Promise.all(producers);
-    const stats = engine.stats();
-    await engine.shutdown();
+    const stats = await engine.shutdown();
     const end = process.memoryUsage().rss;
     const seconds = (performance.now() - start) / 1000;
     console.log(`soak: ${SOURCES * frames} frames in ${seconds.toFixed(1)} s; RSS ${(warm / 2 ** 20).toFixed(0)} → ${(end / 2 ** 20).toFixed(0)} MiB`);
     expect(out).toBe(SOURCES * frames);
+    expect(stats.sources).toHaveLength(SOURCES);
     for (const s of stats.sources) {
-      expect(s.framesIn).toBe(frames);
+      expect([s.framesIn, s.encoded, s.queued, s.inFlight]).toEqual([frames, frames, 0, 0]);
       expect(s.errors + s.droppedOldest + s.droppedNewest).toBe(0);
     }
     expect(end).toBeLessThanOrEqual(warm * 1.05);

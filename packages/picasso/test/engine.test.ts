@@ -415,6 +415,21 @@ describe('eviction', () => {
     await engine.shutdown();
   });
 
+  it('removeSourceSpec drains the source, sends end-of-stream and gives its final stats; its next frames get the default (drop)', async () => {
+    const out = new Outputs();
+    const engine = new PicassoEngine(new GeneralSpec(), { onEncodedFrame: out.push });
+    engine.setSourceSpec('rm', new SourceSpec({ codec: CodecSpec.encode({}, h264(160, 160)) }));
+    for (let i = 0; i < 3; i++) await engine.sendFrame('rm', frame('rm', i, 320, 240), await picture(320, 240));
+    const final = await engine.removeSourceSpec('rm');
+    expect(final).toMatchObject({ sourceId: 'rm', framesIn: 3, encoded: 3, queued: 0, inFlight: 0 });
+    expect(out.items.map((m) => m.isEos)).toEqual([false, false, false, true]);
+    expect(engine.sources).toEqual([]);
+    await engine.sendFrame('rm', frame('rm', 3, 320, 240), await picture(320, 240));
+    const stats = await engine.shutdown();
+    expect(stats.sources[0]).toMatchObject({ sourceId: 'rm', framesIn: 1, droppedBySpec: 1 });
+    expect(await engine.removeSourceSpec('never')).toBeNull();
+  });
+
   it('is right for a 1 s timeout (the reference never waits), and terminates without a callback', async () => {
     const out = new Outputs();
     const engine = new PicassoEngine(new GeneralSpec({ idleTimeoutSecs: 1 }), { onBypassFrame: out.push });

@@ -4,7 +4,7 @@ import { argumentError, ErrorCode, ProjError, toProjError } from '@proj/gstreame
 import { type Rect, SharedBuffer, SurfaceView, VideoFrame } from '@proj/deepstream';
 import { type Callbacks, callbackNames } from './callbacks.js';
 import { GeneralSpec, SourceSpec } from './specs.js';
-import type { EngineStats } from './stats.js';
+import type { EngineStats, SourceStats } from './stats.js';
 import { type SendOptions, SourceWorker, type WorkerHost } from './worker.js';
 
 /** Any throw as an Error with its `code` where it has one. */
@@ -30,7 +30,7 @@ export class PicassoEngine implements AsyncDisposable {
   readonly #workers = new Map<string, SourceWorker>();
   readonly #host: WorkerHost;
   readonly #statsTimer: NodeJS.Timeout | null = null;
-  #shutdown: Promise<void> | null = null;
+  #shutdown: Promise<EngineStats> | null = null;
 
   constructor(general: GeneralSpec = new GeneralSpec(), callbacks: Callbacks = {}) {
     if (!(general instanceof GeneralSpec)) throw argumentError('type', 'PicassoEngine takes a GeneralSpec');
@@ -92,11 +92,15 @@ export class PicassoEngine implements AsyncDisposable {
   }
 
   /** Removes a source's spec and ends its worker after its queued frames
-   * (its encoder drained, end-of-stream out); resolves when it has ended. */
-  async removeSourceSpec(sourceId: string): Promise<void> {
+   * (its encoder drained, end-of-stream out); resolves when it has ended,
+   * with its final stats (null if it had no worker). */
+  async removeSourceSpec(sourceId: string): Promise<SourceStats | null> {
     if (typeof sourceId !== 'string') throw argumentError('type', 'sourceId must be a string');
     this.#specs.delete(sourceId);
-    await this.#workers.get(sourceId)?.stop(false);
+    const worker = this.#workers.get(sourceId);
+    if (!worker) return null;
+    await worker.stop(false);
+    return worker.stats();
   }
 
   /**
@@ -162,12 +166,14 @@ export class PicassoEngine implements AsyncDisposable {
   }
 
   /** Ends every source: after their queued frames, drained (the
-   * default), or at once (`{ immediate: true }`). Later calls reject with
-   * `ERR_PROJ_SHUT_DOWN`. */
-  shutdown(options: { immediate?: boolean } = {}): Promise<void> {
+   * default), or at once (`{ immediate: true }`); resolves with their final
+   * stats. Later calls reject with `ERR_PROJ_SHUT_DOWN`. */
+  shutdown(options: { immediate?: boolean } = {}): Promise<EngineStats> {
     this.#shutdown ??= (async () => {
       if (this.#statsTimer) clearInterval(this.#statsTimer);
-      await Promise.all([...this.#workers.values()].map((w) => w.stop(options.immediate === true)));
+      const workers = [...this.#workers.values()];
+      await Promise.all(workers.map((w) => w.stop(options.immediate === true)));
+      return { name: this.general.name, sources: workers.map((w) => w.stats()) };
     })();
     return this.#shutdown;
   }
