@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Codec, Mp4Muxer } from '@proj/gstreamer';
-import { BufferGenerator, EncoderConfig, SurfaceView, VideoFrame } from '@proj/deepstream';
+import { BufferGenerator, EncoderConfig, EncoderProperties, H264DgpuProps, hasNvenc, SurfaceView, VideoFrame } from '@proj/deepstream';
 import {
   CallbackInvocationOrder,
   CodecSpec,
@@ -512,6 +512,19 @@ describe('back-pressure and accounting', () => {
     expect(out.frames.map((f) => Number(f.pts / BigInt(FRAME_NS)))).toEqual([0, 2]);
     await expect(engine.sendFrame('x', frame('x', 4, 320, 240), await picture(320, 240))).rejects.toMatchObject({ code: 'ERR_PROJ_SHUT_DOWN' });
     expect(() => engine.setSourceSpec('x', new SourceSpec())).toThrow(expect.objectContaining({ code: 'ERR_PROJ_SHUT_DOWN' }));
+  });
+
+  it('encodes a dGPU encoder config on a machine without NVENC through the CPU fallback, losing nothing', async () => {
+    const out = new Outputs();
+    const engine = new PicassoEngine(new GeneralSpec(), { onEncodedFrame: out.push });
+    const dgpu = h264(160, 160).properties(EncoderProperties.h264Dgpu(new H264DgpuProps({ bitrate: 800_000, iframeinterval: 10 })));
+    engine.setSourceSpec('fb', new SourceSpec({ codec: CodecSpec.encode({}, dgpu) }));
+    for (let i = 0; i < 6; i++) await engine.sendFrame('fb', frame('fb', i, 320, 240), await picture(320, 240));
+    await sleep(100);
+    const backend = engine.stats().sources[0]!.encoderBackend;
+    await engine.shutdown();
+    expect(backend).toBe(hasNvenc() ? 'nvh264enc' : 'x264enc');
+    expect(probeH264(out.bitstream())).toEqual({ frames: 6, width: 160, height: 160 });
   });
 
   it('reports stats: counters, queue, timings, backend; periodically too', async () => {
