@@ -11,11 +11,12 @@ const spec = () => {
   draw.insert('det', 'car', solidBox([255, 0, 0, 255], 2));
   return new SourceSpec({ codec: CodecSpec.encode({}, new EncoderConfig('h264', 160, 160)), draw });
 };
-const boxes = [0, 1, 2, 3, 4].map((k) => ({ xc: 30 + k * 25, yc: 60, width: 20, height: 20 }));
+/** Five 12 × 12 boxes across a 96 × 64 picture. */
+const boxes = [0, 1, 2, 3, 4].map((k) => ({ xc: 18 + k * 15, yc: 32, width: 12, height: 12 }));
 
 /** Runs `frames` frames through each source (a producer per source, as a
  * camera would); returns the frames per second each source got out. */
-async function run(frames: number, stalled: boolean): Promise<{ fps: number[]; stalledState: { queued: number; waiting: number; out: number } | null; engine: PicassoEngine; release: () => void }> {
+async function run(frames: number, stalled: boolean): Promise<{ fps: number[]; stalledState: { queued: number; waiting: number; out: number } | null; engine: PicassoEngine }> {
   let release!: () => void;
   const hold = new Promise<void>((r) => (release = r));
   const out = new Array<number>(SOURCES).fill(0);
@@ -32,7 +33,7 @@ async function run(frames: number, stalled: boolean): Promise<{ fps: number[]; s
   const finished = new Array<number>(SOURCES).fill(0);
   const producers = Array.from({ length: SOURCES }, async (_, s) => {
     for (let i = 0; i < frames; i++) {
-      await engine.sendFrame(`cam-${s}`, frame(`cam-${s}`, i, 96, 64, boxes.map((b) => ({ ...b, xc: b.xc * 0.6, yc: 32, width: 12, height: 12 }))), await picture(96, 64, undefined, `s${s}`));
+      await engine.sendFrame(`cam-${s}`, frame(`cam-${s}`, i, 96, 64, boxes), await picture(96, 64, undefined, `s${s}`));
     }
   });
   // Wait for the healthy sources' last frames.
@@ -51,23 +52,30 @@ async function run(frames: number, stalled: boolean): Promise<{ fps: number[]; s
   const fps = finished.slice(1).map((ms) => (frames * 1000) / ms);
   release();
   await producers[0];
-  return { fps, stalledState, engine, release };
+  return { fps, stalledState, engine };
 }
 
 describe('independence', () => {
   it('one stalled consumer holds its own source at its queue bound; the other 15 keep ≥ 90 % of their throughput', async () => {
     const frames = 150;
-    const free = await run(frames, false);
-    await free.engine.shutdown();
-    const held = await run(frames, true);
-    const stats = held.engine.stats();
-    await held.engine.shutdown();
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    console.log(`independence: 15 sources ${mean(free.fps).toFixed(0)} fps each unstalled, ${mean(held.fps).toFixed(0)} with cam-0 stalled; cam-0 ${JSON.stringify(held.stalledState)}`);
-    expect(mean(held.fps)).toBeGreaterThanOrEqual(0.9 * mean(free.fps));
+    // Three rounds each way, interleaved; the best round of each counts, so
+    // one hiccup of this shared machine does not decide.
+    const free: number[] = [];
+    const stalled: number[] = [];
+    let held!: Awaited<ReturnType<typeof run>>;
+    for (let round = 0; round < 3; round++) {
+      const a = await run(frames, false);
+      await a.engine.shutdown();
+      free.push(mean(a.fps));
+      held = await run(frames, true);
+      await held.engine.shutdown();
+      stalled.push(mean(held.fps));
+    }
+    console.log(`independence: 15 sources ${free.map((f) => f.toFixed(0))} fps each unstalled, ${stalled.map((f) => f.toFixed(0))} with cam-0 stalled; cam-0 ${JSON.stringify(held.stalledState)}`);
+    expect(Math.max(...stalled)).toBeGreaterThanOrEqual(0.9 * Math.max(...free));
     // cam-0 delivered one frame, then held: its queue full, its producer waiting.
     expect(held.stalledState).toEqual({ queued: 8, waiting: 1, out: 1 });
-    void stats;
   }, 120_000);
 });
 
@@ -81,7 +89,7 @@ describe('soak', () => {
     const producers = Array.from({ length: SOURCES }, async (_, s) => {
       for (let i = 0; i < frames; i++) {
         if (s === 0 && i === Math.floor(frames / 5)) warm = process.memoryUsage().rss;
-        await engine.sendFrame(`cam-${s}`, frame(`cam-${s}`, i, 96, 64, boxes.map((b) => ({ ...b, xc: b.xc * 0.6, yc: 32, width: 12, height: 12 }))), await picture(96, 64, undefined, `s${s}`));
+        await engine.sendFrame(`cam-${s}`, frame(`cam-${s}`, i, 96, 64, boxes), await picture(96, 64, undefined, `s${s}`));
       }
     });
     const start = performance.now();
