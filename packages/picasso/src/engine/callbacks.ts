@@ -10,10 +10,12 @@ import type { EngineStats } from './stats.js';
 /** The picture `onGpumat` gets, valid only during the call. On the CPU,
  * `data` is the frame's own memory (no copy): writes change what is drawn
  * and encoded; it reads as empty once the callback returns. In CUDA
- * memory, `cuda` describes it for native code (pointer, pitch, stream). */
+ * memory, the descriptor native code needs (design §5: `dataPtr`, `pitch`,
+ * `width`, `height`, `channels`, `format`, `gpuId`, `cudaStream`,
+ * `memType`); work queued on `cudaStream` is ordered with the engine's. */
 export type GpuMat =
   | { kind: 'host'; data: Uint8Array; width: number; height: number; pitch: number; format: string; channels: 4 }
-  | { kind: 'cuda'; cuda: SurfaceInfo; width: number; height: number; pitch: number; format: string; channels: 4 };
+  | ({ kind: 'cuda'; channels: 4 } & SurfaceInfo);
 
 /** A consumer may return a Promise: the source's next frame waits for it
  * (its queue then fills and its `queuePolicy` applies); other sources go

@@ -419,7 +419,7 @@ export class SourceWorker {
     const info = picture.surfaceInfo();
     const common = { width: info.width, height: info.height, pitch: info.pitch, format: info.format, channels: 4 as const };
     if (info.memType === 'cuda_device' || info.memType === 'cuda_unified') {
-      this.#call(() => callback(this.sourceId, frame, { kind: 'cuda', cuda: info, ...common }));
+      this.#call(() => callback(this.sourceId, frame, { kind: 'cuda', ...info, channels: 4 }));
       return;
     }
     const data = picture.native.hostView(0);
