@@ -165,7 +165,8 @@ describe('per-frame rules', () => {
     engine.setSourceSpec('e', encodeSpec(redBoxes()));
     // Time base 1/90000: PTS 3000 ticks apart.
     for (let i = 0; i < 12; i++) {
-      const f = new VideoFrame({ sourceId: 'e', width: 320, height: 240, pts: i * 3000, duration: 3000, timeBase: { num: 1, den: 90000 } });
+      // A DTS from the source stream's decode order, which the new stream does not have.
+      const f = new VideoFrame({ sourceId: 'e', width: 320, height: 240, pts: 6000 + i * 3000, dts: i * 3000, duration: 3000, timeBase: { num: 1, den: 90000 } });
       f.addObject({ id: 1, namespace: 'det', label: 'car', detectionBox: CAR });
       await engine.sendFrame('e', f, await picture(320, 240));
     }
@@ -176,7 +177,8 @@ describe('per-frame rules', () => {
     expect(frames).toHaveLength(12);
     const first = frames[0]!;
     expect([first.width, first.height, first.transcodingMethod, first.codec, first.keyframe]).toEqual([640, 640, 'encoded', 'h264', true]);
-    expect(frames.map((f) => f.pts)).toEqual(Array.from({ length: 12 }, (_, i) => BigInt(i * 3000)));
+    expect(frames.map((f) => f.pts)).toEqual(Array.from({ length: 12 }, (_, i) => BigInt(6000 + i * 3000)));
+    expect(frames.map((f) => f.dts)).toEqual(frames.map((f) => f.pts));
     expect(first.objects[0]!.detectionBox).toMatchObject({ xc: 320, yc: 320, width: 200, height: 100 });
 
     const stream = out.bitstream();
@@ -196,7 +198,7 @@ describe('per-frame rules', () => {
     for (const f of frames) {
       const c = f.content;
       if (c.kind !== 'internal') throw new Error('no bitstream');
-      muxer.push(c.data, (f.pts * 1_000_000_000n) / 90000n);
+      muxer.push(c.data, (f.pts * 1_000_000_000n) / 90000n, (f.dts! * 1_000_000_000n) / 90000n);
     }
     await muxer.finish();
     const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'json', file]);

@@ -381,6 +381,9 @@ export class SourceWorker {
     frame.transcodingMethod = 'encoded';
     frame.codec = encoded.codec;
     frame.keyframe = encoded.keyframe;
+    // Encoders here make no B-frames: the new bitstream's DTS is its PTS
+    // (the frame may carry its source stream's decode order).
+    frame.setTiming(frame.pts, frame.pts, frame.duration);
     const now = performance.now();
     this.counters.encoded++;
     this.#samples.encode.add(now - pending.submittedAt);
