@@ -13,7 +13,7 @@ import {
 import { type SharedBuffer, wrapBuffer } from './buffers.js';
 import { DecoderConfig, type FlexibleDecoderConfig, type FlexibleDecoderPoolConfig } from './decoder-config.js';
 import { frameFromNative, VideoFrame } from './video-frame.js';
-import { openIterator, type OutputIterator, type OutputsOptions } from './output-iterator.js';
+import { openIterator, type OutputIterator, type OutputsOptions } from '@proj/gstreamer/internal';
 
 const skipReasons = {
   NO_PAYLOAD: 'no_payload',

@@ -15,7 +15,7 @@ import {
 
 import { SharedBuffer } from './buffers.js';
 import { EncoderConfig } from './encoder-config.js';
-import { openIterator, type OutputIterator, type OutputsOptions } from './output-iterator.js';
+import { openIterator, type OutputIterator, type OutputsOptions } from '@proj/gstreamer/internal';
 
 /** One encoded frame, with the timestamps and id it was submitted with. */
 export interface EncodedFrame {

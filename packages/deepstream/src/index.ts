@@ -77,7 +77,7 @@ export {
   SkipReason,
   SourceEosOutput,
 } from './decoders.js';
-export { type OutputsOptions } from './output-iterator.js';
+export { type OutputsOptions } from '@proj/gstreamer/internal';
 export {
   Av1CpuProps,
   Av1DgpuProps,

@@ -12,3 +12,4 @@ export {
   type Predicates,
   predicates,
 } from './enum.js';
+export { openIterator, OutputIterator, type OutputsOptions } from './output-iterator.js';

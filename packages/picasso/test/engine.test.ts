@@ -482,6 +482,37 @@ describe('back-pressure and accounting', () => {
     }
   });
 
+  it('offers the outputs as async iterators, whose slow reader holds only its own source', async () => {
+    const engine = new PicassoEngine(new GeneralSpec({ inflightQueueSize: 2 }));
+    for (const s of ['it-a', 'it-b']) engine.setSourceSpec(s, new SourceSpec({ codec: CodecSpec.bypass() }));
+    const onlyA = engine.outputs({ sourceId: 'it-a' });
+    const all = engine.outputs();
+    const seenAll: string[] = [];
+    const draining = (async () => {
+      for await (const m of all) seenAll.push(m.isEos ? `${m.asEos().sourceId}:eos` : `${m.asVideoFrame().sourceId}:${m.asVideoFrame().pts / BigInt(FRAME_NS)}`);
+    })();
+    // it-a's reader has not started: it-a holds after its first output and
+    // its queue fills; it-b goes on.
+    const sendsA = [0, 1, 2, 3].map(async (i) => engine.sendFrame('it-a', frame('it-a', i, 64, 48), await picture(64, 48)));
+    for (let i = 0; i < 6; i++) await engine.sendFrame('it-b', frame('it-b', i, 64, 48), await picture(64, 48));
+    await sleep(100);
+    const a = engine.stats().sources.find((x) => x.sourceId === 'it-a')!;
+    const b = engine.stats().sources.find((x) => x.sourceId === 'it-b')!;
+    expect([a.bypassed, a.queued, a.waitingSenders, b.bypassed]).toEqual([1, 2, 1, 6]);
+    engine.sendEos('it-a');
+    const read: number[] = [];
+    for await (const m of onlyA) {
+      if (m.isEos) break;
+      read.push(Number(m.asVideoFrame().pts / BigInt(FRAME_NS)));
+    }
+    await Promise.all(sendsA);
+    await engine.shutdown();
+    await draining;
+    expect(read).toEqual([0, 1, 2, 3]);
+    expect(seenAll.filter((x) => x.startsWith('it-a'))).toEqual(['it-a:0', 'it-a:1', 'it-a:2', 'it-a:3', 'it-a:eos']);
+    expect(seenAll.filter((x) => x.startsWith('it-b'))).toEqual(['it-b:0', 'it-b:1', 'it-b:2', 'it-b:3', 'it-b:4', 'it-b:5']);
+  });
+
   it('an immediate shutdown ends a source whose consumer never settles, reporting the frames it drops', async () => {
     const errors: string[] = [];
     const engine = new PicassoEngine(new GeneralSpec({ inflightQueueSize: 2 }), {

@@ -1,8 +1,9 @@
 // `PicassoEngine`: one worker per source, created on a source's first
 // frame with its spec (or the default, which drops frames).
-import { argumentError, ErrorCode, ProjError, toProjError } from '@proj/gstreamer/internal';
+import { argumentError, ErrorCode, openIterator, type OutputIterator, type OutputsOptions, ProjError, toProjError } from '@proj/gstreamer/internal';
 import { type Rect, SharedBuffer, SurfaceView, VideoFrame } from '@proj/deepstream';
 import { type Callbacks, callbackNames } from './callbacks.js';
+import type { OutputMessage } from './messages.js';
 import { GeneralSpec, SourceSpec } from './specs.js';
 import type { EngineStats, SourceStats } from './stats.js';
 import { type SendOptions, SourceWorker, type WorkerHost } from './worker.js';
@@ -30,6 +31,9 @@ export class PicassoEngine implements AsyncDisposable {
   readonly #workers = new Map<string, SourceWorker>();
   readonly #host: WorkerHost;
   readonly #statsTimer: NodeJS.Timeout | null = null;
+  /** `outputs()` iterators, with the source each is for (null: all). */
+  readonly #iterators = new Set<OutputIterator<OutputMessage>>();
+  readonly #iteratorSource = new WeakMap<OutputIterator<OutputMessage>, string | null>();
   #shutdown: Promise<EngineStats> | null = null;
 
   constructor(general: GeneralSpec = new GeneralSpec(), callbacks: Callbacks = {}) {
@@ -44,6 +48,7 @@ export class PicassoEngine implements AsyncDisposable {
     this.#host = {
       callbacks: this.#callbacks,
       idleTimeoutSecs: general.idleTimeoutSecs,
+      iterators: (sourceId) => [...engine.#iterators].filter((it) => (engine.#iteratorSource.get(it) ?? sourceId) === sourceId),
       report: (sourceId, error, frame) => engine.#report(sourceId, error, frame),
       ended: (worker) => {
         if (engine.#workers.get(worker.sourceId) === worker) engine.#workers.delete(worker.sourceId);
@@ -165,6 +170,26 @@ export class PicassoEngine implements AsyncDisposable {
     return { name: this.general.name, sources: [...this.#workers.values()].map((w) => w.stats()) };
   }
 
+  /** The outputs (encoded and bypassed frames, end-of-stream) as an async
+   * iterator, of one source or of all, from now until `shutdown()`. Its
+   * reader holds the source as a Promise-returning callback does: a source's
+   * next frame waits until the reader asks for the next output, so a slow
+   * reader fills only its sources' queues. An iterator `maxQueued` behind
+   * (default 1024) is ended with `ERR_PROJ_QUEUE_FULL`. */
+  outputs(options: OutputsOptions & { sourceId?: string } = {}): AsyncIterableIterator<OutputMessage> {
+    this.#checkOpen();
+    const { sourceId, ...rest } = options;
+    if (sourceId !== undefined && typeof sourceId !== 'string') throw argumentError('type', 'sourceId must be a string');
+    const iterator = openIterator<OutputMessage>('picasso', rest, this.#iterators);
+    this.#iterators.add(iterator);
+    this.#iteratorSource.set(iterator, sourceId ?? null);
+    return iterator;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<OutputMessage> {
+    return this.outputs();
+  }
+
   /** Ends every source: after their queued frames, drained (the
    * default), or at once (`{ immediate: true }`); resolves with their final
    * stats. Later calls reject with `ERR_PROJ_SHUT_DOWN`. */
@@ -173,6 +198,8 @@ export class PicassoEngine implements AsyncDisposable {
       if (this.#statsTimer) clearInterval(this.#statsTimer);
       const workers = [...this.#workers.values()];
       await Promise.all(workers.map((w) => w.stop(options.immediate === true)));
+      for (const iterator of this.#iterators) iterator.end();
+      this.#iterators.clear();
       return { name: this.general.name, sources: workers.map((w) => w.stats()) };
     })();
     return this.#shutdown;

@@ -4,7 +4,7 @@
 // queue, encoder and picture pool, and the heavy steps run off the JS
 // thread.
 import * as native from '@proj/native';
-import { ErrorCode, ProjError, toProjError } from '@proj/gstreamer/internal';
+import { ErrorCode, type OutputIterator, ProjError, toProjError } from '@proj/gstreamer/internal';
 import { type EncodedFrame, type Rect, type SharedBuffer, transformPlacement, type VideoFrame } from '@proj/deepstream';
 import { Canvas } from '../draw-list.js';
 import { ObjectDraw } from '../draw-spec.js';
@@ -18,6 +18,8 @@ import { Samples, type SourceStats, zeroCounters } from './stats.js';
 /** What a worker needs from its engine. */
 export interface WorkerHost {
   readonly callbacks: Callbacks;
+  /** The `outputs()` iterators this source's outputs go to. */
+  iterators(sourceId: string): OutputIterator<OutputMessage>[];
   /** The engine's idle timeout, for specs without their own. */
   readonly idleTimeoutSecs: number;
   /** A frame's failure or a callback's throw. */
@@ -457,9 +459,13 @@ export class SourceWorker {
     }
   }
 
-  /** Hands an output to its callback; a Promise it returns holds this
-   * source's next frame. */
+  /** Hands an output to its callback and to the `outputs()` iterators; a
+   * Promise the callback returns, and an iterator's reader until it asks
+   * for the next output, hold this source's next frame. */
   #deliver(callback: ((output: OutputMessage) => void | Promise<void>) | undefined, output: OutputMessage): void {
+    for (const iterator of this.#host.iterators(this.sourceId)) {
+      this.#hold(new Promise<void>((resolve) => iterator.push(output, resolve)), output);
+    }
     if (!callback) return;
     let result: void | Promise<void>;
     try {
@@ -468,18 +474,21 @@ export class SourceWorker {
       this.#host.report(this.sourceId, error, output.isVideoFrame ? output.asVideoFrame() : null);
       return;
     }
-    if (result && typeof (result as Promise<void>).then === 'function') {
-      const p: Promise<void> = Promise.resolve(result).then(
-        () => {
-          this.#consumers.delete(p);
-        },
-        (error: unknown) => {
-          this.#consumers.delete(p);
-          this.#host.report(this.sourceId, error, output.isVideoFrame ? output.asVideoFrame() : null);
-        },
-      );
-      this.#consumers.add(p);
-    }
+    if (result && typeof (result as Promise<void>).then === 'function') this.#hold(Promise.resolve(result), output);
+  }
+
+  /** Counts `pending` among the consumer's outstanding work. */
+  #hold(pending: Promise<void>, output: OutputMessage): void {
+    const p: Promise<void> = pending.then(
+      () => {
+        this.#consumers.delete(p);
+      },
+      (error: unknown) => {
+        this.#consumers.delete(p);
+        this.#host.report(this.sourceId, error, output.isVideoFrame ? output.asVideoFrame() : null);
+      },
+    );
+    this.#consumers.add(p);
   }
 
   /** Waits for the consumer's outstanding Promises (reported once when

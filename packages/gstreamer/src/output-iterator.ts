@@ -1,5 +1,7 @@
-// One bounded async iterator over a decoder's or an encoder's outputs.
-import { ErrorCode, integerArgument, optionsObject, ProjError } from '@proj/gstreamer/internal';
+// One bounded async iterator over outputs (a decoder's, an encoder's,
+// Picasso's), shared by the packages through `@proj/gstreamer/internal`.
+import { integerArgument, optionsObject } from './enum.js';
+import { ErrorCode, ProjError } from './errors.js';
 
 /** Options of `outputs()`. */
 export interface OutputsOptions {
@@ -36,7 +38,7 @@ export class OutputIterator<T> implements AsyncIterableIterator<T> {
   #timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
-    /** `decoder` or `encoder`, for the messages. */
+    /** `decoder`, `encoder` or `picasso`, for the messages. */
     private readonly what: string,
     private readonly detach: () => void,
     private readonly maxQueued: number,
