@@ -81,7 +81,10 @@ describe('independence', () => {
 
 describe('soak', () => {
   const frames = Number(process.env.PROJ_SOAK_FRAMES ?? 3000);
-  it(`${SOURCES} sources × ${frames} frames through draw + encode: memory flat after warm-up, every frame accounted`, async () => {
+  // PROJ_SOAK_SIZE=WxH soaks bigger pictures by hand (CI: 96x64).
+  const [w, h] = (process.env.PROJ_SOAK_SIZE ?? '96x64').split('x').map(Number) as [number, number];
+  const scaled = boxes.map((b) => ({ xc: (b.xc * w) / 96, yc: (b.yc * h) / 64, width: (b.width * w) / 96, height: (b.height * h) / 64 }));
+  it(`${SOURCES} sources × ${frames} frames of ${w}x${h} through draw + encode: memory flat after warm-up, every frame accounted`, async () => {
     let out = 0;
     const engine = new PicassoEngine(new GeneralSpec(), { onEncodedFrame: (m) => void (m.isVideoFrame && out++) });
     for (let s = 0; s < SOURCES; s++) engine.setSourceSpec(`cam-${s}`, spec());
@@ -89,7 +92,7 @@ describe('soak', () => {
     const producers = Array.from({ length: SOURCES }, async (_, s) => {
       for (let i = 0; i < frames; i++) {
         if (s === 0 && i === Math.floor(frames / 5)) warm = process.memoryUsage().rss;
-        await engine.sendFrame(`cam-${s}`, frame(`cam-${s}`, i, 96, 64, boxes), await picture(96, 64, undefined, `s${s}`));
+        await engine.sendFrame(`cam-${s}`, frame(`cam-${s}`, i, w, h, scaled), await picture(w, h, undefined, `s${s}`));
       }
     });
     const start = performance.now();

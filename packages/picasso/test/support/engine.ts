@@ -12,7 +12,7 @@ const generators = new Map<string, BufferGenerator>();
 export async function picture(width: number, height: number, rgba: [number, number, number, number] = [40, 40, 40, 255], pool = ''): Promise<SharedBuffer> {
   const key = `${width}x${height}:${pool}`;
   let g = generators.get(key);
-  if (!g) generators.set(key, (g = new BufferGenerator('RGBA', width, height, { poolSize: 64 })));
+  if (!g) generators.set(key, (g = new BufferGenerator('RGBA', width, height, { poolSize: 16 })));
   const b = await g.acquire({ timeoutMs: 10_000 });
   const view = SurfaceView.fromBuffer(b);
   await view.fill(rgba);
