@@ -3,9 +3,8 @@
 // connected regions; each region is a box in the picture's pixels.
 // Frame differencing finds the leading and trailing edges of an evenly
 // coloured object, so one object can give two boxes. A real
-// algorithm on real pixels, standing in for a neural network (we found no
-// small one that installs with its weights from the registries this
-// machine reaches).
+// algorithm on real pixels, standing in for a neural network (the example
+// ships none and downloads none).
 
 const CELL = 4; // pixels per grid cell side
 const THRESHOLD = 20; // mean luma difference of a cell that counts as motion
