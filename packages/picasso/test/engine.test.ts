@@ -493,7 +493,10 @@ describe('back-pressure and accounting', () => {
     })();
     // it-a's reader has not started: it-a holds after its first output and
     // its queue fills; it-b goes on.
-    const sendsA = [0, 1, 2, 3].map(async (i) => engine.sendFrame('it-a', frame('it-a', i, 64, 48), await picture(64, 48)));
+    const picturesA = [];
+    for (let i = 0; i < 4; i++) picturesA.push(await picture(64, 48));
+    // Sent in order without waiting for each (sendFrame queues synchronously).
+    const sendsA = picturesA.map((p, i) => engine.sendFrame('it-a', frame('it-a', i, 64, 48), p));
     for (let i = 0; i < 6; i++) await engine.sendFrame('it-b', frame('it-b', i, 64, 48), await picture(64, 48));
     await sleep(100);
     const a = engine.stats().sources.find((x) => x.sourceId === 'it-a')!;
