@@ -25,6 +25,7 @@ import {
   FlexibleDecoderPoolConfig,
   H264CpuProps,
   hasNvenc,
+  ticksToNs,
   transformPlacement,
   UniformBatchGenerator,
   VideoFrame,
@@ -107,8 +108,7 @@ const engine = new PicassoEngine(new GeneralSpec({ name: 'watch-cameras', statsI
     const frame = out.asVideoFrame();
     const s = byId.get(frame.sourceId);
     s.muxer ??= new Mp4Muxer(Codec.H264, s.file, { fpsNum: 30 });
-    const { num, den } = frame.timeBase;
-    s.muxer.push(frame.content.data, (frame.pts * 1_000_000_000n * BigInt(num)) / BigInt(den));
+    s.muxer.push(frame.content.data, ticksToNs(frame.pts, frame.timeBase));
     s.encoded++;
   },
   onStats: (stats) => {
@@ -124,7 +124,7 @@ const batches = new UniformBatchGenerator('RGBA', MODEL, MODEL, sources.length, 
 
 // The batcher: decoded pictures wait here until one per running source has
 // arrived (or 20 ms passed), then go to the model together.
-let waiting = [];
+const waiting = [];
 let timer = null;
 let chain = Promise.resolve();
 function enqueue(item) {
@@ -137,7 +137,6 @@ function flush() {
   clearTimeout(timer);
   timer = null;
   const items = waiting.splice(0, sources.length);
-  waiting = waiting.slice(0);
   if (items.length > 0) chain = chain.then(() => infer(items)).catch((e) => console.error('batch:', e));
 }
 

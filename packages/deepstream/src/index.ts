@@ -7,6 +7,7 @@ export {
   type NewVideoObject,
   type Rational,
   type Ticks,
+  ticksToNs,
   type TranscodingMethod,
   VideoFrame,
   type VideoFrameInit,

@@ -83,6 +83,12 @@ function ticks(name: string, value: Ticks): bigint {
   return BigInt(value);
 }
 
+/** Ticks of `timeBase` as nanoseconds (rounded down): a frame's `pts` or
+ * `duration` on the clock muxers and encoders take. */
+export function ticksToNs(ticks: bigint, timeBase: Rational): bigint {
+  return (ticks * 1_000_000_000n * BigInt(timeBase.num)) / BigInt(timeBase.den);
+}
+
 function optionalTicks(name: string, value: Ticks | null | undefined): bigint | undefined {
   return value === undefined || value === null ? undefined : ticks(name, value);
 }

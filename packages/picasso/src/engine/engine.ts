@@ -121,6 +121,7 @@ export class PicassoEngine implements AsyncDisposable {
     this.#checkOpen();
     if (typeof sourceId !== 'string') throw argumentError('type', 'sourceId must be a string');
     if (!(frame instanceof VideoFrame)) throw argumentError('type', 'frame must be a VideoFrame');
+    if (srcRect !== undefined && (srcRect === null || typeof srcRect !== 'object')) throw argumentError('type', 'srcRect must be { top, left, width, height }');
     let shared: SharedBuffer;
     let release: () => void;
     if (buffer instanceof SharedBuffer) {
@@ -133,7 +134,6 @@ export class PicassoEngine implements AsyncDisposable {
     } else {
       throw argumentError('type', 'buffer must be a SharedBuffer or a SurfaceView');
     }
-    if (srcRect !== undefined && (srcRect === null || typeof srcRect !== 'object')) throw argumentError('type', 'srcRect must be { top, left, width, height }');
     let worker = this.#workers.get(sourceId);
     if (!worker || worker.stopping) {
       if (worker) await worker.done;

@@ -5,7 +5,7 @@
 // thread.
 import * as native from '@proj/native';
 import { ErrorCode, type OutputIterator, ProjError, toProjError } from '@proj/gstreamer/internal';
-import { type EncodedFrame, type Rect, type SharedBuffer, transformPlacement, type VideoFrame } from '@proj/deepstream';
+import { type EncodedFrame, type Rect, type SharedBuffer, ticksToNs, transformPlacement, type VideoFrame } from '@proj/deepstream';
 import { Canvas } from '../draw-list.js';
 import { ObjectDraw } from '../draw-spec.js';
 import type { Callbacks, GpuMat } from './callbacks.js';
@@ -38,10 +38,6 @@ export interface SendOptions {
 
 /** A wait for room longer than this is reported once per source. */
 const STALL_WARNING_MS = 10_000;
-
-function toNs(ticks: bigint, timeBase: { num: number; den: number }): bigint {
-  return (ticks * 1_000_000_000n * BigInt(timeBase.num)) / BigInt(timeBase.den);
-}
 
 function sameEncoding(stage: EncodeStage, spec: SourceSpec): boolean {
   const { encoder, transform } = spec.codec;
@@ -295,9 +291,9 @@ export class SourceWorker {
       return;
     }
     const timeBase = frame.timeBase;
-    const ptsNs = toNs(frame.pts, timeBase);
+    const ptsNs = ticksToNs(frame.pts, timeBase);
     const duration = frame.duration;
-    const durationNs = duration === null ? null : toNs(duration, timeBase);
+    const durationNs = duration === null ? null : ticksToNs(duration, timeBase);
     buffer.ptsNs = ptsNs;
     buffer.durationNs = durationNs;
     if (spec.codec.isDrop) {
