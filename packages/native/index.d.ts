@@ -226,6 +226,52 @@ export declare class SharedBuffer {
   closeHostView(view: ArrayBuffer): void
 }
 
+/**
+ * torio's `StreamingMediaEncoder`: video, audio, data and packet streams
+ * to a file, a Writable (`dst` undefined: bytes come as `data` events) or
+ * an `rtmp://`/`srt://` server.
+ */
+export declare class StreamingMediaEncoder {
+  constructor(dst: string | undefined | null, options: StreamingEncoderOptions, callback: (event: StreamingEncoderEvent) => void)
+  /** The container written (`mp4`, `matroska`…). */
+  get container(): string
+  addVideoStream(options: VideoStreamOptions): number
+  addAudioStream(options: AudioStreamOptions): number
+  addDataStream(): number
+  addPacketStream(options: PacketStreamOptions): number
+  setMetadata(metadata: Record<string, string>): void
+  /**
+   * Builds the pipeline and opens the output (a network connect runs
+   * on the encoder's thread).
+   */
+  open(options?: Record<string, string> | undefined | null): Promise<void>
+  /** Whole frames of the stream's pixel format; resolves once admitted. */
+  writeVideoChunk(index: number, chunk: Uint8Array, pts?: number | undefined | null): Promise<void>
+  /**
+   * One frame from a pool buffer (slot 0: RGBA, NV12 or I420 at the
+   * stream's size; in GPU memory it is converted to I420 on its GPU).
+   * The buffer may be released once this resolves.
+   */
+  writeVideoBuffer(index: number, buffer: SharedBuffer, pts?: number | undefined | null): Promise<void>
+  /** Interleaved samples of the stream's format; resolves once admitted. */
+  writeAudioChunk(index: number, chunk: Uint8Array, pts?: number | undefined | null): Promise<void>
+  /** One payload of a data stream. */
+  writeData(index: number, payload: Uint8Array, pts?: number | undefined | null, duration?: number | undefined | null): Promise<void>
+  /** One encoded packet to remux. */
+  writePacket(index: number, data: Uint8Array, times: PacketTimes, keyframe: boolean): Promise<void>
+  /** Resolves once everything written so far has reached the output. */
+  flush(timeoutMs?: number | undefined | null): Promise<void>
+  /** Ends one stream (the muxer stops waiting for it). */
+  endStream(index: number): Promise<void>
+  /** Encodes what is queued, completes the output, then says `closed`. */
+  close(timeoutMs?: number | undefined | null): Promise<void>
+  /** Stops at once (ahead of queued writes, which then fail). */
+  abort(): Promise<void>
+  /** The Writable has written `bytes` more of what `data` events gave it. */
+  ack(bytes: number): void
+  get stats(): StreamingEncoderStats
+}
+
 /** A batch being filled. */
 export declare class SurfaceBatch {
   get maxBatchSize(): number
@@ -431,6 +477,20 @@ export interface AttributeValue {
   points?: Array<Point>
 }
 
+/** `addAudioStream`'s arguments. */
+export interface AudioStreamOptions {
+  sampleRate: number
+  numChannels: number
+  format?: string
+  encoder?: string
+  encoderOption?: Record<string, string>
+  encoderSampleRate?: number
+  encoderNumChannels?: number
+  encoderFormat?: string
+  codecConfig?: CodecConfig
+  filterDesc?: string
+}
+
 /** Another backend took over (`nvh264enc` → `x264enc`…). */
 export interface BackendChange {
   from: string
@@ -482,6 +542,15 @@ export declare function checkEncoderProperties(properties: EncoderProperties): v
  * `ERR_PROJ_LABEL_TEMPLATE` for an unknown placeholder or a stray brace.
  */
 export declare function checkLabelFormat(format: Array<string>): void
+
+/** torio's `CodecConfig` (`undefined` or -1 leaves the default). */
+export interface CodecConfig {
+  bitRate?: number
+  compressionLevel?: number
+  qscale?: number
+  gopSize?: number
+  maxBFrames?: number
+}
 
 /** Parses a codec name (case-insensitive) and returns its canonical name. */
 export declare function codecFromName(name: string): string
@@ -883,6 +952,12 @@ export interface Mp4MuxerStats {
   queuedBytes: number
 }
 
+/** A name and what it is (listing helpers). */
+export interface NamedEntry {
+  name: string
+  description: string
+}
+
 /**
  * One object's draw chosen for this call in place of the spec's entry
  * (an `onObjectDrawSpec` answer): `draw` null skips the object.
@@ -899,6 +974,23 @@ export interface ObjectDrawInit {
   blur: boolean
   /** `detection` or `track`. */
   bboxSource: string
+}
+
+/** `addPacketStream`'s arguments (a `MediaSource` stream's info fits). */
+export interface PacketStreamOptions {
+  codec: string
+  width?: number
+  height?: number
+  sampleRate?: number
+  channels?: number
+  codecData?: Buffer
+}
+
+/** A packet's timestamps (ns). */
+export interface PacketTimes {
+  ptsNs: bigint
+  dtsNs?: bigint
+  durationNs?: bigint
 }
 
 /**
@@ -1030,7 +1122,88 @@ export interface SourceStream {
   height: number
   sampleRate: number
   channels: number
+  /**
+   * The demuxer's codec configuration (AAC's AudioSpecificConfig when
+   * its packets are raw), for a remux (`addPacketStream`).
+   */
+  codecData?: Buffer
 }
+
+/** torio's `get_audio_encoders`. */
+export declare function streamingAudioEncoders(): Array<NamedEntry>
+
+/**
+ * What the event callback gets: `data` (a Writable's next bytes),
+ * `stall` (`message`, `seconds`), `backend` (`stream`, `change`),
+ * `error` (`code`, `message`), `closed` (nothing follows).
+ */
+export interface StreamingEncoderEvent {
+  kind: string
+  data?: Buffer
+  message?: string
+  code?: string
+  stream?: number
+  seconds?: number
+  change?: BackendChange
+}
+
+/** `new StreamingMediaEncoder(dst, options)`. */
+export interface StreamingEncoderOptions {
+  /** FFmpeg's muxer name: `mp4`, `mov`, `matroska`, `mpegts`, `flv`. */
+  format?: string
+  /** A Writable's chunk size (torio's `buffer_size`, default 4096). */
+  bufferSize?: number
+  /** MP4/MOV fragment length (default 500; 0: a regular MP4, files only). */
+  fragmentDurationMs?: number
+  /**
+   * Bytes of writes waiting to be admitted before a write is refused
+   * (`ERR_PROJ_QUEUE_FULL`; default 256 MiB).
+   */
+  maxWaitingBytes?: number
+  /** Bytes each stream's queue into the muxer holds (default 8 MiB). */
+  maxQueuedBytes?: number
+  /**
+   * Bytes handed to a Writable and not yet written before the encoder
+   * waits (default 8 MiB).
+   */
+  maxPendingBytes?: number
+  /** A wait this long is reported as a `stall` event (default 5000). */
+  stallMs?: number
+}
+
+/** The encoder's counters. */
+export interface StreamingEncoderStats {
+  streams: Array<StreamingStreamStats>
+  outputBytes: number
+  pendingOutputBytes: number
+  /** Bytes of writes not yet admitted. */
+  waitingBytes: number
+  mediaTimeNs: bigint
+}
+
+/** torio's `get_muxers`: the formats written here. */
+export declare function streamingMuxers(): Array<NamedEntry>
+
+/** One stream's counters. */
+export interface StreamingStreamStats {
+  index: number
+  kind: string
+  /** Frames, samples, payloads or packets written. */
+  units: number
+  bytes: number
+  /** Encoded frames out of a video stream's encoder. */
+  encoded: number
+  queuedBytes: number
+  /** Writes that waited for room, and their total wait. */
+  waits: number
+  waitMs: number
+}
+
+/**
+ * torio's `get_video_encoders`: FFmpeg's names we map, with the element
+ * each runs here.
+ */
+export declare function streamingVideoEncoders(): Array<NamedEntry>
 
 export interface SurfaceInfo {
   dataPtr: bigint
@@ -1125,6 +1298,23 @@ export interface VideoObject {
   trackId?: number
   trackBox?: RbBox
   attributes?: Array<Attribute>
+}
+
+/** `addVideoStream`'s arguments (torio's, camelCase). */
+export interface VideoStreamOptions {
+  frameRate: number
+  width: number
+  height: number
+  format?: string
+  encoder?: string
+  encoderOption?: Record<string, string>
+  encoderFrameRate?: number
+  encoderWidth?: number
+  encoderHeight?: number
+  encoderFormat?: string
+  codecConfig?: CodecConfig
+  filterDesc?: string
+  hwAccel?: string
 }
 
 /** Options of a wait for a pool. */

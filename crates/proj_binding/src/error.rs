@@ -147,3 +147,27 @@ pub fn draw_code(error: &proj_draw::DrawError) -> Code {
 pub fn from_draw(error: proj_draw::DrawError) -> Error<Code> {
     Error::new(draw_code(&error), error.to_string())
 }
+
+pub fn recording_code(error: &proj_recording::RecordingError) -> Code {
+    use proj_recording::RecordingError as R;
+    match error {
+        R::InvalidArgument { .. } => Code("ERR_PROJ_INVALID_ARGUMENT"),
+        R::UnknownName { .. } => Code("ERR_PROJ_UNKNOWN_NAME"),
+        R::Unsupported { .. } => Code("ERR_PROJ_UNSUPPORTED"),
+        R::NotOpen => Code("ERR_PROJ_NOT_OPEN"),
+        R::AlreadyOpen { .. } => Code("ERR_PROJ_ALREADY_OPEN"),
+        R::Closed => Code("ERR_PROJ_FINISHED"),
+        R::OutputOpen { .. } => Code("ERR_PROJ_OUTPUT_OPEN"),
+        R::Output { .. } => Code("ERR_PROJ_OUTPUT"),
+        R::Pipeline { .. } => Code("ERR_PROJ_PIPELINE"),
+        R::MissingElement { .. } => Code("ERR_PROJ_MISSING_ELEMENT"),
+        R::Timeout { .. } => Code("ERR_PROJ_TIMEOUT"),
+        R::QueueFull { .. } => Code("ERR_PROJ_QUEUE_FULL"),
+        R::Encoder(e) => encoders_code(e),
+        R::Gstreamer(e) => gstreamer_code(e),
+    }
+}
+
+pub fn from_recording(error: proj_recording::RecordingError) -> Error<Code> {
+    Error::new(recording_code(&error), error.to_string())
+}

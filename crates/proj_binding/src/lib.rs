@@ -25,5 +25,6 @@ mod log;
 mod media_source;
 mod mp4_muxer;
 mod queue;
+mod recording;
 mod timestamp;
 mod workers;

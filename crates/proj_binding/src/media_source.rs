@@ -61,7 +61,6 @@ impl From<pg::Packet> for SourcePacket {
 
 /// One stream of a source.
 #[napi(object)]
-#[derive(Debug)]
 pub struct SourceStream {
     pub index: u32,
     pub kind: String,
@@ -70,6 +69,18 @@ pub struct SourceStream {
     pub height: u32,
     pub sample_rate: u32,
     pub channels: u32,
+    /// The demuxer's codec configuration (AAC's AudioSpecificConfig when
+    /// its packets are raw), for a remux (`addPacketStream`).
+    pub codec_data: Option<Buffer>,
+}
+
+impl std::fmt::Debug for SourceStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceStream")
+            .field("index", &self.index)
+            .field("codec", &self.codec)
+            .finish_non_exhaustive()
+    }
 }
 
 #[napi(object)]
@@ -316,6 +327,7 @@ impl MediaSource {
                     height: s.height,
                     sample_rate: s.sample_rate,
                     channels: s.channels,
+                    codec_data: s.codec_data.map(Into::into),
                 })
                 .collect())
         })

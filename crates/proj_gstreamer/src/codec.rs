@@ -54,7 +54,7 @@ impl Codec {
 
     /// Caps of the encoded frames as the muxer receives them: byte-stream
     /// access units for H.264/HEVC, temporal units for AV1, whole images.
-    pub(crate) fn input_caps(self, fps_num: i32, fps_den: i32) -> gstreamer::Caps {
+    pub fn input_caps(self, fps_num: i32, fps_den: i32) -> gstreamer::Caps {
         let framerate = gstreamer::Fraction::new(fps_num, fps_den);
         let builder = match self {
             Codec::H264 => gstreamer::Caps::builder("video/x-h264")
@@ -76,7 +76,7 @@ impl Codec {
     /// Images need none: the muxer reads their size itself and puts it in
     /// the caps (jpegparse/pngparse drop buffer durations, which loses the
     /// last frame's sample in the MP4).
-    pub(crate) fn parser_element(self) -> Option<&'static str> {
+    pub fn parser_element(self) -> Option<&'static str> {
         match self {
             Codec::H264 => Some("h264parse"),
             Codec::Hevc => Some("h265parse"),

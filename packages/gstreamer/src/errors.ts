@@ -35,6 +35,14 @@ export const ErrorCode = Object.freeze({
   QUEUE_FULL: 'ERR_PROJ_QUEUE_FULL',
   /** `finish()` on a muxer that never accepted a frame: the file holds no video. */
   NO_FRAMES: 'ERR_PROJ_NO_FRAMES',
+  /** Something we do not carry out, said up front (an FFmpeg-only option, a codec a container cannot hold, a container a Writable cannot take). */
+  UNSUPPORTED: 'ERR_PROJ_UNSUPPORTED',
+  /** A write before `open()`. */
+  NOT_OPEN: 'ERR_PROJ_NOT_OPEN',
+  /** A stream or metadata added after `open()`, or a second `open()`. */
+  ALREADY_OPEN: 'ERR_PROJ_ALREADY_OPEN',
+  /** The output failed while written (a server went away, a Writable's write failed). */
+  OUTPUT: 'ERR_PROJ_OUTPUT',
   /** A bug in @proj (a Rust panic caught at the boundary); the process goes on. */
   INTERNAL: 'ERR_PROJ_INTERNAL',
   /** The system refused a resource (a thread, memory). */

@@ -10,4 +10,16 @@ export {
   type SourceStream,
 } from './media-source.js';
 export { Mp4Muxer, type Mp4MuxerOptions, type Mp4MuxerStats } from './mp4-muxer.js';
+export {
+  type AudioStreamOptions,
+  type CodecConfig,
+  type PacketInput,
+  type PacketStreamInfo,
+  StreamingMediaEncoder,
+  type StreamingMediaEncoderEvents,
+  type StreamingMediaEncoderOptions,
+  type StreamingEncoderStats,
+  type VideoStreamOptions,
+  type WritableLike,
+} from './streaming-media-encoder.js';
 export type { Nanoseconds } from './timestamp.js';

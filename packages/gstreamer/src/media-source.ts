@@ -94,6 +94,9 @@ export interface SourceStream {
   height: number;
   sampleRate: number;
   channels: number;
+  /** The demuxer's codec configuration where its packets need one to be
+   * remuxed (AAC's AudioSpecificConfig from MP4 or RTSP). */
+  codecData?: Buffer | null;
 }
 
 export interface MediaSourceStats {

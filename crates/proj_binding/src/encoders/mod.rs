@@ -4,3 +4,5 @@
 
 mod config;
 mod encoder;
+
+pub use encoder::BackendChange;

@@ -34,6 +34,9 @@ pub struct StreamInfo {
     /// Audio only (0 for video).
     pub sample_rate: u32,
     pub channels: u32,
+    /// The demuxer's `codec_data` (AAC's AudioSpecificConfig from MP4 or
+    /// RTSP): what a remux of raw AAC packets needs.
+    pub codec_data: Option<Vec<u8>>,
 }
 
 /// One access unit (a temporal unit for AV1, a whole image for JPEG/PNG;
@@ -123,6 +126,10 @@ pub(crate) fn branch(index: u32, caps: &gst::CapsRef) -> Result<Branch, String> 
             height: int(s, "height"),
             sample_rate: int(s, "rate"),
             channels: int(s, "channels"),
+            codec_data: s
+                .get::<gst::Buffer>("codec_data")
+                .ok()
+                .and_then(|b| b.map_readable().ok().map(|m| m.to_vec())),
         },
         parser,
         caps: out,
