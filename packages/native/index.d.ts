@@ -261,7 +261,10 @@ export declare class StreamingMediaEncoder {
   writePacket(index: number, data: Uint8Array, times: PacketTimes, keyframe: boolean): Promise<void>
   /** Resolves once everything written so far has reached the output. */
   flush(timeoutMs?: number | undefined | null): Promise<void>
-  /** Ends one stream (the muxer stops waiting for it). */
+  /**
+   * Ends one stream (the muxer stops waiting for it). Runs at once, not
+   * behind queued writes: those may be waiting for exactly this.
+   */
   endStream(index: number): Promise<void>
   /** Encodes what is queued, completes the output, then says `closed`. */
   close(timeoutMs?: number | undefined | null): Promise<void>

@@ -374,10 +374,6 @@ impl StreamingMediaEncoder {
     }
 }
 
-fn pts_of(pts: Option<f64>) -> Option<f64> {
-    pts
-}
-
 #[napi]
 impl StreamingMediaEncoder {
     #[napi(
@@ -543,13 +539,15 @@ impl StreamingMediaEncoder {
         pts: Option<f64>,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("StreamingMediaEncoder::write_video_chunk", || {
-            let bytes = chunk.to_vec();
+            // Read where it is, on the encoder's thread (no copy on the JS
+            // thread): the caller leaves the chunk alone until this settles.
+            let length = chunk.len() as u64;
             self.write(
                 env,
                 "StreamingMediaEncoder::write_video_chunk",
-                bytes.len() as u64,
+                length,
                 move |e| {
-                    e.write_video_chunk(index, &bytes, pts_of(pts))
+                    e.write_video_chunk(index, &chunk, pts)
                         .map_err(from_recording)
                 },
             )
@@ -679,7 +677,8 @@ impl StreamingMediaEncoder {
         })
     }
 
-    /// Ends one stream (the muxer stops waiting for it).
+    /// Ends one stream (the muxer stops waiting for it). Runs at once, not
+    /// behind queued writes: those may be waiting for exactly this.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn end_stream<'env>(
         &self,
@@ -687,9 +686,13 @@ impl StreamingMediaEncoder {
         index: u32,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("StreamingMediaEncoder::end_stream", || {
-            self.write(env, "StreamingMediaEncoder::end_stream", 0, move |e| {
-                e.end_stream(index).map_err(from_recording)
-            })
+            let inner = Arc::clone(&self.inner);
+            on_thread(
+                env,
+                "StreamingMediaEncoder::end_stream",
+                move || inner.end_stream(index).map_err(from_recording),
+                Ok,
+            )
         })
     }
 

@@ -36,6 +36,8 @@ struct Wanted {
     threads: Option<u32>,
     /// openh264enc instead of x264enc.
     openh264: bool,
+    /// x264 with `tune=zerolatency` (no frame held).
+    low_latency: bool,
     /// x264 switches the H.264 Jetson set carries.
     x264_flags: Vec<(&'static str, String)>,
     /// The set's own names of the fields mapped from several spellings.
@@ -63,6 +65,7 @@ impl Default for Wanted {
             hevc_profile: None,
             threads: None,
             openh264: false,
+            low_latency: true,
             x264_flags: Vec::new(),
             max_bitrate_field: "maxBitrate",
             vbv_field: "vbvBufSize",
@@ -158,6 +161,7 @@ impl Wanted {
             h264_profile: p.profile,
             threads: p.threads,
             openh264: p.openh264 == Some(true),
+            low_latency: p.low_latency != Some(false),
             ..Self::default()
         }
     }
@@ -307,7 +311,6 @@ fn x264(w: &mut Wanted) -> Plan {
             "speed-preset",
             w.preset.unwrap_or(CpuPreset::Ultrafast).name().into(),
         ),
-        ("tune", "zerolatency".into()),
         ("bframes", "0".into()),
         ("byte-stream", "true".into()),
         (
@@ -315,6 +318,9 @@ fn x264(w: &mut Wanted) -> Plan {
             w.keyframe_interval.unwrap_or(KEYFRAME_INTERVAL).to_string(),
         ),
     ];
+    if w.low_latency {
+        p.insert(1, ("tune", "zerolatency".into()));
+    }
     // A strict GOP: keyframes exactly at the interval, none from scene cuts.
     let options = "scenecut=0";
     match w.rate_control {

@@ -536,7 +536,14 @@ impl Encoder {
     /// NVENC is not waited for.)
     pub fn zero_delay(&self) -> bool {
         let stage = self.inner.current();
+        let x264_holds = stage.plan.element == "x264enc"
+            && !stage
+                .plan
+                .properties
+                .iter()
+                .any(|(k, v)| *k == "tune" && v == "zerolatency");
         stage.plan.backend == Backend::Cpu
+            && !x264_holds
             && matches!(
                 stage.plan.element,
                 "x264enc" | "openh264enc" | "av1enc" | "jpegenc" | "pngenc"

@@ -318,6 +318,11 @@ pub struct H264CpuProps {
     /// Cisco's openh264 (BSD) instead of x264 (GPL), for users who must
     /// avoid GPL code: constrained baseline only, no constant-QP mode.
     pub openh264: Option<bool>,
+    /// `false`: x264 may hold a few frames (its frame threads, as FFmpeg
+    /// runs it), which encodes faster on several cores; a frame's output
+    /// then comes after later frames are submitted. Default `true`
+    /// (`tune=zerolatency`: each frame out before the next goes in).
+    pub low_latency: Option<bool>,
 }
 
 /// Our HEVC set for the CPU (x265).

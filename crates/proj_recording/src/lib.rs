@@ -11,9 +11,14 @@ mod filter;
 mod media_encoder;
 mod metadata;
 mod output;
+mod packets;
+mod pipeline;
 mod pixels;
+mod shared;
+mod stats;
 mod stream;
 mod video;
+mod video_write;
 
 pub use audio::{AudioCodec, AudioStreamSpec, SampleFormat};
 pub use codec_config::CodecConfig;

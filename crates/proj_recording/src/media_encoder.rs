@@ -19,26 +19,24 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
-use fast_image_resize::Resizer;
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use gstreamer_app as gst_app;
 use proj_encoders as pe;
 use proj_gstreamer::Codec;
 
-use crate::audio::{channel_mask, AudioPlan, AudioStreamSpec, SampleFormat};
+use crate::audio::{AudioStreamSpec, SampleFormat};
 use crate::container::{Container, Destination, Live, Media, Target};
 use crate::error::{invalid, unsupported};
-use crate::events::{BusState, Event, EventCallback};
-use crate::output::{make_output, map_open_options, OutputOptions, WriterFlow};
-use crate::pixels::{resize_i420, to_i420, I420};
-use crate::stream::{buffer, push, Alive, Clock, Counters, Kind, Room, Stream};
-use crate::video::{VideoPlan, VideoStreamSpec};
+use crate::events::{BusState, EventCallback};
+pub use crate::packets::PacketStreamSpec;
+use crate::pipeline::{installed, Builder, Session, Spec};
+use crate::pixels::I420;
+use crate::shared::Shared;
+pub use crate::stats::{EncoderStats, StreamStats};
+use crate::stream::{buffer, push, Alive, Kind, Room, Stream};
+use crate::video::VideoStreamSpec;
+use crate::video_write::{ns, steps, write_frames, Input};
 use crate::{metadata, RecordingError, Result};
-
-/// How far behind the video and audio a data payload may come: a data
-/// stream silent for longer gets a gap up to this far back.
-const DATA_LAG_NS: u64 = 1_000_000_000;
 
 /// Options of [`StreamingMediaEncoder::new`].
 #[derive(Debug, Clone)]
@@ -67,55 +65,6 @@ impl Default for EncoderOptions {
     }
 }
 
-/// An encoded stream added for remuxing (`add_packet_stream`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PacketStreamSpec {
-    /// `h264`, `hevc`, `aac` or `opus`.
-    pub codec: String,
-    pub width: u32,
-    pub height: u32,
-    pub sample_rate: u32,
-    pub channels: u32,
-    /// AAC's AudioSpecificConfig where the packets are raw (from MP4,
-    /// RTSP); without it AAC packets must be ADTS.
-    pub codec_data: Option<Vec<u8>>,
-}
-
-#[derive(Debug, Clone)]
-enum Spec {
-    Video(Box<VideoPlan>),
-    Audio(AudioPlan),
-    Data,
-    Packets(Media, PacketStreamSpec),
-}
-
-/// One stream's counters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamStats {
-    pub index: u32,
-    pub kind: &'static str,
-    /// Frames, samples, payloads or packets written.
-    pub units: u64,
-    pub bytes: u64,
-    /// Encoded frames out of a video stream's encoder.
-    pub encoded: u64,
-    pub queued_bytes: u64,
-    pub waits: u64,
-    pub wait_ms: u64,
-}
-
-/// The encoder's counters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EncoderStats {
-    pub streams: Vec<StreamStats>,
-    /// Bytes the muxer has produced.
-    pub output_bytes: u64,
-    /// Bytes handed to a Writable and not yet written.
-    pub pending_output_bytes: u64,
-    /// The furthest media time written, ns.
-    pub media_time_ns: u64,
-}
-
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 enum Phase {
     Building,
@@ -124,133 +73,11 @@ enum Phase {
     Closed,
 }
 
-struct Session {
-    pipeline: gst::Pipeline,
-    streams: Vec<Arc<Stream>>,
-    encoders: Vec<Option<Arc<pe::Encoder>>>,
-    writer: Option<Arc<WriterFlow>>,
-    output_bytes: Arc<AtomicU64>,
-}
-
 struct State {
     phase: Phase,
     specs: Vec<Spec>,
     metadata: Vec<(String, String)>,
     session: Option<Arc<Session>>,
-}
-
-/// What the streams' pushes and the pipeline's threads share.
-struct Shared {
-    bus: BusState,
-    room: Room,
-    stall_after: Duration,
-    events: EventCallback,
-    stopped: AtomicBool,
-    now_ns: AtomicU64,
-    streams: OnceLock<Vec<Arc<Stream>>>,
-}
-
-impl Shared {
-    fn fail(&self, error: RecordingError) {
-        if self.bus.fail(error.clone()) {
-            tracing::warn!("streaming encoder: {error}");
-            (self.events)(Event::Error(error));
-        }
-    }
-
-    /// Data streams that have been silent for `lag` of media time get a
-    /// gap up to then, so the muxer goes on without them.
-    fn advance_data_by(&self, lag: u64) {
-        let now = self.now_ns.load(Ordering::Acquire);
-        let Some(streams) = self.streams.get() else {
-            return;
-        };
-        for s in streams.iter().filter(|s| matches!(s.kind, Kind::Data)) {
-            let Ok(mut clock) = s.feed.try_lock() else {
-                continue;
-            };
-            let until = now.saturating_sub(lag);
-            if until <= clock.end_ns || s.queued() > 0 || s.ended.load(Ordering::Acquire) {
-                continue;
-            }
-            let Some(pad) = s.appsrc.static_pad("src") else {
-                continue;
-            };
-            if !clock.started && !clock.segment_sent {
-                let segment = gst::FormattedSegment::<gst::ClockTime>::new();
-                pad.push_event(gst::event::Segment::new(&segment));
-                clock.segment_sent = true;
-            }
-            let gap = gst::event::Gap::builder(gst::ClockTime::from_nseconds(clock.end_ns))
-                .duration(gst::ClockTime::from_nseconds(until - clock.end_ns))
-                .build();
-            pad.push_event(gap);
-            clock.end_ns = until;
-        }
-    }
-
-    /// A data payload may come up to this far behind the video and audio.
-    fn advance_data(&self) {
-        self.advance_data_by(DATA_LAG_NS);
-    }
-
-    fn media_time(&self, end_ns: u64) {
-        self.now_ns.fetch_max(end_ns, Ordering::AcqRel);
-    }
-}
-
-impl Alive for Shared {
-    fn check(&self) -> Result<()> {
-        if let Some(e) = self.bus.error() {
-            return Err(e);
-        }
-        if self.stopped.load(Ordering::Acquire) {
-            return Err(RecordingError::Closed);
-        }
-        Ok(())
-    }
-
-    fn room(&self) -> &Room {
-        &self.room
-    }
-
-    fn stall_after(&self) -> Duration {
-        self.stall_after
-    }
-
-    fn stalled(&self, stream: &Stream, seconds: u64) {
-        self.advance_data();
-        let empty: Vec<String> = self
-            .streams
-            .get()
-            .map(|all| {
-                all.iter()
-                    .filter(|s| {
-                        s.index != stream.index
-                            && s.queued() == 0
-                            && !s.ended.load(Ordering::Acquire)
-                    })
-                    .map(|s| format!("{} ({})", s.index, s.kind.name()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let what = if empty.is_empty() {
-            format!(
-                "stream {} ({}) waits for the output: it takes nothing",
-                stream.index,
-                stream.kind.name()
-            )
-        } else {
-            format!(
-                "stream {} ({}) waits: the muxer interleaves by time and needs data from stream(s) {} first; write every stream as time goes on (or end the silent one)",
-                stream.index,
-                stream.kind.name(),
-                empty.join(", ")
-            )
-        };
-        tracing::warn!("{what}");
-        (self.events)(Event::Stalled { what, seconds });
-    }
 }
 
 /// torio's `StreamingMediaEncoder` (see the module documentation).
@@ -267,38 +94,6 @@ impl std::fmt::Debug for StreamingMediaEncoder {
             .field("target", &self.target)
             .finish_non_exhaustive()
     }
-}
-
-fn installed(element: &str) -> bool {
-    gst::ElementFactory::find(element).is_some()
-}
-
-fn make(factory: &'static str) -> Result<gst::Element> {
-    gst::ElementFactory::make(factory)
-        .build()
-        .map_err(|_| RecordingError::MissingElement { element: factory })
-}
-
-fn ns(units: u64, den: u64, num: u64) -> u64 {
-    u64::try_from(u128::from(units) * u128::from(den) * 1_000_000_000 / u128::from(num.max(1)))
-        .unwrap_or(u64::MAX)
-}
-
-/// Seconds (a user's `pts`) as a whole count of `1/rate` steps, truncated.
-fn steps(name: &'static str, seconds: f64, num: u32, den: u32) -> Result<u64> {
-    if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
-        return Err(invalid(
-            name,
-            format!("{seconds} is not a time in seconds (0 to 1e9)"),
-        ));
-    }
-    let value = (seconds * f64::from(num) / f64::from(den) + 1e-9).floor();
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "checked: 0 ≤ value ≤ 1e9·rate"
-    )]
-    Ok(value as u64)
 }
 
 fn seconds_ns(name: &'static str, seconds: f64) -> Result<u64> {
@@ -398,7 +193,13 @@ impl StreamingMediaEncoder {
 
     /// torio's `add_video_stream`; returns the stream's index.
     pub fn add_video_stream(&self, spec: &VideoStreamSpec) -> Result<u32> {
-        let plan = spec.plan()?;
+        let mut plan = spec.plan()?;
+        if matches!(self.target.destination, Destination::Live(..)) {
+            // Live: every frame out at once, whatever FFmpeg's x264 would hold.
+            if let Some(pe::EncoderProperties::H264Cpu(p)) = plan.config.properties.as_mut() {
+                p.low_latency = Some(true);
+            }
+        }
         self.target.container.check_holds(plan.media)?;
         self.add("addVideoStream", Spec::Video(Box::new(plan)))
     }
@@ -476,7 +277,12 @@ impl StreamingMediaEncoder {
             }
             (state.specs.clone(), state.metadata.clone())
         };
-        let session = self.build(&specs, &metadata, options)?;
+        let builder = Builder {
+            target: self.target.clone(),
+            options: self.options.clone(),
+            shared: Arc::clone(&self.shared),
+        };
+        let session = builder.build(&specs, &metadata, options)?;
         let mut state = self.lock();
         if state.phase != Phase::Building {
             drop(state);
@@ -486,305 +292,6 @@ impl StreamingMediaEncoder {
         state.phase = Phase::Open;
         state.session = Some(Arc::new(session));
         Ok(())
-    }
-
-    fn build(
-        &self,
-        specs: &[Spec],
-        metadata: &[(String, String)],
-        options: &[(String, String)],
-    ) -> Result<Session> {
-        let (sink_props, mux_props, fragment_ms) = map_open_options(&self.target, options)?;
-        let mut target = self.target.clone();
-        if let Some(ms) = fragment_ms {
-            target.fragment_ms = ms;
-        }
-        let container = target.container;
-        let pipeline = gst::Pipeline::new();
-        let mux = make(container.element())?;
-        if container.is_mp4() && target.fragment_ms > 0 {
-            mux.set_property("fragment-duration", target.fragment_ms);
-            proj_gstreamer::set_property(&mux, "fragment-mode", "dash-or-mss")?;
-        }
-        match (container, &target.destination) {
-            (Container::Matroska, Destination::Writer | Destination::Live(..))
-            | (Container::Flv, _) => {
-                mux.set_property("streamable", true);
-            }
-            (Container::MpegTs, Destination::Live(Live::Srt, _)) => {
-                proj_gstreamer::set_property(&mux, "alignment", "7")?
-            }
-            _ => {}
-        }
-        for (k, v) in &mux_props {
-            proj_gstreamer::set_property(&mux, k, v)?;
-        }
-        if !metadata.is_empty() {
-            let tags = metadata::tags(metadata)?;
-            let setter = mux
-                .dynamic_cast_ref::<gst::TagSetter>()
-                .ok_or_else(|| unsupported(format!("{} keeps no metadata", container.name())))?;
-            setter.merge_tags(&tags, gst::TagMergeMode::Replace);
-        }
-        let shared = Arc::clone(&self.shared);
-        let on_error: Arc<dyn Fn(RecordingError) + Send + Sync> = Arc::new(move |e| shared.fail(e));
-        let output_options = OutputOptions {
-            buffer_size: self.options.buffer_size,
-            max_pending: self.options.max_pending_bytes,
-            stall_after: self.options.stall_after,
-            properties: sink_props,
-        };
-        let (sink, writer) = make_output(
-            &target,
-            &output_options,
-            Arc::clone(&self.shared.events),
-            on_error,
-        )?;
-        pipeline
-            .add_many([&mux, &sink])
-            .map_err(crate::error::pipeline)?;
-        mux.link(&sink).map_err(crate::error::pipeline)?;
-        let output_bytes = Arc::new(AtomicU64::new(0));
-        if let Some(pad) = mux.static_pad("src") {
-            let counter = Arc::clone(&output_bytes);
-            pad.add_probe(
-                gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
-                move |_, info| {
-                    match &info.data {
-                        Some(gst::PadProbeData::Buffer(b)) => {
-                            counter.fetch_add(b.size() as u64, Ordering::Relaxed);
-                        }
-                        Some(gst::PadProbeData::BufferList(l)) => {
-                            counter.fetch_add(l.calculate_size() as u64, Ordering::Relaxed);
-                        }
-                        _ => {}
-                    }
-                    gst::PadProbeReturn::Ok
-                },
-            );
-        }
-
-        let mut streams = Vec::new();
-        for (i, spec) in specs.iter().enumerate() {
-            let index = u32::try_from(i).unwrap_or(u32::MAX);
-            streams.push(Arc::new(self.chain(&pipeline, &mux, index, spec)?));
-        }
-        let _ = self.shared.streams.set(streams.clone());
-
-        let bus = pipeline
-            .bus()
-            .ok_or_else(|| pipeline_error("the pipeline has no bus"))?;
-        let shared = Arc::clone(&self.shared);
-        bus.set_sync_handler(move |_, message| {
-            match message.view() {
-                gst::MessageView::Eos(_) => shared.bus.end(),
-                gst::MessageView::Error(_) => {
-                    if let Some(e) = BusState::error_of(message) {
-                        shared.fail(e);
-                    }
-                }
-                _ => {}
-            }
-            gst::BusSyncReply::Drop
-        });
-
-        let mut encoders = Vec::new();
-        for stream in &streams {
-            encoders.push(match &stream.kind {
-                Kind::Video(plan) => Some(Arc::new(self.video_encoder(plan, Arc::clone(stream))?)),
-                _ => None,
-            });
-        }
-        if pipeline.set_state(gst::State::Playing).is_err() {
-            let reason = self.shared.bus.error().map_or_else(
-                || "the pipeline did not start".to_owned(),
-                |e| e.to_string(),
-            );
-            let _ = pipeline.set_state(gst::State::Null);
-            return Err(RecordingError::OutputOpen {
-                target: target.describe(),
-                reason,
-            });
-        }
-        Ok(Session {
-            pipeline,
-            streams,
-            encoders,
-            writer,
-            output_bytes,
-        })
-    }
-
-    fn video_encoder(&self, plan: &VideoPlan, stream: Arc<Stream>) -> Result<pe::Encoder> {
-        let shared = Arc::clone(&self.shared);
-        let index = stream.index;
-        let callback: pe::OutputCallback = Arc::new(move |output| match output {
-            pe::EncoderOutput::Frame(f) => {
-                let end = f.pts_ns.saturating_add(f.duration_ns.unwrap_or(0));
-                let b = buffer(
-                    f.data,
-                    f.pts_ns,
-                    f.dts_ns.or(Some(f.pts_ns)),
-                    f.duration_ns,
-                    !f.keyframe,
-                );
-                stream.counters.encoded.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = push(shared.as_ref(), &stream, b) {
-                    if e != RecordingError::Closed {
-                        shared.fail(e);
-                    }
-                }
-                shared.media_time(end);
-            }
-            pe::EncoderOutput::BackendChanged(change) => (shared.events)(Event::BackendChanged {
-                stream: index,
-                change,
-            }),
-            pe::EncoderOutput::Error(reason) => shared.fail(RecordingError::Pipeline {
-                reason: format!("stream {index}'s encoder: {reason}"),
-            }),
-        });
-        Ok(pe::Encoder::new(plan.config.clone(), callback)?)
-    }
-
-    /// One stream's appsrc and elements, linked into the muxer.
-    fn chain(
-        &self,
-        pipeline: &gst::Pipeline,
-        mux: &gst::Element,
-        index: u32,
-        spec: &Spec,
-    ) -> Result<Stream> {
-        let container = self.target.container;
-        let fraction = |(n, d): (u32, u32)| {
-            (
-                i32::try_from(n).unwrap_or(i32::MAX),
-                i32::try_from(d).unwrap_or(1),
-            )
-        };
-        let (caps, mut elements, media, kind): (gst::Caps, Vec<gst::Element>, Media, Kind) =
-            match spec {
-                Spec::Video(plan) => {
-                    let (n, d) = fraction(plan.encoder_rate);
-                    let codec = plan.config.codec;
-                    let parser = codec.parser_element().map(make).transpose()?;
-                    (
-                        codec.input_caps(n, d),
-                        parser.into_iter().collect(),
-                        plan.media,
-                        Kind::Video(plan.clone()),
-                    )
-                }
-                Spec::Audio(plan) => {
-                    let mut caps = gst::Caps::builder("audio/x-raw")
-                        .field("format", plan.format.gst())
-                        .field("layout", "interleaved")
-                        .field("rate", i32::try_from(plan.rate).unwrap_or(i32::MAX))
-                        .field("channels", i32::try_from(plan.channels).unwrap_or(8));
-                    if let Some(mask) = channel_mask(plan.channels) {
-                        caps = caps.field("channel-mask", gst::Bitmask::new(mask));
-                    }
-                    let mut out = gst::Caps::builder("audio/x-raw")
-                        .field("rate", i32::try_from(plan.encoder_rate).unwrap_or(i32::MAX))
-                        .field(
-                            "channels",
-                            i32::try_from(plan.encoder_channels).unwrap_or(8),
-                        );
-                    if let Some(format) = plan.encoder_format {
-                        out = out.field("format", format);
-                    }
-                    if let Some(mask) = channel_mask(plan.encoder_channels) {
-                        out = out.field("channel-mask", gst::Bitmask::new(mask));
-                    }
-                    let filter = make("capsfilter")?;
-                    filter.set_property("caps", out.build());
-                    let encoder =
-                        gst::ElementFactory::make(plan.element)
-                            .build()
-                            .map_err(|_| RecordingError::MissingElement {
-                                element: plan.element,
-                            })?;
-                    for (k, v) in &plan.properties {
-                        proj_gstreamer::set_property(&encoder, k, v)?;
-                    }
-                    let elements = vec![
-                        make("audioconvert")?,
-                        make("audioresample")?,
-                        filter,
-                        encoder,
-                        make(plan.codec.parser())?,
-                    ];
-                    (
-                        caps.build(),
-                        elements,
-                        plan.codec.media(),
-                        Kind::Audio(plan.clone()),
-                    )
-                }
-                Spec::Data => (
-                    gst::Caps::builder("text/x-raw")
-                        .field("format", "utf8")
-                        .build(),
-                    Vec::new(),
-                    Media::Data,
-                    Kind::Data,
-                ),
-                Spec::Packets(media, p) => {
-                    let (caps, parser) = packet_caps(*media, p)?;
-                    (caps, vec![make(parser)?], *media, Kind::Packets(*media))
-                }
-            };
-        let appsrc = gst_app::AppSrc::builder()
-            .name(format!("stream{index}"))
-            .caps(&caps)
-            .format(gst::Format::Time)
-            .stream_type(gst_app::AppStreamType::Stream)
-            .max_bytes(self.options.max_queued_bytes)
-            .block(false)
-            .build();
-        appsrc.set_property("min-percent", 50u32);
-        let shared = Arc::clone(&self.shared);
-        appsrc.set_callbacks(
-            gst_app::AppSrcCallbacks::builder()
-                .need_data(move |_, _| shared.room.notify())
-                .build(),
-        );
-        let first: gst::Element = appsrc.clone().upcast();
-        elements.insert(0, first);
-        pipeline
-            .add_many(elements.iter())
-            .map_err(crate::error::pipeline)?;
-        gst::Element::link_many(elements.iter()).map_err(crate::error::pipeline)?;
-        let last = elements
-            .last()
-            .ok_or_else(|| pipeline_error("an empty chain"))?;
-        let template = container.pad_template(media);
-        let pad = mux.request_pad_simple(template).ok_or_else(|| {
-            unsupported(format!(
-                "{} gave no {template} pad for a {} stream",
-                container.element(),
-                media.name()
-            ))
-        })?;
-        let src = last
-            .static_pad("src")
-            .ok_or_else(|| pipeline_error("no src pad"))?;
-        src.link(&pad).map_err(|e| {
-            unsupported(format!(
-                "{} does not take this {} stream: {e}",
-                container.element(),
-                media.name()
-            ))
-        })?;
-        Ok(Stream {
-            index,
-            kind,
-            appsrc,
-            limit: self.options.max_queued_bytes,
-            feed: Mutex::new(Clock::default()),
-            counters: Counters::default(),
-            ended: AtomicBool::new(false),
-        })
     }
 
     fn session(&self) -> Result<Arc<Session>> {
@@ -818,6 +325,12 @@ impl StreamingMediaEncoder {
                 ),
             ));
         }
+        if stream.ended.load(Ordering::Acquire) {
+            return Err(invalid(
+                "i",
+                format!("stream {index} was ended (endStream)"),
+            ));
+        }
         Ok((session, stream))
     }
 
@@ -846,20 +359,10 @@ impl StreamingMediaEncoder {
                 ),
             ));
         }
+        let encoder = Self::encoder_of(&session, &stream)?;
+        let frames = chunk.chunks_exact(frame_bytes).map(Input::Raw).collect();
         let mut clock = stream.lock_feed();
-        let mut resizer = Resizer::new();
-        for (n, frame) in chunk.chunks_exact(frame_bytes).enumerate() {
-            let i420 = to_i420(plan.format, plan.width, plan.height, frame)?;
-            self.encode(
-                &session,
-                &stream,
-                plan,
-                &mut clock,
-                &mut resizer,
-                i420,
-                if n == 0 { pts } else { None },
-            )?;
-        }
+        write_frames(&encoder, &stream, plan, &mut clock, frames, pts)?;
         drop(clock);
         self.shared.advance_data();
         Ok(())
@@ -880,14 +383,14 @@ impl StreamingMediaEncoder {
                 ),
             ));
         }
+        let encoder = Self::encoder_of(&session, &stream)?;
         let mut clock = stream.lock_feed();
-        self.encode(
-            &session,
+        write_frames(
+            &encoder,
             &stream,
             plan,
             &mut clock,
-            &mut Resizer::new(),
-            frame,
+            vec![Input::I420(frame)],
             pts,
         )?;
         drop(clock);
@@ -904,80 +407,12 @@ impl StreamingMediaEncoder {
         })
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one frame's whole context")]
-    fn encode(
-        &self,
-        session: &Session,
-        stream: &Stream,
-        plan: &VideoPlan,
-        clock: &mut Clock,
-        resizer: &mut Resizer,
-        frame: I420,
-        pts: Option<f64>,
-    ) -> Result<()> {
-        let Some(encoder) = session
+    fn encoder_of(session: &Session, stream: &Stream) -> Result<Arc<pe::Encoder>> {
+        session
             .encoders
             .get(stream.index as usize)
-            .and_then(Option::as_ref)
-        else {
-            return Err(invalid("i", "no encoder"));
-        };
-        let (rn, rd) = plan.rate;
-        let number = match pts {
-            Some(seconds) => steps("pts", seconds, rn, rd)?,
-            None => clock.next,
-        };
-        if clock.started && number < clock.next {
-            return Err(invalid(
-                "pts",
-                format!(
-                    "frame {number} comes after frame {}: pts must increase",
-                    clock.next.saturating_sub(1)
-                ),
-            ));
-        }
-        let (en, ed) = plan.encoder_rate;
-        let frame = resize_i420(resizer, &frame, plan.config.width, plan.config.height)?;
-        let layout = pe::Layout::tight(proj_buffers::VideoFormat::I420, frame.width, frame.height)?;
-        let data = pe::FrameData::new(
-            proj_buffers::VideoFormat::I420,
-            frame.width,
-            frame.height,
-            &frame.data,
-            &layout.strides,
-        )?;
-        // The encoder's frame slots this frame fills: one per frame at an
-        // unchanged rate; dropped or repeated ones at another (FFmpeg's fps).
-        let slots: Vec<u64> = if plan.encoder_rate == plan.rate {
-            vec![number]
-        } else {
-            let end = u128::from(number + 1) * u128::from(rd) * u128::from(en);
-            let mut slots = Vec::new();
-            let mut slot = clock.next_slot;
-            while u128::from(slot) * u128::from(ed) * u128::from(rn) < end {
-                slots.push(slot);
-                slot += 1;
-            }
-            clock.next_slot = slot;
-            slots
-        };
-        let duration = ns(1, u64::from(ed), u64::from(en));
-        for slot in slots {
-            encoder.submit(
-                &data,
-                ns(slot, u64::from(ed), u64::from(en)),
-                Some(duration),
-                None,
-            )?;
-        }
-        clock.started = true;
-        clock.next = number + 1;
-        stream.counters.units.fetch_add(1, Ordering::Relaxed);
-        stream
-            .counters
-            .bytes
-            .fetch_add(frame.data.len() as u64, Ordering::Relaxed);
-        Ok(())
+            .and_then(Option::clone)
+            .ok_or_else(|| invalid("i", "no encoder"))
     }
 
     /// torio's `write_audio_chunk`: interleaved samples of the stream's
@@ -1244,6 +679,14 @@ impl StreamingMediaEncoder {
             return Ok(());
         };
         let result = (|| -> Result<()> {
+            // Streams without an encoder end first: nothing more comes to
+            // them, and the muxer must not wait on them while the encoders
+            // drain.
+            for (stream, encoder) in session.streams.iter().zip(&session.encoders) {
+                if encoder.is_none() && !stream.ended.swap(true, Ordering::AcqRel) {
+                    let _ = stream.appsrc.end_of_stream();
+                }
+            }
             for encoder in session.encoders.iter().flatten() {
                 encoder.finish(timeout)?;
             }
@@ -1345,62 +788,4 @@ impl Drop for StreamingMediaEncoder {
     fn drop(&mut self) {
         self.abort();
     }
-}
-
-fn pipeline_error(reason: &str) -> RecordingError {
-    RecordingError::Pipeline {
-        reason: reason.to_owned(),
-    }
-}
-
-/// The caps and parser of a packet stream.
-fn packet_caps(media: Media, p: &PacketStreamSpec) -> Result<(gst::Caps, &'static str)> {
-    let rate = i32::try_from(p.sample_rate).unwrap_or(48_000);
-    let channels = i32::try_from(p.channels).unwrap_or(2);
-    Ok(match media {
-        Media::H264 | Media::Hevc => {
-            let codec = if media == Media::H264 {
-                Codec::H264
-            } else {
-                Codec::Hevc
-            };
-            let name = if media == Media::H264 {
-                "video/x-h264"
-            } else {
-                "video/x-h265"
-            };
-            let mut caps = gst::Caps::builder(name)
-                .field("stream-format", "byte-stream")
-                .field("alignment", "au");
-            if p.width > 0 && p.height > 0 {
-                caps = caps
-                    .field("width", i32::try_from(p.width).unwrap_or(0))
-                    .field("height", i32::try_from(p.height).unwrap_or(0));
-            }
-            (caps.build(), codec.parser_element().unwrap_or("h264parse"))
-        }
-        Media::Aac => {
-            let caps = gst::Caps::builder("audio/mpeg")
-                .field("mpegversion", 4i32)
-                .field("rate", rate)
-                .field("channels", channels);
-            let caps = match &p.codec_data {
-                Some(config) if !config.is_empty() => caps
-                    .field("stream-format", "raw")
-                    .field("codec_data", gst::Buffer::from_slice(config.clone()))
-                    .build(),
-                _ => caps.field("stream-format", "adts").build(),
-            };
-            (caps, "aacparse")
-        }
-        Media::Opus => (
-            gst::Caps::builder("audio/x-opus")
-                .field("channel-mapping-family", 0i32)
-                .field("rate", rate)
-                .field("channels", channels)
-                .build(),
-            "opusparse",
-        ),
-        other => return Err(unsupported(format!("{} packets", other.name()))),
-    })
 }

@@ -214,9 +214,9 @@ fn rgb(out: &mut I420, src: &[u8], stride: u32, convert: ToYuv) -> Result<()> {
 
 /// `frame` scaled to `width`×`height` (Catmull-Rom per plane, as
 /// FFmpeg's default bicubic scaler).
-pub fn resize_i420(resizer: &mut Resizer, frame: &I420, width: u32, height: u32) -> Result<I420> {
+pub fn resize_i420(resizer: &mut Resizer, frame: I420, width: u32, height: u32) -> Result<I420> {
     if (frame.width, frame.height) == (width, height) {
-        return Ok(frame.clone());
+        return Ok(frame);
     }
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
     let mut out = I420::blank(width, height);
@@ -281,7 +281,7 @@ mod tests {
     fn red_stays_red_through_the_resize() -> Result<()> {
         let red: Vec<u8> = [255u8, 0, 0].repeat(64 * 48);
         let frame = to_i420(PixelFormat::Rgb24, 64, 48, &red)?;
-        let out = resize_i420(&mut Resizer::new(), &frame, 32, 24)?;
+        let out = resize_i420(&mut Resizer::new(), frame.clone(), 32, 24)?;
         assert_eq!(out.data.len(), 32 * 24 * 3 / 2);
         let [y, u, v] = out.planes();
         let [y0, u0, v0] = frame.planes();

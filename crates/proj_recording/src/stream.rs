@@ -111,6 +111,9 @@ pub(crate) trait Alive {
     fn stall_after(&self) -> Duration;
     /// Says a push has waited long (who waits, for what).
     fn stalled(&self, stream: &Stream, seconds: u64);
+    /// A push waits for room with a buffer that ends at `end_ns`: silent
+    /// data streams must not hold the muxer back from it.
+    fn starved(&self, end_ns: u64);
 }
 
 /// Pushes `buffer` into the stream's appsrc once its queue has room:
@@ -119,6 +122,9 @@ pub(crate) trait Alive {
 /// closes, and saying so once when the wait is long.
 pub(crate) fn push(alive: &impl Alive, stream: &Stream, buffer: gst::Buffer) -> Result<()> {
     let size = buffer.size() as u64;
+    let end_ns = buffer
+        .pts()
+        .map(|p| p.nseconds() + buffer.duration().map_or(0, gst::ClockTime::nseconds));
     let mut waited: Option<Instant> = None;
     let mut warned = false;
     loop {
@@ -126,6 +132,11 @@ pub(crate) fn push(alive: &impl Alive, stream: &Stream, buffer: gst::Buffer) -> 
         let level = stream.queued();
         if level == 0 || level.saturating_add(size) <= stream.limit {
             break;
+        }
+        if waited.is_none() {
+            if let Some(end) = end_ns {
+                alive.starved(end);
+            }
         }
         let start = *waited.get_or_insert_with(Instant::now);
         alive.room().wait(Duration::from_millis(20));

@@ -115,6 +115,8 @@ struct Wanted {
     tune: Option<TuningPreset>,
     cpu_used: Option<u32>,
     quality: Option<u32>,
+    /// `tune=zerolatency` given.
+    zero_latency: bool,
 }
 
 const CPU_OPTIONS: &[&str] = &[
@@ -201,7 +203,7 @@ fn wanted(
                 (Family::Nvenc, "ll") => w.tune = Some(TuningPreset::LowLatency),
                 (Family::Nvenc, "ull") => w.tune = Some(TuningPreset::UltraLowLatency),
                 (Family::Nvenc, "lossless") => w.tune = Some(TuningPreset::Lossless),
-                (_, "zerolatency") => {}
+                (_, "zerolatency") => w.zero_latency = true,
                 (_, other) => {
                     return Err(unsupported(format!(
                         "tune={other}: the CPU encoders always run tune=zerolatency (no frame held); NVENC takes hq, ll, ull, lossless"
@@ -326,6 +328,10 @@ fn properties(codec: Codec, family: Family, w: &Wanted) -> Result<Option<Encoder
                     .transpose()?,
                 threads: w.threads,
                 openh264: (family == Family::OpenH264).then_some(true),
+                // As FFmpeg runs x264: its frame threads may hold a few
+                // frames (a recorder does not need each frame out at once);
+                // `tune=zerolatency` asks for the other.
+                low_latency: Some(w.zero_latency),
             }))
         }
     })
@@ -499,6 +505,8 @@ mod tests {
                     (Some(RateControl::VariableBitrate), Some(23))
                 );
                 assert_eq!(p.keyframe_interval, Some(15));
+                // FFmpeg's x264: frame threads, unless tune=zerolatency.
+                assert_eq!(p.low_latency, Some(false));
             }
             other => panic!("{other:?}"),
         }

@@ -125,3 +125,48 @@ fn a_writer_gets_bytes_in_order_and_never_a_seek() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_data_stream_silent_from_the_start_never_holds_matroska() -> Result<()> {
+    let path = std::env::temp_dir().join(format!("rec-sparse-{}.mkv", std::process::id()));
+    let path = path.to_str().unwrap_or_default().to_owned();
+    let enc = StreamingMediaEncoder::new(
+        Some(&path),
+        None,
+        EncoderOptions {
+            max_queued_bytes: 64 << 10,
+            stall_after: Duration::from_millis(500),
+            ..EncoderOptions::default()
+        },
+        Arc::new(|e| {
+            if let Event::Stalled { what, .. } = e {
+                eprintln!("stall: {what}");
+            }
+        }),
+    )?;
+    let v = enc.add_video_stream(&VideoStreamSpec {
+        frame_rate: 30.0,
+        width: 160,
+        height: 120,
+        encoder_option: vec![("crf".into(), "5".into())],
+        ..Default::default()
+    })?;
+    let d = enc.add_data_stream()?;
+    enc.open(&[])?;
+    for f in 0..120 {
+        enc.write_video_chunk(v, &frames(1, 160, 120), None)?;
+        if f % 30 == 0 {
+            eprintln!("frame {f}: {:?}", enc.stats().streams);
+        }
+    }
+    enc.write_data(d, b"{\"a\":1}", Some(3.5), None)?;
+    eprintln!("data written");
+    enc.write_video_chunk(v, &frames(30, 160, 120), None)?;
+    eprintln!("chunk written");
+    enc.close(Duration::from_secs(30))?;
+    assert_eq!(
+        probe(&path, "stream=codec_name,nb_read_frames"),
+        "h264,150\nsubrip,1"
+    );
+    Ok(())
+}

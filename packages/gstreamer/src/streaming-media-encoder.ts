@@ -406,7 +406,9 @@ export class StreamingMediaEncoder extends EventEmitter<StreamingMediaEncoderEve
 
   /** torio's `write_video_chunk`: whole frames of the stream's format
    * (N frames back to back), or one pool buffer (`SharedBuffer`). `pts`
-   * (seconds) overrides the first frame's time, truncated to a frame. */
+   * (seconds) overrides the first frame's time, truncated to a frame.
+   * The frames are read where they are, off the JS thread, without a copy:
+   * leave the array unchanged until the returned Promise settles. */
   writeVideoChunk(i: number, chunk: Uint8Array | native.SharedBuffer, pts?: number): Promise<void> {
     this.#stream(i, 'video');
     const at = seconds('pts', pts);
@@ -475,6 +477,11 @@ export class StreamingMediaEncoder extends EventEmitter<StreamingMediaEncoderEve
    * Writable), releases everything. */
   async close(timeoutMs = 60_000): Promise<void> {
     if (this.#state === 'closed') return;
+    if (this.#failure !== null) {
+      // The output failed: nothing more can complete it; release it.
+      await this.abort();
+      throw this.#failure;
+    }
     const closing = this.#run(() => this.#native.close(timeoutMs));
     this.#state = 'closed';
     try {

@@ -132,6 +132,71 @@ describe('StreamingMediaEncoder: files', () => {
   });
 });
 
+describe('StreamingMediaEncoder: streams that go quiet', () => {
+  it('a silent audio stream: the wait is reported as a stall naming it, and endStream() lets the video through', async () => {
+    const file = join(scratchDir('sme'), 'quiet.mkv');
+    const enc = new StreamingMediaEncoder(file, { maxQueuedBytes: 64 << 10, stallMs: 300 });
+    const v = enc.addVideoStream(30, W, H, 'rgb24', { encoderOption: { crf: '5' } });
+    const a = enc.addAudioStream(48_000, 2);
+    const stalls: string[] = [];
+    enc.on('stall', (message) => stalls.push(message));
+    await enc.open();
+    await enc.writeAudioChunk(a, sine(4800, 2));
+    let done = 0;
+    const writing = (async () => {
+      for (let f = 0; f < 90; f++) {
+        await enc.writeVideoChunk(v, rgbFrames(1, W, H, f));
+        done++;
+      }
+    })();
+    while (stalls.length === 0) await sleep(50);
+    expect(done).toBeLessThan(90);
+    expect(stalls[0]).toMatch(/stream\(s\) 1 \(audio\)/);
+    await enc.endStream(a);
+    await writing;
+    await enc.close();
+    expect(Number(probeStreams(file)[0]!.nb_read_frames)).toBe(90);
+  });
+
+  it('a data stream silent from the start never holds the muxer: the file grows while only video is written', async () => {
+    const file = join(scratchDir('sme'), 'sparse.mkv');
+    const enc = new StreamingMediaEncoder(file, { maxQueuedBytes: 64 << 10 });
+    const v = enc.addVideoStream(30, W, H, 'rgb24', { encoderOption: { crf: '5' } });
+    const d = enc.addDataStream();
+    await enc.open();
+    for (let f = 0; f < 120; f++) await enc.writeVideoChunk(v, rgbFrames(1, W, H, f));
+    // Four seconds of video and no payload: the video went through anyway.
+    const partial = join(scratchDir('sme'), 'partial.mkv');
+    writeFileSync(partial, readFileSync(file));
+    expect(Number(probeStreams(partial)[0]!.nb_read_frames)).toBeGreaterThanOrEqual(60);
+    // At the media time written so far (the default): the silent stream's
+    // time has moved on with the video.
+    await enc.writeData(d, { event: 'door opened' });
+    await enc.writeVideoChunk(v, rgbFrames(30, W, H, 120));
+    await enc[Symbol.asyncDispose]();
+    const packets = dataPackets(file);
+    expect(packets.map((p) => p.data.toString())).toEqual(['{"event":"door opened"}']);
+    // x264's frame threads may still hold the last frames: 3.9–4 s.
+    expect(packets[0]!.pts).toBeGreaterThanOrEqual(3.8);
+    expect(packets[0]!.pts).toBeLessThanOrEqual(4);
+    expect(Number(probeStreams(file)[0]!.nb_read_frames)).toBe(150);
+  });
+
+  it('a fragmented MP4 file decodes while it is still being written', async () => {
+    const file = join(scratchDir('sme'), 'live.mp4');
+    const enc = new StreamingMediaEncoder(file);
+    const v = enc.addVideoStream(30, W, H);
+    await enc.open();
+    await enc.writeVideoChunk(v, rgbFrames(60, W, H));
+    await enc.flush();
+    await sleep(100);
+    expect(Number(probeStreams(file)[0]!.nb_read_frames)).toBeGreaterThanOrEqual(30);
+    await enc.writeVideoChunk(v, rgbFrames(30, W, H, 60));
+    await enc.close();
+    expect(Number(probeStreams(file)[0]!.nb_read_frames)).toBe(90);
+  });
+});
+
 describe('StreamingMediaEncoder: a Writable', () => {
   it('gets Matroska front to back (never a seek), readable mid-stream, data payloads byte-exact', async () => {
     const out = new Collector();
@@ -311,7 +376,8 @@ describe('StreamingMediaEncoder: live outputs', () => {
     })();
     await expect(failed).rejects.toMatchObject({ code: expect.stringMatching(/ERR_PROJ_(OUTPUT|PIPELINE)/) });
     expect(errors.length).toBe(1);
-    await live.abort();
+    // Closing a failed output says why and releases it (no wait for an end that cannot come).
+    await expect(live.close()).rejects.toMatchObject({ code: expect.stringMatching(/ERR_PROJ_(OUTPUT|PIPELINE)/) });
   }, 60_000);
 
   it('SRT into a listener (ffmpeg): every frame arrives', async () => {
@@ -334,6 +400,5 @@ describe('StreamingMediaEncoder: listing helpers', () => {
     expect(Object.keys(StreamingMediaEncoder.getMuxers())).toEqual(expect.arrayContaining(['mp4', 'matroska', 'mpegts', 'flv']));
     expect(StreamingMediaEncoder.getVideoEncoders()).toMatchObject({ libx264: 'x264enc' });
     expect(StreamingMediaEncoder.getAudioEncoders()).toMatchObject({ flac: 'flacenc', libopus: 'opusenc' });
-    void readFileSync;
   });
 });

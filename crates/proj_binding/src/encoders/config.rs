@@ -371,6 +371,7 @@ impl EncoderProperties {
                 profile: h264_profile()?,
                 threads: self.threads,
                 openh264: self.openh264,
+                low_latency: None,
             }),
             "hevcCpu" => Props::HevcCpu(pe::HevcCpuProps {
                 preset: cpu_preset()?,
