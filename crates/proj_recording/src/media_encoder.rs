@@ -141,6 +141,7 @@ impl StreamingMediaEncoder {
             stopped: AtomicBool::new(false),
             now_ns: AtomicU64::new(0),
             streams: OnceLock::new(),
+            data_gaps: target.container == Container::Matroska,
         });
         Ok(Self {
             target,

@@ -26,6 +26,12 @@ pub(crate) struct Shared {
     pub stopped: AtomicBool,
     pub now_ns: AtomicU64,
     pub streams: OnceLock<Vec<Arc<Stream>>>,
+    /// Whether silent data streams get GAP events: Matroska's collectpads
+    /// takes one as "nothing until then". mp4mux (an aggregator) waits for
+    /// a queued buffer on every pad whatever it is told, so an MP4 data
+    /// stream must be written as time goes on (or ended): a stall event
+    /// names it when it holds the others.
+    pub data_gaps: bool,
 }
 
 impl Shared {
@@ -39,6 +45,9 @@ impl Shared {
     /// Data streams that have been silent for `lag` of media time get a
     /// gap up to then, so the muxer goes on without them.
     pub fn advance_data_by(&self, lag: u64) {
+        if !self.data_gaps {
+            return;
+        }
         let now = self.now_ns.load(Ordering::Acquire);
         let Some(streams) = self.streams.get() else {
             return;
@@ -51,6 +60,7 @@ impl Shared {
             if until <= clock.end_ns || s.queued() > 0 || s.ended.load(Ordering::Acquire) {
                 continue;
             }
+            let duration = until - clock.end_ns;
             let Some(pad) = s.appsrc.static_pad("src") else {
                 continue;
             };
@@ -60,7 +70,7 @@ impl Shared {
                 clock.segment_sent = true;
             }
             let gap = gst::event::Gap::builder(gst::ClockTime::from_nseconds(clock.end_ns))
-                .duration(gst::ClockTime::from_nseconds(until - clock.end_ns))
+                .duration(gst::ClockTime::from_nseconds(duration))
                 .build();
             pad.push_event(gap);
             clock.end_ns = until;

@@ -133,10 +133,10 @@ pub(crate) fn push(alive: &impl Alive, stream: &Stream, buffer: gst::Buffer) -> 
         if level == 0 || level.saturating_add(size) <= stream.limit {
             break;
         }
-        if waited.is_none() {
-            if let Some(end) = end_ns {
-                alive.starved(end);
-            }
+        // Each slice: a silent data stream is filled up to this buffer, so
+        // the muxer can take what is queued before it.
+        if let Some(end) = end_ns {
+            alive.starved(end);
         }
         let start = *waited.get_or_insert_with(Instant::now);
         alive.room().wait(Duration::from_millis(20));

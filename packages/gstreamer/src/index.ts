@@ -15,6 +15,7 @@ export {
   type CodecConfig,
   type PacketInput,
   type PacketStreamInfo,
+  type PoolBuffer,
   StreamingMediaEncoder,
   type StreamingMediaEncoderEvents,
   type StreamingMediaEncoderOptions,

@@ -158,6 +158,15 @@ function stringMap(name: string, value: unknown): Record<string, string> | undef
   return out;
 }
 
+/** A pool buffer: `@proj/deepstream`'s `SharedBuffer` (or the addon's). */
+export type PoolBuffer = native.SharedBuffer | { readonly native: native.SharedBuffer };
+
+function poolBuffer(value: unknown): native.SharedBuffer | null {
+  if (value instanceof native.SharedBuffer) return value;
+  const inner = (value as { native?: unknown } | null)?.native;
+  return inner instanceof native.SharedBuffer ? inner : null;
+}
+
 function bytesOf(value: ArrayBufferView): Uint8Array {
   return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
@@ -351,9 +360,12 @@ export class StreamingMediaEncoder extends EventEmitter<StreamingMediaEncoderEve
   }
 
   /** A data stream: one payload (JSON, text, bytes) per timestamp.
-   * Matroska keeps payloads byte for byte; MP4 takes UTF-8 text up to
-   * 65535 bytes (larger or binary payloads are refused, never mangled);
-   * MPEG-TS and FLV hold none. */
+   * Matroska keeps payloads byte for byte, and a silent data stream never
+   * holds it up (payloads may lag the video by up to a second, less when
+   * the queues are full). MP4 takes UTF-8 text up to 65535 bytes (larger or
+   * binary payloads are refused, never mangled), and its muxer waits on a
+   * silent data stream as on any stream: write it as time goes on, or
+   * `endStream()` it (a `stall` event names it). MPEG-TS and FLV hold none. */
   addDataStream(): number {
     const index = call(() => this.#native.addDataStream());
     this.#streams[index] = { kind: 'data' };
@@ -409,14 +421,16 @@ export class StreamingMediaEncoder extends EventEmitter<StreamingMediaEncoderEve
    * (seconds) overrides the first frame's time, truncated to a frame.
    * The frames are read where they are, off the JS thread, without a copy:
    * leave the array unchanged until the returned Promise settles. */
-  writeVideoChunk(i: number, chunk: Uint8Array | native.SharedBuffer, pts?: number): Promise<void> {
+  writeVideoChunk(i: number, chunk: Uint8Array | PoolBuffer, pts?: number): Promise<void> {
     this.#stream(i, 'video');
     const at = seconds('pts', pts);
-    if (chunk instanceof native.SharedBuffer) return this.#run(() => this.#native.writeVideoBuffer(i, chunk, at));
-    if (!((chunk as unknown) instanceof Uint8Array || (chunk as unknown) instanceof Uint8ClampedArray)) {
+    const buffer = poolBuffer(chunk);
+    if (buffer !== null) return this.#run(() => this.#native.writeVideoBuffer(i, buffer, at));
+    if (!(chunk instanceof Uint8Array || (chunk as unknown) instanceof Uint8ClampedArray)) {
       throw argumentError('type', 'chunk must be a Uint8Array of whole frames or a SharedBuffer');
     }
-    return this.#run(() => this.#native.writeVideoChunk(i, bytesOf(chunk), at));
+    const bytes = bytesOf(chunk as Uint8Array);
+    return this.#run(() => this.#native.writeVideoChunk(i, bytes, at));
   }
 
   /** torio's `write_audio_chunk`: interleaved samples (`frames ×
@@ -461,7 +475,9 @@ export class StreamingMediaEncoder extends EventEmitter<StreamingMediaEncoderEve
   }
 
   /** torio's `flush`: resolves once everything written so far has reached
-   * the output (a Writable has been handed every byte). */
+   * the output (a Writable has been handed every byte), but for the few
+   * frames `libx264`'s frame threads may hold (`tune: zerolatency` holds
+   * none). Data payloads must then not be earlier than the time flushed. */
   async flush(timeoutMs = 60_000): Promise<void> {
     await this.#run(() => this.#native.flush(timeoutMs));
     await this.#writes;

@@ -158,7 +158,7 @@ describe('StreamingMediaEncoder: streams that go quiet', () => {
     expect(Number(probeStreams(file)[0]!.nb_read_frames)).toBe(90);
   });
 
-  it('a data stream silent from the start never holds the muxer: the file grows while only video is written', async () => {
+  it('a data stream silent from the start never holds Matroska: the file grows while only video is written', async () => {
     const file = join(scratchDir('sme'), 'sparse.mkv');
     const enc = new StreamingMediaEncoder(file, { maxQueuedBytes: 64 << 10 });
     const v = enc.addVideoStream(30, W, H, 'rgb24', { encoderOption: { crf: '5' } });
@@ -174,12 +174,32 @@ describe('StreamingMediaEncoder: streams that go quiet', () => {
     await enc.writeData(d, { event: 'door opened' });
     await enc.writeVideoChunk(v, rgbFrames(30, W, H, 120));
     await enc[Symbol.asyncDispose]();
+    expect(Number(probeStreams(file)[0]!.nb_read_frames)).toBe(150);
     const packets = dataPackets(file);
     expect(packets.map((p) => p.data.toString())).toEqual(['{"event":"door opened"}']);
     // x264's frame threads may still hold the last frames: 3.9–4 s.
     expect(packets[0]!.pts).toBeGreaterThanOrEqual(3.8);
     expect(packets[0]!.pts).toBeLessThanOrEqual(4);
-    expect(Number(probeStreams(file)[0]!.nb_read_frames)).toBe(150);
+  });
+
+  it('an MP4 data stream left silent holds the muxer (mp4mux waits on every pad): a stall names it, endStream() releases it', async () => {
+    const file = join(scratchDir('sme'), 'sparse.mp4');
+    const enc = new StreamingMediaEncoder(file, { maxQueuedBytes: 64 << 10, stallMs: 300 });
+    const v = enc.addVideoStream(30, W, H, 'rgb24', { encoderOption: { crf: '5' } });
+    const d = enc.addDataStream();
+    const stalls: string[] = [];
+    enc.on('stall', (message) => stalls.push(message));
+    await enc.open();
+    await enc.writeData(d, 'start', 0);
+    const writing = (async () => {
+      for (let f = 0; f < 60; f++) await enc.writeVideoChunk(v, rgbFrames(1, W, H, f));
+    })();
+    while (stalls.length === 0) await sleep(50);
+    expect(stalls[0]).toMatch(/stream\(s\) 1 \(data\)/);
+    await enc.endStream(d);
+    await writing;
+    await enc.close();
+    expect(Number(probeStreams(file)[0]!.nb_read_frames)).toBe(60);
   });
 
   it('a fragmented MP4 file decodes while it is still being written', async () => {
