@@ -522,15 +522,15 @@ impl StreamingMediaEncoder {
             .transpose()?
             .unwrap_or(1_000_000)
             .max(1);
-        if pts_ns < clock.end_ns && clock.last_ns.is_none_or(|last| pts_ns < last)
-            || clock.last_ns.is_some_and(|last| pts_ns < last)
-        {
+        // `end_ns` is past the last payload and any gap the muxer was given:
+        // nothing may go before it.
+        if pts_ns < clock.end_ns {
             return Err(invalid(
                 "pts",
                 format!(
                     "{} s is before the data stream's time ({} s): payloads come in time order, within a second of the video and audio",
                     pts_ns as f64 / 1e9,
-                    clock.end_ns.max(clock.last_ns.unwrap_or(0)) as f64 / 1e9
+                    clock.end_ns as f64 / 1e9
                 ),
             ));
         }
