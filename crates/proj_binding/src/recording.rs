@@ -17,7 +17,7 @@ use proj_encoders as pe;
 use proj_recording as pr;
 
 use crate::buffers::SharedBuffer;
-use crate::encoders::BackendChange;
+use crate::encoders::{with_frame_data, BackendChange};
 use crate::entry::{entry, on_thread, Outcome};
 use crate::error::{consumed, from_buffers, from_encoders, from_recording, recording_code, Code};
 use crate::held::{Held, OutputTsfn};
@@ -785,7 +785,7 @@ impl StreamingMediaEncoder {
 fn i420_of(buffer: &pb::SharedBuffer) -> Outcome<pr::I420> {
     buffer
         .with_surface(0, |surface| -> Outcome<pr::I420> {
-            let (format, width, height) = (surface.format(), surface.width(), surface.height());
+            let (width, height) = (surface.width(), surface.height());
             if let Some(i420) = surface.download_i420(false) {
                 return Ok(pr::I420 {
                     width,
@@ -793,24 +793,12 @@ fn i420_of(buffer: &pb::SharedBuffer) -> Outcome<pr::I420> {
                     data: i420.map_err(from_buffers)?,
                 });
             }
-            let tight = pe::Layout::tight(format, width, height).map_err(from_encoders)?;
-            let (bytes, pitches): (std::borrow::Cow<'_, [u8]>, Vec<usize>) =
-                match surface.host_data() {
-                    Some(bytes) => (
-                        bytes.into(),
-                        surface.planes().iter().map(|p| p.pitch).collect(),
-                    ),
-                    None => (
-                        surface.download().map_err(from_buffers)?.into(),
-                        tight.strides,
-                    ),
-                };
-            let frame = pe::FrameData::new(format, width, height, &bytes, &pitches)
-                .map_err(from_encoders)?;
-            Ok(pr::I420 {
-                width,
-                height,
-                data: pe::to_i420(&frame).map_err(from_encoders)?,
+            with_frame_data(surface, |frame| {
+                Ok(pr::I420 {
+                    width,
+                    height,
+                    data: pe::to_i420(frame).map_err(from_encoders)?,
+                })
             })
         })
         .map_err(from_buffers)?

@@ -309,7 +309,8 @@ fn properties(codec: Codec, family: Family, w: &Wanted) -> Result<Option<Encoder
                 && w.crf.is_none()
                 && w.qp.is_none()
                 && w.gop.is_none()
-                && w.profile.is_none() =>
+                && w.profile.is_none()
+                && w.threads.is_none() =>
         {
             None
         }
@@ -511,6 +512,13 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(spec().plan()?.config.properties, None);
+        // An option given alone is honoured, never dropped with the default set.
+        let mut s = spec();
+        s.encoder_option = vec![("threads".into(), "2".into())];
+        match s.plan()?.config.properties {
+            Some(EncoderProperties::H264Cpu(p)) => assert_eq!(p.threads, Some(2)),
+            other => panic!("{other:?}"),
+        }
         Ok(())
     }
 

@@ -358,6 +358,30 @@ impl Encoder {
     }
 }
 
+/// A picture as the encoders read it: host memory in place (its own
+/// pitches), anything else downloaded tightly packed.
+pub(crate) fn with_frame_data<T>(
+    surface: &pb::Surface,
+    read: impl FnOnce(&pe::FrameData<'_>) -> Outcome<T>,
+) -> Outcome<T> {
+    let (format, width, height) = (surface.format(), surface.width(), surface.height());
+    let (bytes, pitches): (std::borrow::Cow<'_, [u8]>, Vec<usize>) = match surface.host_data() {
+        Some(bytes) => (
+            bytes.into(),
+            surface.planes().iter().map(|p| p.pitch).collect(),
+        ),
+        None => (
+            surface.download().map_err(from_buffers)?.into(),
+            pe::Layout::tight(format, width, height)
+                .map_err(from_encoders)?
+                .strides,
+        ),
+    };
+    let frame =
+        pe::FrameData::new(format, width, height, &bytes, &pitches).map_err(from_encoders)?;
+    read(&frame)
+}
+
 /// A pool buffer's first slot into the encoder: converted while the
 /// buffer's lock is held (host memory read in place; RGBA in device memory
 /// converted to I420 on its GPU and 1.5 bytes per pixel copied down; NV12
@@ -393,20 +417,9 @@ fn submit_surface(encoder: &pe::Encoder, buffer: &pb::SharedBuffer, s: &Stamp) -
                     return encoder.prepare_i420(&frame, full).map_err(from_encoders);
                 }
             }
-            let (bytes, pitches): (std::borrow::Cow<'_, [u8]>, Vec<usize>) =
-                match surface.host_data() {
-                    Some(bytes) => (
-                        bytes.into(),
-                        surface.planes().iter().map(|p| p.pitch).collect(),
-                    ),
-                    None => (
-                        surface.download().map_err(from_buffers)?.into(),
-                        tight(format)?,
-                    ),
-                };
-            let frame = pe::FrameData::new(format, width, height, &bytes, &pitches)
-                .map_err(from_encoders)?;
-            encoder.prepare(&frame).map_err(from_encoders)
+            with_frame_data(surface, |frame| {
+                encoder.prepare(frame).map_err(from_encoders)
+            })
         })
         .map_err(from_buffers)??;
     encoder

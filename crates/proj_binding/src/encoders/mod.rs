@@ -5,4 +5,5 @@
 mod config;
 mod encoder;
 
+pub(crate) use encoder::with_frame_data;
 pub use encoder::BackendChange;
