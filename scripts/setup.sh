@@ -12,9 +12,11 @@ cd "$(dirname "$0")/.."
 # and the command-line tools; ffmpeg/ffprobe make and check test media.
 # Tests: g++ runs the CUDA kernels on the CPU, unzip unpacks NVRTC, and
 # gst-rtsp-server (through Debian's GObject bindings) is the RTSP camera;
-# the DejaVu fonts are what real Skia draws the drawing goldens with.
+# the DejaVu fonts are what real Skia draws the drawing goldens with;
+# strace reads the recorder's fsync/rename order (gcc, from g++, builds the
+# fsync-failure shim).
 DEBS=(
-  pkg-config g++ unzip
+  pkg-config g++ unzip strace
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav

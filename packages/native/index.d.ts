@@ -170,6 +170,30 @@ export declare class Mp4Muxer {
   stats(): Mp4MuxerStats
 }
 
+/** omgrab's `ChunkedWriter` (the TS class in `@proj/gstreamer` wraps it). */
+export declare class NativeChunkedWriter {
+  constructor(name: string, outputDirectory: string, streams: ChunkedStreamConfig[], options: ChunkedWriterOptions, callback: (event: ChunkedWriterEvent) => void)
+  /** Salvages what a crash left, then records (on a thread of its own). */
+  start(): Promise<void>
+  /** One frame (read in place: leave it alone until this settles). */
+  writeFrame(stream: number, frame: Uint8Array, tsNs: bigint): Promise<void>
+  writeData(stream: number, payload: Uint8Array, tsNs: bigint): Promise<void>
+  writeAudio(stream: number, samples: Uint8Array, tsNs: bigint): Promise<void>
+  writePacket(stream: number, data: Uint8Array, ptsNs: bigint, dtsNs: bigint | undefined | null, keyframe: boolean): Promise<void>
+  /** Names the chunk `seq` (the TS `startChunkCallback`'s answer). */
+  setChunkId(seq: number, id: string): void
+  /** Items the caller dropped by its policy (counted and reported). */
+  countDropped(stream: number, count: number, reason: string): void
+  /**
+   * Waits for every stream's queued writes, ends the streams, finalizes
+   * the chunks in flight; resolves with the manifest (JSON).
+   */
+  stop(timeoutMs?: number | undefined | null): Promise<string>
+  /** Stops at once; chunks in flight stay as `.part` for the next start. */
+  abort(): Promise<void>
+  get stats(): ChunkedWriterStats
+}
+
 /** A batch of other buffers' surfaces, by reference. */
 export declare class NonUniformBatch {
   constructor(gpuId?: number | undefined | null)
@@ -545,6 +569,94 @@ export declare function checkEncoderProperties(properties: EncoderProperties): v
  * `ERR_PROJ_LABEL_TEMPLATE` for an unknown placeholder or a stray brace.
  */
 export declare function checkLabelFormat(format: Array<string>): void
+
+/** One stream of a chunked recording (`kind` says which fields count). */
+export interface ChunkedStreamConfig {
+  name: string
+  /** `video`, `audio`, `data` or `packets`. */
+  kind: string
+  width?: number
+  height?: number
+  fps?: number
+  /**
+   * Video: FFmpeg's encoder name; data: `ass`/`json`/`bytes`/`text`;
+   * packets: `h264`/`hevc`/`aac`/`opus`; audio: the encoder (`aac`, `opus`…).
+   */
+  codec?: string
+  bitrate?: number
+  inputPixelFormat?: string
+  outputPixelFormat?: string
+  streamOptions?: Record<string, string>
+  metadata?: Record<string, string>
+  sampleRate?: number
+  numChannels?: number
+  /** Audio sample format (`f32`, `s16`…). */
+  format?: string
+  codecData?: Buffer
+}
+
+export interface ChunkedStreamStats {
+  name: string
+  written: number
+  dropped: number
+  stalled: boolean
+}
+
+/**
+ * What the event callback gets; `kind` says which fields are set:
+ * `opened`, `closed`, `durable`, `failed`, `stalled`, `resumed`,
+ * `dropped`, `salvaged`, `salvage-failed`, `deleted`, `error`, `stopped`.
+ */
+export interface ChunkedWriterEvent {
+  kind: string
+  seq?: number
+  path?: string
+  part?: string
+  startNs?: bigint
+  durationNs?: number
+  bytes?: number
+  frames?: Array<ChunkFrames>
+  tracks?: Array<string>
+  fsyncMs?: number
+  stream?: string
+  sinceNs?: bigint
+  silentMs?: number
+  count?: number
+  reason?: string
+  truncated?: boolean
+  code?: string
+  message?: string
+}
+
+/** `new ChunkedWriter(...)`'s options. */
+export interface ChunkedWriterOptions {
+  chunkLengthS?: number
+  /** `matroska` (default) or `mp4`. */
+  container?: string
+  stallMs?: number
+  fsyncIntervalMs?: number
+  maxChunks?: number
+  maxBytes?: number
+  maxAgeS?: number
+  closeTimeoutMs?: number
+  maxQueuedBytes?: number
+  originNs?: bigint
+  /** Chunk names come from `setChunkId` (the TS `startChunkCallback`). */
+  chunkIds?: boolean
+}
+
+export interface ChunkedWriterStats {
+  chunksOpen: number
+  chunksDurable: number
+  chunksFailed: number
+  streams: Array<ChunkedStreamStats>
+  originNs: bigint
+}
+
+export interface ChunkFrames {
+  stream: string
+  frames: number
+}
 
 /** torio's `CodecConfig` (`undefined` or -1 leaves the default). */
 export interface CodecConfig {
@@ -932,6 +1044,30 @@ export interface MediaSourceOptions {
   /** `oldest` (default) or `newest`. */
   dropPolicy?: string
 }
+
+export interface MergedTrack {
+  name: string
+  media: string
+  packets: number
+}
+
+/**
+ * omgrab's `merge_recording_chunks`: a recording's chunks, in order, into
+ * one file (the chunks are kept).
+ */
+export declare function mergeRecordingChunks(recordingDir: string, output: string): Promise<MergeReport>
+
+/** What a merge copied. */
+export interface MergeReport {
+  tracks: Array<MergedTrack>
+  truncated: Array<string>
+}
+
+/**
+ * omgrab's `merge_stream_files`: single-stream files into one multi-track
+ * file, atomically and durably, without an ffmpeg binary.
+ */
+export declare function mergeStreamFiles(parts: Array<string>, output: string): Promise<MergeReport>
 
 export interface Mp4MuxerOptions {
   fpsNum?: number

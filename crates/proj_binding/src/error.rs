@@ -163,6 +163,8 @@ pub fn recording_code(error: &proj_recording::RecordingError) -> Code {
         R::MissingElement { .. } => Code("ERR_PROJ_MISSING_ELEMENT"),
         R::Timeout { .. } => Code("ERR_PROJ_TIMEOUT"),
         R::QueueFull { .. } => Code("ERR_PROJ_QUEUE_FULL"),
+        R::Io { .. } => Code("ERR_PROJ_IO"),
+        R::Durability { .. } => Code("ERR_PROJ_DURABILITY"),
         R::Encoder(e) => encoders_code(e),
         R::Gstreamer(e) => gstreamer_code(e),
     }

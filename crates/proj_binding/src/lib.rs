@@ -9,6 +9,7 @@
 //! library type; `error` maps library errors to stable JS error codes.
 
 mod buffers;
+mod chunked_writer;
 mod codec;
 #[cfg(test)]
 mod codes_test;

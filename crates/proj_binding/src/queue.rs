@@ -136,6 +136,20 @@ impl Queue {
         self.shared.ready.notify_all();
     }
 
+    /// Closes, and returns a wait (for another thread) until every queued
+    /// job has run.
+    pub fn waiter(&self) -> impl FnOnce() + Send + 'static {
+        self.close();
+        let thread = self.shared.lock().thread.take();
+        move || {
+            if let Some(thread) = thread {
+                if thread.thread().id() != std::thread::current().id() {
+                    let _ = thread.join();
+                }
+            }
+        }
+    }
+
     /// Closes and waits until every queued job has run.
     pub fn finish(&self) {
         self.close();

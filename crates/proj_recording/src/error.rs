@@ -49,6 +49,19 @@ pub enum RecordingError {
     #[error("{queued} bytes are waiting and this write would pass the limit of {limit}: await the earlier writes")]
     QueueFull { queued: u64, limit: u64 },
 
+    /// A file or directory operation failed (create, write, rename, delete).
+    #[error("{what} {path}: {reason}")]
+    Io {
+        what: &'static str,
+        path: String,
+        reason: String,
+    },
+
+    /// `fsync` failed: what was written may not be on disk. Never retried
+    /// (a second fsync can succeed after the kernel dropped the pages).
+    #[error("not durable: {path}: {reason}")]
+    Durability { path: String, reason: String },
+
     #[error(transparent)]
     Encoder(#[from] EncodersError),
 

@@ -3,6 +3,7 @@
 //! (a Node `Writable`) or a live server, over one GStreamer pipeline.
 
 mod audio;
+pub mod chunked;
 mod codec_config;
 mod container;
 mod error;

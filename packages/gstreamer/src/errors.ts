@@ -43,6 +43,10 @@ export const ErrorCode = Object.freeze({
   ALREADY_OPEN: 'ERR_PROJ_ALREADY_OPEN',
   /** The output failed while written (a server went away, a Writable's write failed). */
   OUTPUT: 'ERR_PROJ_OUTPUT',
+  /** A file or directory operation failed (create, write, rename, delete). */
+  IO: 'ERR_PROJ_IO',
+  /** `fsync` failed: the data may not be on disk. Never retried into a false success; a chunk's `.part` is kept. */
+  DURABILITY: 'ERR_PROJ_DURABILITY',
   /** A bug in @proj (a Rust panic caught at the boundary); the process goes on. */
   INTERNAL: 'ERR_PROJ_INTERNAL',
   /** The system refused a resource (a thread, memory). */

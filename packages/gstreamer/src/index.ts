@@ -1,3 +1,21 @@
+export {
+  type AudioStreamConfig,
+  type ChunkedWriterEvents,
+  type ChunkedWriterOptions,
+  type ChunkedWriterStats,
+  type ChunkInfo,
+  ChunkedWriter,
+  type DataStreamConfig,
+  type DropPolicy,
+  type ManifestChunk,
+  type MergeReport,
+  mergeRecordingChunks,
+  mergeStreamFiles,
+  type PacketStreamConfig,
+  type RecordingManifest,
+  type Timestamp,
+  type VideoStreamConfig,
+} from './chunked-writer.js';
 export { Codec } from './codec.js';
 export { ErrorCode, isProjError, ProjError } from './errors.js';
 export { FlowResult, InvocationReason } from './flow.js';
