@@ -34,15 +34,20 @@ const { values } = parseArgs({
     pace: { type: 'string', default: 'fast' },
     'no-omgrab': { type: 'boolean', default: false },
     preset: { type: 'string', default: 'medium' },
+    width: { type: 'string', default: '1280' },
+    height: { type: 'string', default: '720' },
+    silent: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
 const CHUNK = Number(values.chunk);
-const W = 1280;
-const H = 720;
+const W = Number(values.width);
+const H = Number(values.height);
+// `--silent cam1:2`: cam1 gets no frame after 2 s (the others go on).
+const [silentStream, silentAfter] = values.silent ? [values.silent.split(':')[0], Number(values.silent.split(':')[1])] : [null, Infinity];
 const FPS = 30;
 const here = fileURLToPath(new URL('.', import.meta.url));
-const framesFile = join(tmpdir(), 'proj-bench-frames720.rgb');
+const framesFile = join(tmpdir(), `proj-bench-frames-${W}x${H}.rgb`);
 if (!existsSync(framesFile)) {
   execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${W}x${H}:rate=${FPS}`, '-frames:v', '30', '-pix_fmt', 'rgb24', '-f', 'rawvideo', '-y', framesFile]);
 }
@@ -50,13 +55,11 @@ const all = readFileSync(framesFile);
 const size = W * H * 3;
 const frames = Array.from({ length: all.length / size }, (_, i) => all.subarray(i * size, (i + 1) * size));
 
-/** Luma PSNR (dB) of `file`'s first video stream against `reference`: each
- * recorder against the same frames through its own RGB→YUV conversion
- * (ours: our lossless encode; omgrab, whose PyAV converts with swscale:
- * ffmpeg's conversion of the raw frames), so only the encoder's loss counts. */
+/** Luma PSNR (dB) of `file`'s first video stream against `reference`, our
+ * lossless encode of the same frames (same RGB→YUV conversion), so only the
+ * encoder's loss counts. */
 function psnr(file, reference) {
-  const ref = reference ? ['-i', `file:${reference}`] : ['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', String(FPS), '-stream_loop', '-1', '-i', framesFile];
-  const out = spawnSync('ffmpeg', ['-v', 'info', '-i', `file:${file}`, ...ref,
+  const out = spawnSync('ffmpeg', ['-v', 'info', '-i', `file:${file}`, '-i', `file:${reference}`,
     '-lavfi', '[0:v:0]format=yuv420p[a];[1:v:0]format=yuv420p[b];[a][b]psnr', '-frames:v', String(CHUNK * FPS), '-f', 'null', '-'], { encoding: 'utf8' });
   const m = / y:([0-9.]+)/.exec(out.stderr);
   return m ? Number(m[1]) : NaN;
@@ -67,6 +70,7 @@ function packets(file) {
   return out.trim().split('\n').map(Number);
 }
 
+let t0 = 0;
 async function ours(lossless = false) {
   const dir = mkdtempSync(join(tmpdir(), 'proj-bench-chunked-'));
   const options = lossless ? { preset: 'ultrafast', qp: '0' } : { preset: values.preset };
@@ -77,13 +81,15 @@ async function ours(lossless = false) {
   });
   const lastWritten = new Map();
   const latency = [];
+  const durableAt = [];
+  writer.on('chunk-durable', (c) => durableAt.push(((performance.now() - t0) / 1000).toFixed(1)));
   writer.on('chunk-durable', (c) => {
     const last = lastWritten.get(c.seq);
     if (last !== undefined) latency.push((performance.now() - last) / 1000);
   });
   await writer.start();
   const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  t0 = performance.now();
   const epoch0 = BigInt(Date.now()) * 1_000_000n;
   for (let i = 0; i < (lossless ? CHUNK : SECONDS) * FPS; i++) {
     if (values.pace === 'realtime' && !lossless) {
@@ -93,19 +99,25 @@ async function ours(lossless = false) {
     const ts = epoch0 + (BigInt(i) * 1_000_000_000n) / BigInt(FPS);
     const f = frames[i % frames.length];
     const imu = `{"i":${i},"t":${ts},"accel":[0.0123,-0.0456,9.8012],"gyro":[0.0011,-0.0022,0.0033],"mag":[21.5,-4.25,39.75],"temp":36.6,"pad":"${'x'.repeat(40)}"}`;
-    await Promise.all([writer.writeFrame('cam0', f, ts), writer.writeFrame('cam1', f, ts), writer.writeData('imu', imu, ts)]);
+    const silent = (name) => name === silentStream && i >= silentAfter * FPS;
+    await Promise.all([
+      silent('cam0') ? null : writer.writeFrame('cam0', f, ts),
+      silent('cam1') ? null : writer.writeFrame('cam1', f, ts),
+      silent('imu') ? null : writer.writeData('imu', imu, ts),
+    ]);
     lastWritten.set(Math.floor(i / (CHUNK * FPS)), performance.now());
   }
   const manifest = await writer.stop();
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const rss = process.memoryUsage().rss / 2 ** 20;
   const files = readdirSync(dir).filter((f) => f.endsWith('.mkv')).sort();
   const counts = files.map((f) => packets(join(dir, f)));
   const bytes = manifest.chunks.reduce((a, c) => a + c.bytes, 0);
   if (lossless) return { dir, file: join(dir, files[0]) };
   const quality = psnr(join(dir, files[0]), reference.file);
   rmSync(dir, { recursive: true, force: true });
-  return { cpu: (cpu.user + cpu.system) / 1e6, wall, latency, chunks: files.length, counts, bytes, psnr: quality };
+  return { cpu: (cpu.user + cpu.system) / 1e6, wall, latency, chunks: files.length, counts, bytes, psnr: quality, rss, durableAt };
 }
 
 function omgrab() {
@@ -116,17 +128,21 @@ function omgrab() {
   const run = spawnSync(
     python,
     [join(here, 'omgrab', 'omgrab_record.py'), '--frames', framesFile, '--width', String(W), '--height', String(H), '--fps', String(FPS),
-      '--streams', '2', '--data', '--seconds', String(SECONDS), '--chunk', String(CHUNK), '--pace', values.pace, '--out', out],
+      '--streams', '2', '--data', '--seconds', String(SECONDS), '--chunk', String(CHUNK), '--pace', values.pace, '--out', out,
+      ...(values.silent ? ['--silent', values.silent, '--watchdog', String(SECONDS * 2 + 60)] : [])],
     { encoding: 'utf8', maxBuffer: 1 << 28 },
   );
   if (run.status !== 0) return { error: `omgrab failed: ${run.stderr.slice(-800)}` };
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1));
-  const first = r.chunks?.[0]?.path;
-  const quality = first && existsSync(first) ? psnr(first) : NaN;
+  const counts = (r.chunks ?? []).map((c) => (c.path && existsSync(c.path) ? packets(c.path) : null));
+  const appeared = (r.chunks ?? []).map((c) => c.appeared_at_s);
+  // Not measured: PyAV's RGB→YUV conversion is not ours, and a reference
+  // through it (a lossless omgrab encode) is not something omgrab offers.
+  const quality = NaN;
   const bytes = (r.chunks ?? []).reduce((a, c) => a + (c.bytes ?? 0), 0);
   rmSync(out, { recursive: true, force: true });
   const latency = Array.isArray(r.durable_latency_s) ? r.durable_latency_s : (r.chunks ?? []).map((c) => c.durable_latency_s).filter((x) => typeof x === 'number');
-  return { cpu: r.cpu_user_s + r.cpu_sys_s, wall: r.wall_s, latency, chunks: r.chunks?.length ?? 0, bytes, psnr: quality };
+  return { cpu: r.cpu_user_s + r.cpu_sys_s, wall: r.wall_s, latency, chunks: r.chunks?.length ?? 0, bytes, psnr: quality, counts, appeared, rss: r.rss_max_mb, refused: r.frames_refused };
 }
 
 const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
@@ -135,7 +151,8 @@ const a = await ours();
 rmSync(reference.dir, { recursive: true, force: true });
 const b = values['no-omgrab'] ? null : omgrab();
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB; ${SECONDS} s of 2×${W}x${H}@${FPS} + imu, ${CHUNK} s chunks, pace ${values.pace}`);
-console.log(`ours: ${a.chunks} chunks, packets per chunk ${JSON.stringify(a.counts[0])}…, ${(a.bytes / 2 ** 20).toFixed(1)} MiB`);
+console.log(`ours: ${a.chunks} chunks, packets per chunk ${JSON.stringify(a.counts)}, durable at ${a.durableAt.join(', ')} s, RSS ${a.rss.toFixed(0)} MiB`);
+if (b && !b.error) console.log(`omgrab: ${b.chunks} chunks, packets per chunk ${JSON.stringify(b.counts)}, appeared at ${b.appeared.join(', ')} s, RSS max ${b.rss} MiB, frames refused ${JSON.stringify(b.refused)}`);
 const row = (name, r) =>
   `| ${name} | ${(r.cpu / SECONDS).toFixed(3)} | ${r.cpu.toFixed(1)} | ${r.wall.toFixed(1)} | ${median(r.latency).toFixed(2)} | ${Math.max(...r.latency).toFixed(2)} | ${(r.bytes / 2 ** 20).toFixed(1)} | ${r.psnr.toFixed(1)} |`;
 console.log('| recorder | CPU s per recorded s | CPU s | wall s | latency to durable, median s | max s | MiB | Y PSNR cam0 chunk 0, dB |');

@@ -132,8 +132,11 @@ export interface ChunkedWriterEvents {
 
 export interface ManifestTrack {
   stream: string;
+  /** Frames, packets, payloads or audio buffers written. */
   frames: number;
   bytes: number;
+  /** The first and last item's recording time (ns from `origin_ns`): the
+   * file's timestamps in Matroska; MP4 chunks start at 0 (mp4mux). */
   first_pts_ns: number | null;
   last_pts_ns: number | null;
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import { ChunkedWriter, ErrorCode, mergeRecordingChunks, mergeStreamFiles, type RecordingManifest } from '../src/index.js';
-import { dataPackets, rgbFrames } from './support/media.js';
+import { dataPackets, decodeAudio, rgbFrames, sine } from './support/media.js';
 import { encodeStream, scratchDir } from './support/streams.js';
 import { run, runJson } from './support/tools.js';
 
@@ -176,6 +176,46 @@ describe('ChunkedWriter', () => {
       const ps = packets(file);
       for (const s of [0, 1]) expect(ps.find((p) => p.stream_index === s)!.flags.startsWith('K')).toBe(true);
     }
+  });
+
+  it('records audio beside video: every chunk has both, the samples add up', async () => {
+    const dir = scratchDir('audio');
+    const writer = new ChunkedWriter(
+      'av',
+      dir,
+      { cam: video(96, 64), mic: { kind: 'audio', sampleRate: 48_000, numChannels: 2, format: 'flt', codec: 'libopus' } },
+      { chunkLengthS: 1 },
+    );
+    await writer.start();
+    const f = rgbFrames(1, 96, 64);
+    const block = sine(1600, 2);
+    for (let i = 0; i < 90; i++) {
+      await Promise.all([writer.writeFrame('cam', f, at(i)), writer.writeAudio('mic', block.subarray(0, 1600 * 2), at(i))]);
+    }
+    const manifest = await writer.stop();
+    expect(manifest.chunks).toHaveLength(3);
+    let seconds = 0;
+    for (const file of finished(dir)) {
+      expect(streamsOf(file).map((s) => s.codec_name)).toEqual(['h264', 'opus']);
+      const audio = decodeAudio(file);
+      seconds += audio.length / 2 / 48_000;
+    }
+    expect(seconds).toBeGreaterThan(2.9);
+    expect(seconds).toBeLessThan(3.1);
+  });
+
+  it('writes fragmented MP4 chunks on request (each starting at 0 on a keyframe; the manifest has the absolute start)', async () => {
+    const dir = scratchDir('mp4');
+    const writer = new ChunkedWriter('m', dir, { cam: video(96, 64) }, { chunkLengthS: 1, container: 'mp4' });
+    await writer.start();
+    const f = rgbFrames(1, 96, 64);
+    for (let i = 0; i < 75; i++) await writer.writeFrame('cam', f, at(i));
+    const manifest = await writer.stop();
+    const files = finished(dir, 'mp4');
+    expect(files).toHaveLength(3);
+    expect(files.map((file) => decodedFrames(file)[0])).toEqual([30, 30, 15]);
+    for (const file of files) expect(packets(file)[0]).toMatchObject({ pts_time: '0.000000', flags: expect.stringMatching(/^K/) });
+    expect(manifest.chunks.map((c) => BigInt(c.start_ns) - T0)).toEqual([0n, 1_000_000_000n, 2_000_000_000n]);
   });
 
   it('keeps 10 000 data payloads byte for byte (JSON, 100 KB, binary), and merges the chunks into one file', async () => {

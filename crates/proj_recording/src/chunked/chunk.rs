@@ -31,6 +31,8 @@ pub(crate) struct Chunk {
     encoder: StreamingMediaEncoder,
     /// Writer stream → the chunk's stream index (`None`: no track).
     index: Vec<Option<u32>>,
+    /// Audio streams' sample rates (0 for the rest).
+    rates: Vec<u32>,
     counts: Mutex<Vec<TrackCount>>,
     failed: Arc<Mutex<Option<RecordingError>>>,
 }
@@ -99,6 +101,13 @@ impl Chunk {
             events,
         )?;
         let mut index = Vec::with_capacity(streams.len());
+        let rates = streams
+            .iter()
+            .map(|(_, c)| match c {
+                StreamConfig::Audio(a) => a.sample_rate,
+                _ => 0,
+            })
+            .collect();
         for ((_, config), &here) in streams.iter().zip(present) {
             if !here {
                 index.push(None);
@@ -135,6 +144,7 @@ impl Chunk {
             encoder,
             counts: Mutex::new(vec![TrackCount::default(); streams.len()]),
             index,
+            rates,
             failed,
         })
     }
@@ -162,7 +172,12 @@ impl Chunk {
                 data.len()
             }
             Item::Audio(samples) => {
-                self.encoder.write_audio_chunk(i, samples, Some(seconds))?;
+                // To the nearest sample: a timestamp a nanosecond short of
+                // the next sample (1/30 s in ns) is that sample, not the one
+                // before (which would overlap what was written).
+                let rate = f64::from(self.rates.get(s).copied().unwrap_or(0).max(1));
+                let at = (ts as f64 * rate / 1e9).round() / rate;
+                self.encoder.write_audio_chunk(i, samples, Some(at))?;
                 samples.len()
             }
             Item::Data(payload) => {

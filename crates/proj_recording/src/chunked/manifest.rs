@@ -28,7 +28,8 @@ pub struct TrackEntry {
     /// Frames, packets, payloads or audio buffers written.
     pub frames: u64,
     pub bytes: u64,
-    /// The file's timestamps (ns of recording time) of the first and last.
+    /// The first and last item's recording time (ns from the origin): the
+    /// file's timestamps in Matroska (MP4 chunks start at 0: mp4mux).
     pub first_pts_ns: Option<u64>,
     pub last_pts_ns: Option<u64>,
 }
