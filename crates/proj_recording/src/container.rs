@@ -33,6 +33,8 @@ pub enum Media {
     Flac,
     Mp3,
     Data,
+    /// Lossless video (FFmpeg's `ffv1`).
+    Ffv1,
 }
 
 impl Media {
@@ -47,6 +49,7 @@ impl Media {
             Self::Flac => "flac",
             Self::Mp3 => "mp3",
             Self::Data => "data",
+            Self::Ffv1 => "ffv1",
         }
     }
 }
@@ -152,7 +155,7 @@ impl Container {
     pub fn holds(self, media: Media) -> bool {
         use Media::*;
         match self {
-            Self::Mp4 | Self::Mov => !matches!(media, Flac),
+            Self::Mp4 | Self::Mov => !matches!(media, Flac | Ffv1),
             Self::Matroska => true,
             Self::MpegTs => matches!(media, H264 | Hevc | Aac | Opus | Mp3),
             Self::Flv => matches!(media, H264 | Aac | Mp3),

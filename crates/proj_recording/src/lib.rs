@@ -9,6 +9,7 @@ mod container;
 mod error;
 mod events;
 mod filter;
+mod lossless;
 mod media_encoder;
 mod metadata;
 mod output;
@@ -26,6 +27,7 @@ pub use codec_config::CodecConfig;
 pub use container::{Container, Media};
 pub use error::{RecordingError, Result};
 pub use events::{Event, EventCallback};
+pub use lossless::{LosslessSpec, RawFormat};
 pub use media_encoder::{
     EncoderOptions, EncoderStats, PacketStreamSpec, StreamStats, StreamingMediaEncoder,
 };

@@ -246,6 +246,67 @@ impl StreamingMediaEncoder {
         self.add("addPacketStream", Spec::Packets(media, spec.clone()))
     }
 
+    /// A lossless video stream (FFmpeg's `ffv1`), encoded in the pipeline.
+    pub fn add_lossless_stream(&self, spec: &crate::LosslessSpec) -> Result<u32> {
+        self.target.container.check_holds(Media::Ffv1)?;
+        self.add("addLosslessStream", Spec::Lossless(*spec))
+    }
+
+    /// One raw frame of a lossless stream (its input format and size) at
+    /// `pts_ns`, lasting `duration_ns`.
+    pub fn write_raw_frame(
+        &self,
+        index: u32,
+        frame: &[u8],
+        pts_ns: u64,
+        duration_ns: u64,
+    ) -> Result<()> {
+        let (_, stream) = self.stream(index, "lossless")?;
+        let Kind::Lossless(spec) = stream.kind else {
+            return Err(invalid("i", "not lossless"));
+        };
+        let expected = spec.input.frame_bytes(spec.width, spec.height);
+        if frame.len() != expected {
+            return Err(invalid(
+                "frame",
+                format!(
+                    "{} bytes; a {}x{} {} frame is {expected}",
+                    frame.len(),
+                    spec.width,
+                    spec.height,
+                    spec.input.name
+                ),
+            ));
+        }
+        let mut clock = stream.lock_feed();
+        if clock.last_ns.is_some_and(|l| pts_ns <= l) {
+            return Err(invalid("pts", "frames' timestamps must increase"));
+        }
+        push(
+            self.shared.as_ref(),
+            &stream,
+            buffer(
+                frame.to_vec(),
+                pts_ns,
+                None,
+                Some(duration_ns.max(1)),
+                false,
+            ),
+        )?;
+        clock.started = true;
+        clock.last_ns = Some(pts_ns);
+        clock.end_ns = pts_ns.saturating_add(duration_ns);
+        stream.counters.units.fetch_add(1, Ordering::Relaxed);
+        stream
+            .counters
+            .bytes
+            .fetch_add(frame.len() as u64, Ordering::Relaxed);
+        drop(clock);
+        self.shared.media_time(pts_ns.saturating_add(duration_ns));
+        self.shared.advance_data();
+        Ok(())
+    }
+
     /// torio's `set_metadata` (FFmpeg's keys: title, artist, comment…).
     pub fn set_metadata(&self, pairs: Vec<(String, String)>) -> Result<()> {
         metadata::tags(&pairs)?;

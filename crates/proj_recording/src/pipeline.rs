@@ -29,6 +29,7 @@ pub(crate) enum Spec {
     Audio(AudioPlan),
     Data,
     Packets(Media, PacketStreamSpec),
+    Lossless(crate::LosslessSpec),
 }
 
 /// An open pipeline and what feeds it.
@@ -292,6 +293,29 @@ impl Builder {
                 Spec::Packets(media, p) => {
                     let (caps, parser) = packet_caps(*media, p)?;
                     (caps, vec![make(parser)?], *media, Kind::Packets(*media))
+                }
+                Spec::Lossless(l) => {
+                    let size = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+                    let (n, d) = fraction(l.rate);
+                    let caps = gst::Caps::builder("video/x-raw")
+                        .field("format", l.input.gst)
+                        .field("width", size(l.width))
+                        .field("height", size(l.height))
+                        .field("framerate", gst::Fraction::new(n, d))
+                        .build();
+                    let filter = make("capsfilter")?;
+                    filter.set_property(
+                        "caps",
+                        gst::Caps::builder("video/x-raw")
+                            .field("format", l.output.gst)
+                            .build(),
+                    );
+                    (
+                        caps,
+                        vec![make("videoconvert")?, filter, make("avenc_ffv1")?],
+                        Media::Ffv1,
+                        Kind::Lossless(*l),
+                    )
                 }
             };
         let appsrc = gst_app::AppSrc::builder()

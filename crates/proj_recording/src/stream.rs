@@ -20,6 +20,7 @@ pub(crate) enum Kind {
     Audio(AudioPlan),
     Data,
     Packets(Media),
+    Lossless(crate::LosslessSpec),
 }
 
 impl Kind {
@@ -29,6 +30,7 @@ impl Kind {
             Self::Audio(_) => "audio",
             Self::Data => "data",
             Self::Packets(_) => "packets",
+            Self::Lossless(_) => "lossless",
         }
     }
 }

@@ -13,15 +13,18 @@ export interface VideoStreamConfig {
   /** Frames per second (default 30). */
   fps?: number;
   /** FFmpeg's names: `libx264` (default), `libx265`, `h264`/`hevc` (NVENC
-   * where present, else the CPU), `h264_nvenc`, `hevc_nvenc`, `libopenh264`.
-   * `ffv1` and any other name is refused (`ERR_PROJ_UNSUPPORTED`,
-   * `ERR_PROJ_UNKNOWN_NAME`). */
+   * where present, else the CPU), `h264_nvenc`, `hevc_nvenc`, `libopenh264`,
+   * and `ffv1` (lossless, Matroska only: omgrab's depth camera as
+   * `gray16le`). Any other name is refused (`ERR_PROJ_UNKNOWN_NAME`). */
   codec?: string;
   /** bit/s (default 2 000 000); `streamOptions` `crf`/`qp`/`b` override it. */
   bitrate?: number;
-  /** `rgb24` (default), `bgr24`, `rgba`, `bgra`, `gray`, `yuv420p`, `nv12`, `yuv444p`. */
+  /** `rgb24` (default), `bgr24`, `rgba`, `bgra`, `gray`, `yuv420p`, `nv12`,
+   * `yuv444p`; for `ffv1` also `gray16le` and `bgr0` (not `nv12`). */
   inputPixelFormat?: string;
-  /** `yuv420p` (default). */
+  /** `yuv420p` (default). `ffv1` stores the input's layout unless told
+   * otherwise (`gray16le`, `gray`, `yuv420p`, `yuv444p`, `bgra`, `bgr0`;
+   * RGB as `yuv444p`). */
   outputPixelFormat?: string;
   /** FFmpeg's encoder options we map (`preset`, `crf`, `qp`, `g`, `profile`…). */
   streamOptions?: Record<string, string>;

@@ -218,6 +218,34 @@ describe('ChunkedWriter', () => {
     expect(manifest.chunks.map((c) => BigInt(c.start_ns) - T0)).toEqual([0n, 1_000_000_000n, 2_000_000_000n]);
   });
 
+  it('records a depth camera losslessly with ffv1 (gray16le, bit-exact) beside H.264 colour', async () => {
+    const dir = scratchDir('ffv1');
+    const writer = new ChunkedWriter(
+      'oak',
+      dir,
+      { rgb: video(96, 64), depth: { width: 64, height: 48, fps: 30, codec: 'ffv1', inputPixelFormat: 'gray16le', outputPixelFormat: 'gray16le' } },
+      { chunkLengthS: 1 },
+    );
+    await writer.start();
+    const rgb = rgbFrames(1, 96, 64);
+    const depths: Buffer[] = [];
+    for (let i = 0; i < 60; i++) {
+      const depth = Buffer.alloc(64 * 48 * 2);
+      for (let p = 0; p < 64 * 48; p++) depth.writeUInt16LE((p * 37 + i * 1009) & 0xffff, p * 2);
+      depths.push(depth);
+      await Promise.all([writer.writeFrame('rgb', rgb, at(i)), writer.writeFrame('depth', depth, at(i))]);
+    }
+    await writer.stop();
+    const files = finished(dir);
+    expect(files).toHaveLength(2);
+    const decoded: Buffer[] = [];
+    for (const file of files) {
+      expect(streamsOf(file).map((s) => s.codec_name)).toEqual(['h264', 'ffv1']);
+      decoded.push(run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:1', '-f', 'rawvideo', '-pix_fmt', 'gray16le', '-']));
+    }
+    expect(Buffer.concat(decoded).equals(Buffer.concat(depths))).toBe(true);
+  });
+
   it('keeps 10 000 data payloads byte for byte (JSON, 100 KB, binary), and merges the chunks into one file', async () => {
     const dir = scratchDir('data');
     const writer = new ChunkedWriter('data', dir, {}, { chunkLengthS: 20, sensorStreamConfigs: { imu: { codec: 'json' }, blob: { codec: 'bytes' } } });
@@ -337,6 +365,21 @@ describe('ChunkedWriter', () => {
     }
   });
 
+  it('fsyncs the chunk in flight every fsyncIntervalMs (bounding what a power loss takes)', () => {
+    const dir = scratchDir('fsync-interval');
+    const log = join(dir, 'strace.log');
+    const out = spawnSync('strace', ['-f', '-y', '-o', log, '-e', 'trace=fsync', process.execPath, child, dir, 'paced'], {
+      encoding: 'utf8',
+      env: { ...process.env, FSYNC_INTERVAL_MS: '100' },
+    });
+    expect(out.status, out.stderr).toBe(0);
+    const syncs = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => /fsync\(\d+<[^>]*00001\.mkv\.part>\)\s+= 0/.test(l));
+    // 0.5 s in flight at one fsync per 100 ms, plus the one at finalize.
+    expect(syncs.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('an fsync EIO fails the chunk with ERR_PROJ_DURABILITY and keeps its .part (never retried)', () => {
     const dir = scratchDir('eio');
     const lib = join(dir, 'fail-fsync.so');
@@ -358,6 +401,21 @@ describe('ChunkedWriter', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as RecordingManifest;
     expect(manifest.chunks.map((c) => c.status)).toEqual(['failed', 'failed', 'failed']);
     expect(manifest.chunks[0]!.error).toMatch(/fsync/);
+  });
+
+  it('a failed periodic fsync fails its chunk for good, though a later fsync would succeed', () => {
+    const dir = scratchDir('eio-once');
+    const lib = join(dir, 'fail-fsync.so');
+    run('gcc', ['-shared', '-fPIC', '-O2', '-o', lib, shim, '-ldl']);
+    const out = spawnSync(process.execPath, [child, dir, 'paced'], {
+      encoding: 'utf8',
+      env: { ...process.env, LD_PRELOAD: lib, FAIL_FSYNC_SUFFIX: '00000.mkv.part', FAIL_FSYNC_ONCE: '1', FSYNC_INTERVAL_MS: '100' },
+    });
+    expect(out.status, out.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as RecordingManifest;
+    expect(manifest.chunks.map((c) => c.status)).toEqual(['failed', 'durable', 'durable']);
+    expect(existsSync(join(dir, '00000.mkv.part'))).toBe(true);
+    expect(finished(dir).map((p) => p.slice(dir.length + 1))).toEqual(['00001.mkv', '00002.mkv']);
   });
 
   it('retention deletes only the oldest finalized chunks; chunk names come from startChunkCallback', async () => {
@@ -393,7 +451,7 @@ describe('ChunkedWriter', () => {
 
   it('refuses bad input with typed errors and loses nothing already accepted', async () => {
     const dir = scratchDir('bad');
-    expect(() => new ChunkedWriter('x', dir, { cam: { width: 64, height: 48, codec: 'ffv1' } })).toThrow(expect.objectContaining({ code: ErrorCode.UNSUPPORTED }));
+    expect(() => new ChunkedWriter('x', dir, { cam: { width: 64, height: 48, codec: 'ffv1' } }, { container: 'mp4' })).toThrow(expect.objectContaining({ code: ErrorCode.UNSUPPORTED }));
     expect(() => new ChunkedWriter('x', dir, { cam: { width: 64, height: 48, codec: 'vp9' } })).toThrow(expect.objectContaining({ code: ErrorCode.UNKNOWN_NAME }));
     expect(() => new ChunkedWriter('x', dir, {}, { container: 'mp4', sensorStreamConfigs: { imu: {} } })).toThrow(expect.objectContaining({ code: ErrorCode.UNSUPPORTED }));
     const writer = new ChunkedWriter('x', dir, { cam: video(64, 48) }, { chunkLengthS: 1, sensorStreamConfigs: { imu: {} } });

@@ -58,6 +58,11 @@ pub(crate) enum Item<'a> {
     },
     Audio(&'a [u8]),
     Data(&'a [u8]),
+    /// A raw frame of a lossless (ffv1) stream.
+    Raw {
+        data: &'a [u8],
+        duration_ns: u64,
+    },
 }
 
 impl Chunk {
@@ -114,6 +119,10 @@ impl Chunk {
                 continue;
             }
             let i = match config {
+                StreamConfig::Video(v) if v.codec.trim().eq_ignore_ascii_case("ffv1") => {
+                    let spec = v.lossless()?.ok_or(RecordingError::Closed)?;
+                    encoder.add_lossless_stream(&spec)?
+                }
                 StreamConfig::Video(v) => {
                     let codec = if v.codec.contains("265") || v.codec.starts_with("hevc") {
                         "hevc"
@@ -184,6 +193,10 @@ impl Chunk {
                 self.encoder.write_data(i, payload, Some(seconds), None)?;
                 payload.len()
             }
+            Item::Raw { data, duration_ns } => {
+                self.encoder.write_raw_frame(i, data, ts, duration_ns)?;
+                data.len()
+            }
         };
         let mut counts = self.counts();
         if let Some(c) = counts.get_mut(s) {
@@ -213,6 +226,15 @@ impl Chunk {
 
     pub fn abort(&self) {
         self.encoder.abort();
+    }
+
+    /// Fails the chunk (a periodic fsync failed): it is never reported
+    /// durable, and its `.part` stays.
+    pub fn fail(&self, error: RecordingError) {
+        self.failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(error);
     }
 
     pub fn error(&self) -> Option<RecordingError> {

@@ -10,7 +10,7 @@ use crate::codec_config::CodecConfig;
 use crate::container::Container;
 use crate::error::{invalid, unknown, unsupported};
 use crate::video::{VideoPlan, VideoStreamSpec};
-use crate::{AudioStreamSpec, PacketStreamSpec, Result};
+use crate::{AudioStreamSpec, LosslessSpec, PacketStreamSpec, Result};
 
 /// omgrab's `VideoStreamConfig`.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,8 +50,10 @@ impl Default for VideoStreamConfig {
     }
 }
 
-/// The encoders a chunked video stream maps (FFmpeg's names).
+/// The encoders a chunked video stream maps (FFmpeg's names; `ffv1` is
+/// lossless, see [`VideoStreamConfig::lossless`]).
 pub const VIDEO_CODECS: &[&str] = &[
+    "ffv1",
     "libx264",
     "h264",
     "h264_nvenc",
@@ -65,13 +67,31 @@ impl VideoStreamConfig {
     /// The stream's encoder plan. Every frame leaves the encoder at once
     /// (x264 `tune=zerolatency`, no B-frames), so a chunk boundary falls
     /// exactly where the forced keyframe is.
+    /// An `ffv1` stream: lossless, encoded in each chunk's pipeline (every
+    /// frame intra-coded), `output_pixel_format` what it stores (default:
+    /// the input's where ffv1 stores it: `gray16le`, `gray`, `yuv420p`,
+    /// `yuv444p`, `bgra`, `bgr0`; RGB input is stored as `yuv444p`).
+    pub(crate) fn lossless(&self) -> Result<Option<LosslessSpec>> {
+        if !self.codec.trim().eq_ignore_ascii_case("ffv1") {
+            return Ok(None);
+        }
+        let output = self.output_pixel_format.trim().to_ascii_lowercase();
+        // omgrab's default output (yuv420p) would round RGB; with ffv1 the
+        // input's own layout is kept unless another is named.
+        let output =
+            (output != "yuv420p" || self.input_pixel_format.trim() == "yuv420p").then_some(output);
+        LosslessSpec::new(
+            self.width,
+            self.height,
+            self.fps,
+            &self.input_pixel_format,
+            output.as_deref(),
+        )
+        .map(Some)
+    }
+
     pub(crate) fn plan(&self) -> Result<VideoPlan> {
         let codec = self.codec.trim().to_ascii_lowercase();
-        if codec == "ffv1" {
-            return Err(unsupported(
-                "ffv1 is not one of our encoders yet (chunks keep one encoder per stream across rotations, and ours are H.264/HEVC); record depth as libx264 with stream_options qp=0, or as a data stream",
-            ));
-        }
         if !VIDEO_CODECS.contains(&codec.as_str()) {
             return Err(unknown("video codec", &codec, VIDEO_CODECS));
         }

@@ -68,6 +68,8 @@ struct Feed {
 struct Lane {
     name: String,
     plan: Option<VideoPlan>,
+    /// An ffv1 stream (encoded in each chunk, no encoder of ours).
+    lossless: Option<crate::LosslessSpec>,
     encoder: Mutex<Option<Arc<pe::Encoder>>>,
     feed: Mutex<Feed>,
     /// Recording ns of the last item, and ms (writer clock) it came at.
@@ -194,7 +196,17 @@ impl ChunkedWriter {
                     format!("stream names must be unique and not empty ({stream:?})"),
                 ));
             }
+            let lossless = match config {
+                StreamConfig::Video(v) => v.lossless()?,
+                _ => None,
+            };
+            if lossless.is_some() && options.container != crate::Container::Matroska {
+                return Err(RecordingError::Unsupported {
+                    reason: "ffv1 in MP4 chunks: mp4mux does not take it; record ffv1 in Matroska (the default)".into(),
+                });
+            }
             let plan = match config {
+                StreamConfig::Video(_) if lossless.is_some() => None,
                 StreamConfig::Video(v) => Some(v.plan()?),
                 StreamConfig::Data(d) => {
                     let codec = d.codec.trim().to_ascii_lowercase();
@@ -213,6 +225,7 @@ impl ChunkedWriter {
             lanes.push(Lane {
                 name: stream.clone(),
                 plan,
+                lossless,
                 encoder: Mutex::new(None),
                 feed: Mutex::new(Feed::default()),
                 last_ts: AtomicU64::new(0),
@@ -358,6 +371,33 @@ impl ChunkedWriter {
     pub fn write_frame(&self, s: usize, frame: &[u8], ts_ns: u64) -> Result<()> {
         let inner = &self.inner;
         let lane = inner.lane(s)?;
+        if let Some(spec) = lane.lossless {
+            let expected = spec.input.frame_bytes(spec.width, spec.height);
+            if frame.len() != expected {
+                return Err(invalid(
+                    "frame",
+                    format!(
+                        "{} bytes; a {}x{} {} frame is {expected}",
+                        frame.len(),
+                        spec.width,
+                        spec.height,
+                        spec.input.name
+                    ),
+                ));
+            }
+            let (n, d) = spec.rate;
+            let duration_ns = u64::from(d) * 1_000_000_000 / u64::from(n.max(1));
+            return self.write_item(
+                s,
+                "video",
+                ts_ns,
+                true,
+                Item::Raw {
+                    data: frame,
+                    duration_ns,
+                },
+            );
+        }
         let Some(plan) = &lane.plan else {
             return Err(invalid(
                 "stream",
@@ -993,13 +1033,13 @@ impl Inner {
             if let Some(every) = self.options.fsync_interval {
                 if last_sync.elapsed() >= every {
                     last_sync = Instant::now();
-                    let parts: Vec<PathBuf> = lock(&self.state)
-                        .chunks
-                        .values()
-                        .map(|c| c.part.clone())
-                        .collect();
-                    for part in parts {
-                        if let Err(e) = durable::sync_file(&part) {
+                    let chunks: Vec<Arc<Chunk>> =
+                        lock(&self.state).chunks.values().cloned().collect();
+                    for chunk in chunks {
+                        if let Err(e) = durable::sync_file(&chunk.part) {
+                            // Final for this chunk: a later fsync could
+                            // succeed with the failed pages dropped.
+                            chunk.fail(e.clone());
                             (self.events)(ChunkEvent::Error(e));
                         }
                     }

@@ -6,6 +6,8 @@
 //   node chunked-child.mjs <dir> short   records 1.5 s (0.5 s chunks) as fast
 //                                        as it can, stops, prints every event
 //                                        as a JSON line and the manifest
+//   node chunked-child.mjs <dir> paced   the same at real-time pace
+// FSYNC_INTERVAL_MS sets the writer's fsyncIntervalMs.
 import { ChunkedWriter } from '@proj/gstreamer';
 
 const [dir, mode] = process.argv.slice(2);
@@ -14,7 +16,11 @@ const writer = new ChunkedWriter(
   'child',
   dir,
   { cam0: { width: 160, height: 120, fps: FPS, streamOptions: { preset: 'ultrafast' } }, cam1: { width: 96, height: 64, fps: FPS } },
-  { chunkLengthS: 0.5, sensorStreamConfigs: { imu: { codec: 'json' } } },
+  {
+    chunkLengthS: 0.5,
+    sensorStreamConfigs: { imu: { codec: 'json' } },
+    fsyncIntervalMs: process.env.FSYNC_INTERVAL_MS ? Number(process.env.FSYNC_INTERVAL_MS) : undefined,
+  },
 );
 for (const kind of ['chunk-durable', 'chunk-failed', 'salvaged', 'stream-stalled']) {
   writer.on(kind, (info, error) =>
@@ -30,7 +36,7 @@ process.stdout.write(`READY ${t0}\n`);
 const frames = mode === 'crash' ? 30 * FPS : 45;
 for (let i = 0; i < frames; i++) {
   const at = t0 + (i * 1000) / FPS;
-  if (mode === 'crash') {
+  if (mode !== 'short') {
     const wait = at - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
