@@ -101,6 +101,19 @@ impl RawFormat {
     }
 }
 
+impl LosslessSpec {
+    /// Checks that a frame is one of this stream's input frames.
+    pub fn check_frame(&self, len: usize) -> Result<()> {
+        crate::pixels::check_frame_len(
+            len,
+            self.input.frame_bytes(self.width, self.height),
+            self.width,
+            self.height,
+            self.input.name,
+        )
+    }
+}
+
 /// A lossless (ffv1) video stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LosslessSpec {

@@ -265,19 +265,7 @@ impl StreamingMediaEncoder {
         let Kind::Lossless(spec) = stream.kind else {
             return Err(invalid("i", "not lossless"));
         };
-        let expected = spec.input.frame_bytes(spec.width, spec.height);
-        if frame.len() != expected {
-            return Err(invalid(
-                "frame",
-                format!(
-                    "{} bytes; a {}x{} {} frame is {expected}",
-                    frame.len(),
-                    spec.width,
-                    spec.height,
-                    spec.input.name
-                ),
-            ));
-        }
+        spec.check_frame(frame.len())?;
         let mut clock = stream.lock_feed();
         if clock.last_ns.is_some_and(|l| pts_ns <= l) {
             return Err(invalid("pts", "frames' timestamps must increase"));

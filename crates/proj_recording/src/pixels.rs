@@ -74,6 +74,23 @@ impl PixelFormat {
     }
 }
 
+/// Checks that a frame is `expected` bytes (a `width`×`height` `format` frame).
+pub(crate) fn check_frame_len(
+    len: usize,
+    expected: usize,
+    width: u32,
+    height: u32,
+    format: &str,
+) -> Result<()> {
+    if len == expected {
+        return Ok(());
+    }
+    Err(crate::error::invalid(
+        "frame",
+        format!("{len} bytes; a {width}x{height} {format} frame is {expected}"),
+    ))
+}
+
 /// A tightly packed I420 frame.
 #[derive(Debug, Clone)]
 pub struct I420 {
