@@ -436,6 +436,41 @@ describe('ChunkedWriter', () => {
     expect(manifest.chunks.filter((c) => c.status === 'deleted')).toHaveLength(7);
   });
 
+  it('retention by bytes and by age deletes the oldest finalized chunks only', async () => {
+    const f = rgbFrames(1, 64, 48);
+    // Bytes: each chunk is about the same size; room for two and a half.
+    const sized = scratchDir('retain-bytes');
+    const probe = new ChunkedWriter('b', sized, { cam0: video(64, 48) }, { chunkLengthS: 0.5 });
+    await probe.start();
+    for (let i = 0; i < 15; i++) await probe.writeFrame('cam0', f, at(i));
+    const one = (await probe.stop()).chunks[0]!.bytes;
+    const dir = scratchDir('retain-bytes2');
+    const byBytes = new ChunkedWriter('b', dir, { cam0: video(64, 48) }, { chunkLengthS: 0.5, retention: { maxBytes: Math.round(one * 2.5) } });
+    await byBytes.start();
+    for (let i = 0; i < 150; i++) await byBytes.writeFrame('cam0', f, at(i));
+    const m = await byBytes.stop();
+    const max = Math.round(one * 2.5);
+    const kept = m.chunks.filter((c) => c.status === 'durable');
+    const gone = m.chunks.filter((c) => c.status === 'deleted');
+    const sum = kept.reduce((a, c) => a + c.bytes, 0);
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    expect(sum).toBeLessThanOrEqual(max);
+    // Only the oldest went, and one more would not have fitted.
+    expect(Math.max(...gone.map((c) => c.seq))).toBeLessThan(Math.min(...kept.map((c) => c.seq)));
+    expect(sum + gone.at(-1)!.bytes).toBeGreaterThan(max);
+    expect(finished(dir)).toHaveLength(kept.length);
+    // Age: ten seconds of frames ending now, 2 s chunks, keep 5 s.
+    const aged = scratchDir('retain-age');
+    const byAge = new ChunkedWriter('a', aged, { cam0: video(64, 48) }, { chunkLengthS: 2, retention: { maxAgeS: 5 } });
+    await byAge.start();
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const from = now - 10_000_000_000n;
+    for (let i = 0; i < 300; i++) await byAge.writeFrame('cam0', f, from + (BigInt(i) * 1_000_000_000n) / 30n);
+    const ma = await byAge.stop();
+    // Chunks that ended 8 and 6 s ago go; those that ended 4, 2 and 0 s ago stay.
+    expect(ma.chunks.map((c) => c.status)).toEqual(['deleted', 'deleted', 'durable', 'durable', 'durable']);
+  });
+
   it('merges single-stream files into one multi-track file without ffmpeg', async () => {
     const dir = scratchDir('merge');
     const a = join(dir, 'a.mkv');
@@ -488,6 +523,14 @@ describe('ChunkedWriter', () => {
     expect(writer.stats.streams[0]!.dropped).toBe(40 - kept);
     await writer.stop();
     expect(decodedFrames(finished(dir)[0]!)).toEqual([kept]);
+    const oldest = new ChunkedWriter('o', scratchDir('oldest'), { cam: video(320, 240) }, { maxEncoderQueueSize: 4, dropPolicy: { cam: 'drop-oldest' } });
+    await oldest.start();
+    const kept2 = await Promise.all(Array.from({ length: 40 }, (_, i) => oldest.writeFrame('cam', f, at(i))));
+    // The newest write always gets in; the ones dropped were waiting longest.
+    expect(kept2.at(-1)).toBe(true);
+    expect(kept2.filter((k) => !k).length).toBe(oldest.stats.streams[0]!.dropped);
+    expect(kept2.filter((k) => !k).length).toBeGreaterThan(0);
+    await oldest.stop();
     const block = new ChunkedWriter('b', scratchDir('block'), { cam: video(320, 240) }, { maxEncoderQueueSize: 2 });
     await block.start();
     const writes = Array.from({ length: 5 }, (_, i) => block.writeFrame('cam', f, at(i)));
