@@ -177,7 +177,9 @@ export declare class NativeChunkedWriter {
   start(): Promise<void>
   /** One frame (read in place: leave it alone until this settles). */
   writeFrame(stream: number, frame: Uint8Array, tsNs: bigint): Promise<void>
+  /** One payload of a data stream, stored byte for byte. */
   writeData(stream: number, payload: Uint8Array, tsNs: bigint): Promise<void>
+  /** Interleaved samples of an audio stream, the first at `tsNs`. */
   writeAudio(stream: number, samples: Uint8Array, tsNs: bigint): Promise<void>
   writePacket(stream: number, data: Uint8Array, ptsNs: bigint, dtsNs: bigint | undefined | null, keyframe: boolean): Promise<void>
   /** Names the chunk `seq` (the TS `startChunkCallback`'s answer). */
@@ -605,7 +607,7 @@ export interface ChunkedStreamStats {
 /**
  * What the event callback gets; `kind` says which fields are set:
  * `opened`, `closed`, `durable`, `failed`, `stalled`, `resumed`,
- * `dropped`, `salvaged`, `salvage-failed`, `deleted`, `error`, `stopped`.
+ * `waiting` (a write stuck on its chunk), `dropped`, `salvaged`, `salvage-failed`, `deleted`, `error`, `stopped`.
  */
 export interface ChunkedWriterEvent {
   kind: string

@@ -151,7 +151,7 @@ pub struct ChunkFrames {
 
 /// What the event callback gets; `kind` says which fields are set:
 /// `opened`, `closed`, `durable`, `failed`, `stalled`, `resumed`,
-/// `dropped`, `salvaged`, `salvage-failed`, `deleted`, `error`, `stopped`.
+/// `waiting` (a write stuck on its chunk), `dropped`, `salvaged`, `salvage-failed`, `deleted`, `error`, `stopped`.
 #[napi(object)]
 #[derive(Debug, Default)]
 pub struct ChunkedWriterEvent {
@@ -275,6 +275,11 @@ fn to_js(e: ck::ChunkEvent) -> ChunkedWriterEvent {
             stream: Some(stream),
             start_ns: Some(BigInt::from(at_ns)),
             ..kind("resumed")
+        },
+        E::Waiting { what, seconds } => ChunkedWriterEvent {
+            message: Some(what),
+            silent_ms: Some(f(seconds.saturating_mul(1000))),
+            ..kind("waiting")
         },
         E::Dropped {
             stream,
@@ -442,6 +447,27 @@ impl NativeChunkedWriter {
     }
 }
 
+/// A writer method that takes a stream's bytes at a timestamp.
+type WriteBytes = fn(&ck::ChunkedWriter, usize, &[u8], u64) -> pr::Result<()>;
+
+impl NativeChunkedWriter {
+    /// Queues `method` with `bytes` (read in place on the stream's thread).
+    fn write_bytes<'env>(
+        &self,
+        env: &'env Env,
+        name: &'static str,
+        stream: u32,
+        bytes: Uint8Array,
+        ts_ns: &BigInt,
+        method: WriteBytes,
+    ) -> Outcome<PromiseRaw<'env, ()>> {
+        let ts = nanoseconds("timestamp", ts_ns)?;
+        self.write(env, name, stream, move |w| {
+            method(w, stream as usize, &bytes, ts).map_err(from_recording)
+        })
+    }
+}
+
 fn duration_ns(seconds: f64, name: &str) -> Outcome<Duration> {
     if !seconds.is_finite() || seconds <= 0.0 || seconds > 1e7 {
         return Err(invalid_argument(format!(
@@ -588,14 +614,18 @@ impl NativeChunkedWriter {
         ts_ns: BigInt,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("ChunkedWriter::write_frame", || {
-            let ts = nanoseconds("timestamp", &ts_ns)?;
-            self.write(env, "ChunkedWriter::write_frame", stream, move |w| {
-                w.write_frame(stream as usize, &frame, ts)
-                    .map_err(from_recording)
-            })
+            self.write_bytes(
+                env,
+                "ChunkedWriter::write_frame",
+                stream,
+                frame,
+                &ts_ns,
+                ck::ChunkedWriter::write_frame,
+            )
         })
     }
 
+    /// One payload of a data stream, stored byte for byte.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn write_data<'env>(
         &self,
@@ -605,14 +635,18 @@ impl NativeChunkedWriter {
         ts_ns: BigInt,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("ChunkedWriter::write_data", || {
-            let ts = nanoseconds("timestamp", &ts_ns)?;
-            self.write(env, "ChunkedWriter::write_data", stream, move |w| {
-                w.write_data(stream as usize, &payload, ts)
-                    .map_err(from_recording)
-            })
+            self.write_bytes(
+                env,
+                "ChunkedWriter::write_data",
+                stream,
+                payload,
+                &ts_ns,
+                ck::ChunkedWriter::write_data,
+            )
         })
     }
 
+    /// Interleaved samples of an audio stream, the first at `tsNs`.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn write_audio<'env>(
         &self,
@@ -622,11 +656,14 @@ impl NativeChunkedWriter {
         ts_ns: BigInt,
     ) -> Result<PromiseRaw<'env, ()>, Code> {
         entry("ChunkedWriter::write_audio", || {
-            let ts = nanoseconds("timestamp", &ts_ns)?;
-            self.write(env, "ChunkedWriter::write_audio", stream, move |w| {
-                w.write_audio(stream as usize, &samples, ts)
-                    .map_err(from_recording)
-            })
+            self.write_bytes(
+                env,
+                "ChunkedWriter::write_audio",
+                stream,
+                samples,
+                &ts_ns,
+                ck::ChunkedWriter::write_audio,
+            )
         })
     }
 

@@ -126,6 +126,9 @@ export interface ChunkedWriterEvents {
   'chunk-failed': [info: { seq: number; part: string }, error: ProjError];
   'stream-stalled': [info: { stream: string; sinceNs: bigint | null; silentMs: number }];
   'stream-resumed': [info: { stream: string; atNs: bigint }];
+  /** A write has waited `seconds` for room in its chunk: the muxer or the
+   * disk is stuck (said once per wait). */
+  stall: [message: string, seconds: number];
   dropped: [info: { stream: string; count: number; reason: string }];
   salvaged: [info: { part: string; path: string; frames: Record<string, number>; truncated: boolean }];
   'salvage-failed': [info: { part: string }, error: ProjError];
@@ -411,6 +414,9 @@ export class ChunkedWriter extends EventEmitter<ChunkedWriterEvents> {
         break;
       case 'resumed':
         this.emit('stream-resumed', { stream: event.stream ?? '', atNs: event.startNs ?? 0n });
+        break;
+      case 'waiting':
+        this.emit('stall', event.message ?? '', (event.silentMs ?? 0) / 1000);
         break;
       case 'dropped':
         this.emit('dropped', { stream: event.stream ?? '', count: event.count ?? 0, reason: event.reason ?? '' });

@@ -418,6 +418,34 @@ describe('ChunkedWriter', () => {
     expect(finished(dir).map((p) => p.slice(dir.length + 1))).toEqual(['00001.mkv', '00002.mkv']);
   });
 
+  it('says so when a write is stuck on its chunk (a stall the watchdog has not ended yet)', async () => {
+    const dir = scratchDir('stuck');
+    const writer = new ChunkedWriter('stuck', dir, { cam0: video(320, 240), cam1: video(320, 240) }, { stallMs: 30_000, maxQueuedBytes: 65_536 });
+    const stall = new Promise<[string, number]>((resolve) => writer.once('stall', (message, seconds) => resolve([message, seconds])));
+    await writer.start();
+    // A busy picture (a key frame of it is tens of KB), so the queue fills.
+    const busy = Uint8Array.from({ length: 320 * 240 * 3 }, (_, i) => (i * 7919) & 255);
+    let written = 0;
+    // cam1 never writes: the muxer waits for it, cam0's queue fills, its
+    // writes wait; 30 s of stallMs is far off.
+    const feeding = (async () => {
+      for (let i = 0; i < 3000; i++) {
+        await writer.writeFrame('cam0', busy, at(i));
+        written += 1;
+      }
+    })().catch(() => undefined);
+    const [message, seconds] = await stall;
+    expect(seconds).toBeGreaterThanOrEqual(5);
+    expect(message.length).toBeGreaterThan(0);
+    expect(written).toBeLessThan(3000);
+    // abort() frees the stuck write (it once waited on the encoder's thread,
+    // itself stuck in that write).
+    const aborting = performance.now();
+    await writer.abort();
+    await feeding;
+    expect(performance.now() - aborting).toBeLessThan(5000);
+  });
+
   it('retention deletes only the oldest finalized chunks; chunk names come from startChunkCallback', async () => {
     const dir = scratchDir('retain');
     const deleted: string[] = [];

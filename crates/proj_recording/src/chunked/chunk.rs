@@ -83,8 +83,8 @@ impl Chunk {
     ) -> Result<Self> {
         let failed: Arc<Mutex<Option<RecordingError>>> = Arc::default();
         let seen = Arc::clone(&failed);
-        let events: EventCallback = Arc::new(move |event| {
-            if let Event::Error(e) = event {
+        let events: EventCallback = Arc::new(move |event| match event {
+            Event::Error(e) => {
                 let mut f = seen.lock().unwrap_or_else(PoisonError::into_inner);
                 if f.is_none() {
                     *f = Some(e.clone());
@@ -92,6 +92,10 @@ impl Chunk {
                     report(Event::Error(e));
                 }
             }
+            // A write that has waited for its chunk this long (the muxer or
+            // the disk is stuck): said, never silent.
+            stalled @ Event::Stalled { .. } => report(stalled),
+            _ => {}
         });
         let encoder = StreamingMediaEncoder::new(
             Some(&part.to_string_lossy()),
@@ -99,8 +103,9 @@ impl Chunk {
             EncoderOptions {
                 fragment_ms: 500,
                 max_queued_bytes: options.max_queued_bytes,
-                // The writer's watchdog ends silent streams long before.
-                stall_after: Duration::from_secs(3600),
+                // A write waiting this long is reported (the writer's
+                // watchdog ends a silent input stream after `stall_after`).
+                stall_after: Duration::from_secs(5),
                 ..EncoderOptions::default()
             },
             events,

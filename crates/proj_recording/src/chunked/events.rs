@@ -53,6 +53,10 @@ pub enum ChunkEvent {
     },
     /// A stalled stream came back: a new chunk with its track began.
     Resumed { stream: String, at_ns: u64 },
+    /// A write has waited `seconds` for room in its chunk (`what` says who
+    /// waits for what): the muxer or the disk is stuck. Repeated while it
+    /// lasts; never silent.
+    Waiting { what: String, seconds: u64 },
     /// Items lost by policy or because their chunk had closed.
     Dropped {
         stream: String,

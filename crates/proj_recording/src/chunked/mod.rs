@@ -297,21 +297,6 @@ impl ChunkedWriter {
         })
     }
 
-    pub fn stream_index(&self, name: &str) -> Option<usize> {
-        self.inner.lanes.iter().position(|l| l.name == name)
-    }
-
-    pub fn stream_names(&self) -> Vec<String> {
-        self.inner.lanes.iter().map(|l| l.name.clone()).collect()
-    }
-
-    pub fn is_data_stream(&self, name: &str) -> bool {
-        self.inner
-            .streams
-            .iter()
-            .any(|(n, c)| n == name && matches!(c, StreamConfig::Data(_)))
-    }
-
     /// Chunk names come from [`set_chunk_id`](Self::set_chunk_id) (omgrab's
     /// `start_chunk_callback`): finalizing waits up to 2 s for each.
     pub fn expect_chunk_ids(&self) {
@@ -390,18 +375,33 @@ impl ChunkedWriter {
                 _ => return Err(RecordingError::Closed),
             }
         }
-        let mut first_error = None;
-        for lane in &inner.lanes {
-            let encoder = lock(&lane.encoder).clone();
-            if let Some(encoder) = encoder {
-                if let Err(e) = encoder.finish(timeout) {
-                    first_error.get_or_insert(RecordingError::from(e));
+        // Each stream ends in its chunks as soon as its encoder has handed
+        // over its last packet (at once for streams without one), all side
+        // by side: one encoder's last packet may be waiting for the muxer,
+        // which waits for another stream to end.
+        let errors: Vec<RecordingError> = std::thread::scope(|scope| {
+            let end = move |s: usize| {
+                let encoder = lock(&inner.lanes[s].encoder).clone();
+                let finished = encoder.map(|e| e.finish(timeout)).transpose();
+                inner.end_stream(s);
+                finished.err().map(RecordingError::from)
+            };
+            let mut errors = Vec::new();
+            let mut threads = Vec::new();
+            for s in 0..inner.lanes.len() {
+                match std::thread::Builder::new()
+                    .name("chunk-stop".into())
+                    .spawn_scoped(scope, move || end(s))
+                {
+                    Ok(t) => threads.push(t),
+                    // No thread to be had: this stream ends here, in turn.
+                    Err(_) => errors.extend(end(s)),
                 }
             }
-        }
-        for s in 0..inner.lanes.len() {
-            inner.end_stream(s);
-        }
+            errors.extend(threads.into_iter().filter_map(|t| t.join().ok().flatten()));
+            errors
+        });
+        let mut first_error = errors.into_iter().next();
         // Every chunk has left the timeline; wait for the finalizer.
         let deadline = Instant::now() + timeout;
         {
@@ -450,13 +450,15 @@ impl ChunkedWriter {
             inner.open_chunks.store(0, Ordering::Relaxed);
             std::mem::take(&mut state.chunks).into_values().collect()
         };
+        // Chunks first: a packet an encoder is pushing into one then fails
+        // at once, so the encoder's thread is free when it is shut down.
+        for chunk in chunks {
+            chunk.abort();
+        }
         for lane in &inner.lanes {
             if let Some(e) = lock(&lane.encoder).take() {
                 e.shutdown();
             }
-        }
-        for chunk in chunks {
-            chunk.abort();
         }
         *lock(&inner.to_finalize) = None;
         inner.finalized.notify_all();

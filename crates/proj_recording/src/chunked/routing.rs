@@ -170,10 +170,13 @@ impl Inner {
 
     pub(super) fn error_sink(&self) -> crate::EventCallback {
         let events = Arc::clone(&self.events);
-        Arc::new(move |e| {
-            if let crate::Event::Error(e) = e {
-                events(ChunkEvent::Error(e));
+        Arc::new(move |e| match e {
+            crate::Event::Error(e) => events(ChunkEvent::Error(e)),
+            crate::Event::Stalled { what, seconds } => {
+                tracing::warn!("a chunk write has waited {seconds} s: {what}");
+                events(ChunkEvent::Waiting { what, seconds });
             }
+            _ => {}
         })
     }
 
