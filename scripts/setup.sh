@@ -40,6 +40,39 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The arm64 addon (scripts/build-arm64.sh) and its tests under emulation
+# (scripts/test-arm64.sh): Debian's rustc with its aarch64 std, binutils and
+# the arm64 GStreamer/GLib libraries with their .pc files, which all install
+# beside the amd64 ones (Multi-Arch: same). libgstreamer-plugins-base1.0-dev
+# is not co-installable, so its :arm64 .deb is unpacked by
+# scripts/arm64/gst-devroot.sh instead. PROJ_ARM64=0 skips all this.
+ARM64_DEBS=(
+  rustc-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+  libgstreamer1.0-dev:arm64 libgstreamer-plugins-base1.0-0:arm64 liborc-0.4-dev:arm64
+  gstreamer1.0-plugins-base:arm64 gstreamer1.0-plugins-good:arm64 gstreamer1.0-plugins-bad:arm64
+  gstreamer1.0-plugins-ugly:arm64 gstreamer1.0-libav:arm64
+)
+if [ "${PROJ_ARM64:-1}" != 0 ]; then
+  missing=()
+  for deb in "${ARM64_DEBS[@]}"; do
+    dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q 'install ok installed' || missing+=("$deb")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing (arm64 build and emulation) ${missing[*]}"
+    dpkg --print-foreign-architectures | grep -qx arm64 || as_root dpkg --add-architecture arm64
+    as_root apt-get update -qq
+    # Never at the cost of an amd64 package: apt must remove nothing (the
+    # amd64 GStreamer -dev packages above above all).
+    plan=$(as_root apt-get install -s --no-install-recommends "${missing[@]}")
+    if grep -q '^Remv' <<<"$plan"; then
+      echo "setup: installing the arm64 packages would remove:" >&2
+      grep '^Remv' <<<"$plan" >&2
+      exit 1
+    fi
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
 pnpm_version=$(node -p 'require("./package.json").packageManager.split("@")[1]')
 if [ "$(pnpm --version 2>/dev/null || true)" != "$pnpm_version" ]; then
   echo "setup: installing pnpm $pnpm_version"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: lints (rustfmt, clippy, tsc --noEmit), the Rust tests,
-# the JavaScript tests and the example, after making sure the machine is set
+# the JavaScript tests, the examples, and the prebuilt installs (the arm64
+# addon cross-built and tested under emulation, the packed tarballs
+# installed and used), after making sure the machine is set
 # up and everything is built. Ends with one `N passed, N failed` line that
 # counts each Rust and JavaScript test and each lint.
 set -uo pipefail
@@ -65,12 +67,7 @@ for config in packages/*/vitest.config.ts; do
   echo "── vitest $dir"
   (cd "$dir" && pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest-$name.json")
   status=$?
-  counts=$(node -e '
-    try {
-      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-      const broken = r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? 1 : 0;
-      console.log(r.numPassedTests, r.numFailedTests + broken, r.numPendingTests + r.numTodoTests);
-    } catch { console.log("0 1 0"); }' "$results/vitest-$name.json")
+  counts=$(node scripts/vitest-counts.mjs "$results/vitest-$name.json")
   read -r js_passed js_failed js_skipped <<<"$counts"
   skipped=$((skipped + js_skipped))
   if [ "$status" -ne 0 ] && [ "$js_failed" -eq 0 ]; then js_failed=1; fi
@@ -85,6 +82,22 @@ step "example watch-cameras" node examples/watch-cameras/index.mjs --out "$resul
 step "example mux-mp4" node examples/mux-mp4/index.mjs "$results/demo.mp4" --seconds 3
 step "example camera-to-mp4" node examples/camera-to-mp4/index.mjs "$results/camera.mp4" --seconds 3
 step "example decode-file" node examples/decode-file/index.mjs
+
+# Prebuilt installs: what each addon needs of the machine (readelf), the
+# arm64 addon cross-built and its smoke subset run under qemu-user, and the
+# packed tarballs installed offline into an empty project and used, on both
+# architectures. PROJ_ARM64=0 leaves arm64 out (as scripts/setup.sh does).
+step "x64 addon needs at most GLIBC_2.35, GStreamer 1.20 (readelf)" \
+  node scripts/check-addon.mjs packages/native/native.linux-x64-gnu.node --glibc 2.35 --gstreamer 1.20
+if [ "${PROJ_ARM64:-1}" != 0 ]; then
+  step "arm64 addon: cross-build, needs at most GLIBC_2.17, GStreamer 1.20 (readelf)" bash scripts/build-arm64.sh
+  echo "── arm64 suites under emulation (smoke subset; scripts/test-arm64.sh runs them all)"
+  bash scripts/test-arm64.sh --smoke 2>&1 | tee "$results/arm64.txt"
+  read -r a_passed a_failed a_skipped < <(tail -1 "$results/arm64.txt" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/;t;s/.*/0 1 0/')
+  passed=$((passed + a_passed)) failed=$((failed + a_failed)) skipped=$((skipped + a_skipped))
+  [ "$a_failed" -gt 0 ] && failures+=("arm64 suites under emulation")
+fi
+step "install test: packed tarballs, offline, in an empty project" bash scripts/install-test.sh
 
 rm -rf "$results"
 if [ "${#failures[@]}" -gt 0 ]; then

@@ -57,6 +57,18 @@ export const ErrorCode = Object.freeze({
   LABEL_TEMPLATE: 'ERR_PROJ_LABEL_TEMPLATE',
   /** A font family nobody registered, or bytes that are not a TTF/OTF font. */
   FONT: 'ERR_PROJ_FONT',
+  // Thrown by the first import when the addon cannot load (a `ProjLoadError`
+  // from @proj/native's loader, so before this table exists for the caller):
+  /** A GStreamer library is not installed (`library` names it). */
+  GSTREAMER_MISSING: 'ERR_PROJ_GSTREAMER_MISSING',
+  /** A GLib library is not installed. */
+  GLIB_MISSING: 'ERR_PROJ_GLIB_MISSING',
+  /** The GStreamer here lacks a function the addon calls (`symbol`): older than 1.20. */
+  GSTREAMER_TOO_OLD: 'ERR_PROJ_GSTREAMER_TOO_OLD',
+  /** The glibc here is older than the one the addon was linked against. */
+  GLIBC_TOO_OLD: 'ERR_PROJ_GLIBC_TOO_OLD',
+  /** No prebuilt addon for this platform was installed. */
+  NO_PREBUILT: 'ERR_PROJ_NO_PREBUILT',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
