@@ -11,4 +11,7 @@ export NODE_OPTIONS="--require=$here/execpath-preload.cjs${NODE_OPTIONS:+ $NODE_
 # aarch64 GStreamer cannot exec its own (aarch64) gst-plugin-scanner without
 # binfmt_misc: it scans plugins in-process instead.
 export GST_REGISTRY_FORK=no
+# Tests that must know (test/support/tools.ts: fewer repeats of the slowest,
+# the cross compiler for what they LD_PRELOAD) read this.
+export PROJ_EMULATED=qemu-aarch64
 exec "$ARM64_NODE_WRAPPER" "$@"

@@ -167,6 +167,85 @@ fn chunks_rotate_on_a_shared_timeline_with_every_track_starting_on_a_keyframe() 
     Ok(())
 }
 
+#[test]
+fn a_part_killed_before_its_first_whole_frame_is_dropped_and_one_with_frames_salvaged() -> Result<()>
+{
+    // A whole chunk to cut from.
+    let source = tempdir("salvage-source");
+    let writer = ChunkedWriter::new(
+        "test",
+        &source,
+        vec![("cam0".into(), video(160, 120))],
+        ChunkedOptions::default(),
+        Arc::new(|_| {}),
+    )?;
+    writer.start()?;
+    for i in 0..30u32 {
+        writer.write_frame(
+            0,
+            &frame(160, 120, i),
+            1_764_000_000_000_000_000 + u64::from(i) * 33_333_333,
+        )?;
+    }
+    writer.stop(Duration::from_secs(20))?;
+    let whole =
+        std::fs::read(&chunks(&source)[0]).map_err(|e| proj_recording::RecordingError::Io {
+            what: "reading",
+            path: String::new(),
+            reason: e.to_string(),
+        })?;
+    let cluster = whole
+        .windows(4)
+        .position(|w| w == [0x1F, 0x43, 0xB6, 0x75])
+        .unwrap_or(whole.len());
+    // As a SIGKILL leaves them: the headers and the start of a cluster, and
+    // two thirds of the file.
+    let dir = tempdir("salvage");
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).ok();
+    write("00000.mkv.part", &whole[..cluster + 10]);
+    write("00001.mkv.part", &whole[..whole.len() * 2 / 3]);
+    let events: Arc<Mutex<Vec<ChunkEvent>>> = Arc::default();
+    let sink = Arc::clone(&events);
+    let writer = ChunkedWriter::new(
+        "test",
+        &dir,
+        vec![("cam0".into(), video(160, 120))],
+        ChunkedOptions::default(),
+        Arc::new(move |e| {
+            if let Ok(mut events) = sink.lock() {
+                events.push(e);
+            }
+        }),
+    )?;
+    writer.start()?;
+    writer.stop(Duration::from_secs(20))?;
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(!names.iter().any(|n| n.ends_with(".part")), "{names:?}");
+    assert_eq!(chunks(&dir), vec![dir.join("00001.mkv")]);
+    let frames = packets(&dir.join("00001.mkv")).len();
+    assert!((1..30).contains(&frames), "{frames} frames salvaged");
+    let events = events
+        .lock()
+        .map(|e| e.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert!(
+        !events.iter().any(|e| e.contains("SalvageFailed")),
+        "{events:?}"
+    );
+    assert_eq!(
+        events.iter().filter(|e| e.starts_with("Salvaged")).count(),
+        1,
+        "{events:?}"
+    );
+    Ok(())
+}
+
 fn tempdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("proj-chunked-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

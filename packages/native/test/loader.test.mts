@@ -4,7 +4,7 @@
 // the system's library folder) or really too old (a libgstvideo that lacks
 // what GStreamer 1.16's lacks), and the message must say what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -75,8 +75,8 @@ describe('the addon cannot load', () => {
     expect(stubs.length).toBe(wanted.size - 1);
     const dir = mkdtempSync(join(tmpdir(), 'old-gstvideo-'));
     writeFileSync(join(dir, 'stub.c'), stubs.map((s) => `void ${s}(void) {}\n`).join(''));
-    // Under emulation (scripts/test-arm64.sh) the stub is built for aarch64 too.
-    const cc = process.arch === 'arm64' && existsSync('/usr/bin/aarch64-linux-gnu-gcc') ? 'aarch64-linux-gnu-gcc' : 'gcc';
+    // Under emulation (scripts/arm64/run.sh sets PROJ_EMULATED) the stub is built for aarch64 too.
+    const cc = process.env.PROJ_EMULATED && process.arch === 'arm64' ? 'aarch64-linux-gnu-gcc' : 'gcc';
     execFileSync(cc, ['-shared', '-fPIC', '-Wl,-soname,libgstvideo-1.0.so.0', '-o', join(dir, 'libgstvideo-1.0.so.0'), join(dir, 'stub.c')]);
 
     const e = loadIn(report(`(await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(nativeDir)})`), [], {

@@ -25,7 +25,7 @@ import {
   SourceSpec,
   StreamResetReason,
 } from '../src/index.js';
-import { decodeH264, frame, FRAME_NS, near, Outputs, picture, pixel, probeH264, sleep, solidBox } from './support/engine.js';
+import { decodeH264, frame, FRAME_NS, near, Outputs, picture, pixel, probeH264, sleep, solidBox, until } from './support/engine.js';
 
 const RED: [number, number, number, number] = [255, 0, 0, 255];
 const GREEN: [number, number, number, number] = [0, 255, 0, 255];
@@ -571,7 +571,7 @@ describe('back-pressure and accounting', () => {
     });
     engine.setSourceSpec('st', encodeSpec(redBoxes()));
     for (let i = 0; i < 8; i++) await engine.sendFrame('st', frame('st', i, 320, 240, [CAR]), await picture(320, 240));
-    await sleep(150);
+    await until(() => engine.stats().sources[0]?.encoded === 8 && seen.length > 0);
     const s = engine.stats().sources[0]!;
     expect(s).toMatchObject({ sourceId: 'st', framesIn: 8, encoded: 8, errors: 0, queued: 0, inFlight: 0, encoderBackend: 'x264enc' });
     expect(s.drawMs.count).toBe(8);

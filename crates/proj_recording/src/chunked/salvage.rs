@@ -37,10 +37,15 @@ impl Inner {
                 let _ = std::fs::remove_file(&part);
                 continue;
             }
-            let outcome = salvage_file(&part, &tmp).and_then(|report| {
-                if report.tracks.iter().all(|t| t.packets == 0) {
-                    return Err(invalid("part", "no whole frame in it"));
-                }
+            let outcome = salvage_file(&part, &tmp);
+            if matches!(&outcome, Ok(report) if report.tracks.iter().all(|t| t.packets == 0)) {
+                // Headers only (killed before its first whole frame): nothing
+                // to keep either.
+                let _ = std::fs::remove_file(&tmp);
+                let _ = std::fs::remove_file(&part);
+                continue;
+            }
+            let outcome = outcome.and_then(|report| {
                 durable::commit(&tmp, &target)?;
                 Ok(report)
             });

@@ -92,3 +92,13 @@ export function near(actual: [number, number, number], rgb: [number, number, num
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `done()` holds, checking every 10 ms; throws after `timeoutMs`
+ * (a slow machine, or the emulated arm64 run, takes longer than a guess). */
+export async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
