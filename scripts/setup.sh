@@ -30,10 +30,15 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-missing=()
-for deb in "${DEBS[@]}"; do
-  dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q 'install ok installed' || missing+=("$deb")
-done
+# Those of the packages named that are not installed, one per line.
+not_installed() {
+  local deb
+  for deb in "$@"; do
+    dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q 'install ok installed' || echo "$deb"
+  done
+}
+
+mapfile -t missing < <(not_installed "${DEBS[@]}")
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root apt-get update -qq
@@ -53,16 +58,13 @@ ARM64_DEBS=(
   gstreamer1.0-plugins-ugly:arm64 gstreamer1.0-libav:arm64
 )
 if [ "${PROJ_ARM64:-1}" != 0 ]; then
-  missing=()
-  for deb in "${ARM64_DEBS[@]}"; do
-    dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q 'install ok installed' || missing+=("$deb")
-  done
+  mapfile -t missing < <(not_installed "${ARM64_DEBS[@]}")
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup: installing (arm64 build and emulation) ${missing[*]}"
     dpkg --print-foreign-architectures | grep -qx arm64 || as_root dpkg --add-architecture arm64
     as_root apt-get update -qq
     # Never at the cost of an amd64 package: apt must remove nothing (the
-    # amd64 GStreamer -dev packages above above all).
+    # amd64 GStreamer -dev packages above all).
     plan=$(as_root apt-get install -s --no-install-recommends "${missing[@]}")
     if grep -q '^Remv' <<<"$plan"; then
       echo "setup: installing the arm64 packages would remove:" >&2
