@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 # The smoke subset: the loader, muxing, bad input, decoding and letterboxing,
 # drawing specs; a few minutes under emulation on 2 cores.
 declare -A SMOKE=(
-  [native]="test/loader.test.ts"
+  [native]="test/loader.test.mts"
   [gstreamer]="test/mux.test.ts test/bad-input.test.ts"
   [deepstream]="test/decoders.test.ts test/transform-conformance.test.ts test/video-frame.test.ts"
   [picasso]="test/draw-spec.test.ts"

@@ -1,5 +1,6 @@
-//! The error codes the addon throws and the ones `@proj/gstreamer` lists in
-//! `ErrorCode` (what TS users branch on) are the same set.
+//! The error codes the addon throws (and its loader, `packages/native/
+//! load-error.cjs`, when it cannot load) and the ones `@proj/gstreamer` lists
+//! in `ErrorCode` (what TS users branch on) are the same set.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -42,10 +43,13 @@ fn rust_and_typescript_list_the_same_error_codes() {
     rust_sources(&root.join("src"), &mut rust);
     let ts = std::fs::read_to_string(root.join("../../packages/gstreamer/src/errors.ts"))
         .unwrap_or_default();
-    let (thrown, listed) = (codes(&rust, '"'), codes(&ts, '\''));
+    let loader = std::fs::read_to_string(root.join("../../packages/native/load-error.cjs"))
+        .unwrap_or_default();
+    let (mut thrown, listed) = (codes(&rust, '"'), codes(&ts, '\''));
+    thrown.extend(codes(&loader, '\''));
     assert!(thrown.len() > 20, "found {thrown:?}");
     assert_eq!(
         thrown, listed,
-        "codes thrown by the addon vs ErrorCode in packages/gstreamer/src/errors.ts"
+        "codes thrown by the addon and its loader vs ErrorCode in packages/gstreamer/src/errors.ts"
     );
 }
