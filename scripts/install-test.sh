@@ -7,7 +7,8 @@
 # letterbox; ESM), install-test/smoke.cjs (the CommonJS entry points) and
 # tsc over install-test/types.ts and types.cts (the shipped .d.ts, ESM and
 # CommonJS).
-#   install-test.sh [x64] [arm64]   default: x64, and arm64 when its addon is built
+#   install-test.sh [x64] [arm64]   default: x64, and arm64 when its addon is
+#                                   built (and PROJ_ARM64 is not 0)
 # arm64 installs for an aarch64 machine (npm --cpu=arm64) and runs the smoke
 # in an aarch64 Node under qemu-user.
 set -euo pipefail
@@ -16,7 +17,7 @@ repo=$(pwd)
 arches=("$@")
 if [ "${#arches[@]}" -eq 0 ]; then
   arches=(x64)
-  [ -f packages/native/native.linux-arm64-gnu.node ] && arches+=(arm64)
+  [ "${PROJ_ARM64:-1}" != 0 ] && [ -f packages/native/native.linux-arm64-gnu.node ] && arches+=(arm64)
 fi
 work=$(mktemp -d /tmp/proj-install-test.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
