@@ -46,8 +46,9 @@ function installedGstreamer() {
   for (const dir of dirs) {
     const lib = path.join(dir, 'libgstreamer-1.0.so.0');
     if (!existsSync(lib)) continue;
-    const m = /\.so\.0\.(\d+)(\d\d)\.(\d+)$/.exec(realpathSync(lib));
-    return m ? `${1}.${Number(m[1])}.${m[3]} (${realpathSync(lib)})` : realpathSync(lib);
+    const file = realpathSync(lib);
+    const m = /\.so\.0\.(\d+)(\d\d)\.(\d+)$/.exec(file);
+    return m ? `1.${Number(m[1])}.${m[3]} (${file})` : file;
   }
   return undefined;
 }

@@ -284,11 +284,7 @@ impl StreamingMediaEncoder {
         clock.started = true;
         clock.last_ns = Some(pts_ns);
         clock.end_ns = pts_ns.saturating_add(duration_ns);
-        stream.counters.units.fetch_add(1, Ordering::Relaxed);
-        stream
-            .counters
-            .bytes
-            .fetch_add(frame.len() as u64, Ordering::Relaxed);
+        stream.counters.wrote(1, frame.len());
         drop(clock);
         self.shared.media_time(pts_ns.saturating_add(duration_ns));
         self.shared.advance_data();
@@ -521,11 +517,7 @@ impl StreamingMediaEncoder {
         clock.started = true;
         clock.next = start + samples;
         clock.end_ns = end_ns;
-        stream.counters.units.fetch_add(samples, Ordering::Relaxed);
-        stream
-            .counters
-            .bytes
-            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        stream.counters.wrote(samples, chunk.len());
         drop(clock);
         self.shared.media_time(end_ns);
         self.shared.advance_data();
@@ -591,11 +583,7 @@ impl StreamingMediaEncoder {
         clock.started = true;
         clock.last_ns = Some(pts_ns);
         clock.end_ns = clock.end_ns.max(pts_ns);
-        stream.counters.units.fetch_add(1, Ordering::Relaxed);
-        stream
-            .counters
-            .bytes
-            .fetch_add(payload.len() as u64, Ordering::Relaxed);
+        stream.counters.wrote(1, payload.len());
         Ok(())
     }
 
@@ -653,11 +641,7 @@ impl StreamingMediaEncoder {
         clock.started = true;
         clock.last_ns = Some(dts);
         clock.end_ns = end;
-        stream.counters.units.fetch_add(1, Ordering::Relaxed);
-        stream
-            .counters
-            .bytes
-            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        stream.counters.wrote(1, data.len());
         drop(clock);
         self.shared.media_time(end);
         self.shared.advance_data();

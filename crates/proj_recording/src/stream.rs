@@ -64,6 +64,14 @@ pub(crate) struct Counters {
     pub encoded: AtomicU64,
 }
 
+impl Counters {
+    /// `units` more written, holding `bytes` of input.
+    pub fn wrote(&self, units: u64, bytes: usize) {
+        self.units.fetch_add(units, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
+
 /// Room in the appsrcs: notified when an appsrc asks for data.
 #[derive(Debug, Default)]
 pub(crate) struct Room {

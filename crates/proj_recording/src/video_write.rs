@@ -2,7 +2,6 @@
 //! thread of their own while the encoder takes the previous frame, then
 //! submitted in order into the frame slots of the encoder's rate.
 
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::sync_channel;
 
 use fast_image_resize::Resizer;
@@ -44,7 +43,8 @@ struct Converted {
     prepared: pe::Prepared,
 }
 
-fn prepare(encoder: &pe::Encoder, frame: &I420) -> Result<pe::Prepared> {
+/// `frame` laid out for `encoder` (its planes, tight).
+pub(crate) fn prepare(encoder: &pe::Encoder, frame: &I420) -> Result<pe::Prepared> {
     let layout = pe::Layout::tight(VideoFormat::I420, frame.width, frame.height)?;
     let data = pe::FrameData::new(
         VideoFormat::I420,
@@ -124,11 +124,7 @@ fn submit(
     }
     clock.started = true;
     clock.next = number + 1;
-    stream.counters.units.fetch_add(1, Ordering::Relaxed);
-    stream
-        .counters
-        .bytes
-        .fetch_add(frame.data.len() as u64, Ordering::Relaxed);
+    stream.counters.wrote(1, frame.data.len());
     Ok(())
 }
 

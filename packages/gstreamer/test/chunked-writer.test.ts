@@ -15,6 +15,13 @@ import { cc, emulated, run, runJson } from './support/tools.js';
 
 const child = fileURLToPath(new URL('./support/chunked-child.mjs', import.meta.url));
 const shim = fileURLToPath(new URL('./support/fail-fsync.c', import.meta.url));
+
+/** The fsync-failing shim (support/fail-fsync.c) built in `dir`, to LD_PRELOAD into a child Node. */
+function failFsyncShim(dir: string): string {
+  const lib = join(dir, 'fail-fsync.so');
+  run(cc, ['-shared', '-fPIC', '-O2', '-o', lib, shim, '-ldl']);
+  return lib;
+}
 const T0 = 1_764_000_000_000_000_000n;
 const FRAME_NS = 1_000_000_000n / 30n;
 /** Frame i's time at exactly 30 fps. */
@@ -385,8 +392,7 @@ describe('ChunkedWriter', () => {
 
   it('an fsync EIO fails the chunk with ERR_PROJ_DURABILITY and keeps its .part (never retried)', () => {
     const dir = scratchDir('eio');
-    const lib = join(dir, 'fail-fsync.so');
-    run(cc, ['-shared', '-fPIC', '-O2', '-o', lib, shim, '-ldl']);
+    const lib = failFsyncShim(dir);
     const out = spawnSync(process.execPath, [child, dir, 'short'], {
       encoding: 'utf8',
       env: { ...process.env, LD_PRELOAD: lib, FAIL_FSYNC_SUFFIX: '.mkv.part' },
@@ -408,8 +414,7 @@ describe('ChunkedWriter', () => {
 
   it('a failed periodic fsync fails its chunk for good, though a later fsync would succeed', () => {
     const dir = scratchDir('eio-once');
-    const lib = join(dir, 'fail-fsync.so');
-    run(cc, ['-shared', '-fPIC', '-O2', '-o', lib, shim, '-ldl']);
+    const lib = failFsyncShim(dir);
     const out = spawnSync(process.execPath, [child, dir, 'paced'], {
       encoding: 'utf8',
       env: { ...process.env, LD_PRELOAD: lib, FAIL_FSYNC_SUFFIX: '00000.mkv.part', FAIL_FSYNC_ONCE: '1', FSYNC_INTERVAL_MS: '100' },

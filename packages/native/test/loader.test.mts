@@ -20,16 +20,16 @@ const { explainLoadError } = require('../load-error.cjs') as { explainLoadError:
 const multiarch = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
 const addon = join(nativeDir, `native.linux-${process.arch}-gnu.node`);
 
-/** Runs `script` in a fresh Node and returns the error it caught as JSON, or null. */
+/** Runs `script` in a fresh Node (after `launcher`, if any) and returns what it reported: the error it caught, or `{ loaded: true }`. */
 function loadIn(script: string, launcher: string[] = [], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(launcher[0] ?? process.execPath, [...launcher.slice(1), ...(launcher.length ? [process.execPath] : []), '--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    env,
-  });
+  const [command, ...args] = [...launcher, process.execPath, '--input-type=module', '-e', script];
+  const r = spawnSync(command!, args, { encoding: 'utf8', env });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (!line.startsWith('{')) throw new Error(`child said: ${r.stdout}\n${r.stderr}`);
   return JSON.parse(line) as { code?: string; name?: string; message: string; library?: string; symbol?: string; minVersion?: string } | { loaded: true };
 }
+/** A child's statement that requires the package in `dir` the way a CommonJS user does. */
+const requireIn = (dir: string) => `(await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(dir)})`;
 const report = (what: string) => `
   try { ${what}; console.log(JSON.stringify({ loaded: true })); }
   catch (e) { console.log(JSON.stringify({ code: e.code, name: e.name, message: e.message, library: e.library, symbol: e.symbol, minVersion: e.minVersion })); }`;
@@ -46,7 +46,7 @@ describe('the addon cannot load', () => {
       mount --bind "$view" ${multiarch} && exec "$@"`;
     const launcher = ['unshare', '-m', 'sh', '-c', hide, 'hide'];
     for (const [what, load] of [
-      ['require(@proj/native)', `(await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(nativeDir)})`],
+      ['require(@proj/native)', requireIn(nativeDir)],
       ['import(@proj/gstreamer)', `await import(${JSON.stringify(gstreamerDist)})`],
     ] as const) {
       const e = loadIn(report(load), launcher);
@@ -60,7 +60,7 @@ describe('the addon cannot load', () => {
       expect(e.message).toMatch(/dnf install gstreamer1/);
     }
     // The same Node outside the namespace loads it: the libraries were all that was missing.
-    expect(loadIn(report(`(await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(nativeDir)})`))).toEqual({ loaded: true });
+    expect(loadIn(report(requireIn(nativeDir)))).toEqual({ loaded: true });
   });
 
   it('with a GStreamer older than 1.18: names the function it lacks and the minimum version', () => {
@@ -79,7 +79,7 @@ describe('the addon cannot load', () => {
     const cc = process.env.PROJ_EMULATED && process.arch === 'arm64' ? 'aarch64-linux-gnu-gcc' : 'gcc';
     execFileSync(cc, ['-shared', '-fPIC', '-Wl,-soname,libgstvideo-1.0.so.0', '-o', join(dir, 'libgstvideo-1.0.so.0'), join(dir, 'stub.c')]);
 
-    const e = loadIn(report(`(await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(nativeDir)})`), [], {
+    const e = loadIn(report(requireIn(nativeDir)), [], {
       ...process.env,
       LD_LIBRARY_PATH: dir,
     });
@@ -95,7 +95,7 @@ describe('the addon cannot load', () => {
     // The package as npm leaves it with --omit=optional: the loader, no addon.
     const dir = mkdtempSync(join(tmpdir(), 'no-addon-'));
     for (const f of ['loader.cjs', 'load-error.cjs', 'index.js', 'package.json']) cpSync(join(nativeDir, f), join(dir, f));
-    const e = loadIn(report(`(await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(dir)})`));
+    const e = loadIn(report(requireIn(dir)));
     expect(e).toMatchObject({ code: 'ERR_PROJ_NO_PREBUILT' });
     if (!('message' in e)) throw new Error('loaded');
     expect(e.message).toContain(`no addon for linux-${process.arch}`);

@@ -36,7 +36,6 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use proj_buffers::VideoFormat;
 use proj_encoders as pe;
 
 pub use chunk::TrackCount;

@@ -53,15 +53,7 @@ impl ChunkedWriter {
         }
         let i420 = to_i420(plan.format, plan.width, plan.height, frame)?;
         let encoder = inner.encoder(s, plan)?;
-        let layout = pe::Layout::tight(VideoFormat::I420, i420.width, i420.height)?;
-        let data = pe::FrameData::new(
-            VideoFormat::I420,
-            i420.width,
-            i420.height,
-            &i420.data,
-            &layout.strides,
-        )?;
-        let prepared = encoder.prepare(&data)?;
+        let prepared = crate::video_write::prepare(&encoder, &i420)?;
         inner.came(s, rel);
         let seq = inner.route(s, rel, true, false)?;
         if feed.last_seq.is_some_and(|l| l != seq) {
